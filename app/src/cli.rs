@@ -1,0 +1,340 @@
+//! The command line (命令行): every subcommand and its arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// gridloop — the peer-synced workstation of the three-level urban-governance loop.
+#[derive(Parser, Debug)]
+#[command(name = "gridloop", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory holding the node's store (default: the platform's data directory;
+    /// env GRIDLOOP_DATA).
+    #[arg(long, global = true, env = "GRIDLOOP_DATA")]
+    pub data: Option<PathBuf>,
+    /// The time to act at, as `YYYY-MM-DD HH:MM` Beijing time (default: now). For scripts,
+    /// drills and tests.
+    #[arg(long, global = true)]
+    pub now: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Initialise this node's store for a unit and role (初始化节点).
+    Init {
+        /// Unit code (e.g. 110101 district, 110101001 street, 110101001001 community) or
+        /// exact unit name.
+        #[arg(long)]
+        unit: String,
+        /// Role: intake, shift_lead, dispatcher, callback, supervisor, leader, grid_worker,
+        /// station_chief, handler (or the Chinese name).
+        #[arg(long)]
+        role: String,
+        /// Node name (default: derived from the unit).
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Report a new case (上报).
+    Report(ReportArgs),
+    /// List cases from the projection (列表): inbox, overdue, by grid, category, time or text.
+    List(ListArgs),
+    /// Show one case with its trail (案卷详情).
+    Show {
+        /// Case id or 案卷编号.
+        case: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a move on a case (操作).
+    Act {
+        /// Case id or 案卷编号.
+        case: String,
+        /// Act as `role@unit` instead of the node's default role and unit.
+        #[arg(long = "as")]
+        as_: Option<String>,
+        /// The move.
+        #[command(subcommand)]
+        mv: Move,
+    },
+    /// Import cases from a JSON-lines file (导入): one case record per line. The whole file
+    /// is checked before anything is written.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Export cases to a JSON-lines file (导出).
+    Export {
+        /// The file to write.
+        file: PathBuf,
+    },
+    /// Generate a synthetic workload for the demo district into this store (模拟数据).
+    Generate {
+        /// How many cases (a district-year is about 1 500 000).
+        #[arg(long, default_value_t = 10_000)]
+        cases: u64,
+        /// Over how many days, ending at --now (default 365).
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Builder threads (default: all cores).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// A guided walk-through on the demo district in a temporary store (演示).
+    Walkthrough {
+        /// Keep the store in this directory instead of a temporary one.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+    },
+    /// Show the node's identity and store figures (节点信息).
+    Status,
+}
+
+/// Arguments of `report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Source: hotline, supervisor, video, public, superior, grid_patrol, drill.
+    #[arg(long)]
+    pub source: String,
+    /// Category code, e.g. E0102 (暴露垃圾).
+    #[arg(long)]
+    pub category: String,
+    /// 15-digit grid code.
+    #[arg(long)]
+    pub grid: String,
+    /// Address.
+    #[arg(long)]
+    pub address: String,
+    /// Description.
+    #[arg(long)]
+    pub description: String,
+    /// Reporter name (personal data).
+    #[arg(long)]
+    pub reporter_name: Option<String>,
+    /// Reporter phone (personal data).
+    #[arg(long)]
+    pub reporter_phone: Option<String>,
+    /// Photo references (处置前).
+    #[arg(long)]
+    pub photo: Vec<String>,
+    /// Mark as a drill case.
+    #[arg(long)]
+    pub drill: bool,
+    /// Report as `role@unit` instead of the node's default.
+    #[arg(long = "as")]
+    pub as_: Option<String>,
+}
+
+/// Light filter on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LightArg {
+    /// 绿灯.
+    Green,
+    /// 黄灯.
+    Yellow,
+    /// 红灯.
+    Red,
+}
+
+/// Arguments of `list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Holder unit (default: this node's unit) for the inbox.
+    #[arg(long)]
+    pub holder: Option<String>,
+    /// States to list (codes like to_dispatch or Chinese names); default: all open states.
+    #[arg(long)]
+    pub state: Vec<String>,
+    /// Only this light.
+    #[arg(long, value_enum)]
+    pub light: Option<LightArg>,
+    /// Overdue cases in this node's scope, most overdue first.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Cases on this grid cell.
+    #[arg(long)]
+    pub grid: Option<String>,
+    /// Cases of this category.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Cases reported on or after this day (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Cases whose address or number contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Moves (操作), one per row of the workflow table.
+#[derive(Subcommand, Debug)]
+pub enum Move {
+    /// 受理.
+    Accept,
+    /// 派核实: send a supervisor to verify first.
+    SendToVerify,
+    /// 不予受理.
+    Reject {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 核实反馈.
+    Verify {
+        /// The report was not confirmed on site.
+        #[arg(long)]
+        not_found: bool,
+        /// Note.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// 立案 (category and grid default to the reported ones).
+    Register {
+        /// Category code.
+        #[arg(long)]
+        category: Option<String>,
+        /// Grid code.
+        #[arg(long)]
+        grid: Option<String>,
+    },
+    /// 作废.
+    Void {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 派遣 to a department (一案双派 with --assist).
+    Dispatch {
+        /// Lead department (code or name).
+        #[arg(long)]
+        lead: String,
+        /// Assisting departments.
+        #[arg(long)]
+        assist: Vec<String>,
+    },
+    /// 属地派遣: hand down to a street or community.
+    DispatchDown {
+        /// The street or community (code or name).
+        #[arg(long)]
+        unit: String,
+    },
+    /// 处置反馈 (lead handler, or on its behalf).
+    Feedback {
+        /// Note.
+        #[arg(long, default_value = "已处置")]
+        note: String,
+        /// After-photos.
+        #[arg(long)]
+        photo: Vec<String>,
+    },
+    /// 申请回退/延期/挂账.
+    Request {
+        /// send_back, extension or park.
+        #[arg(long)]
+        kind: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// New due time for an extension (`YYYY-MM-DD HH:MM`).
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// 批准 the waiting request.
+    Approve {
+        /// Note.
+        #[arg(long, default_value = "同意")]
+        note: String,
+    },
+    /// 驳回 the waiting request.
+    Deny {
+        /// Note.
+        #[arg(long)]
+        note: String,
+    },
+    /// 重启 a parked case.
+    Reactivate,
+    /// 核查通过.
+    Pass {
+        /// Note.
+        #[arg(long, default_value = "核查通过")]
+        note: String,
+    },
+    /// 核查不通过 (返工).
+    Fail {
+        /// Note.
+        #[arg(long)]
+        note: String,
+    },
+    /// 结案.
+    Close,
+    /// 回访.
+    Callback {
+        /// The citizen is not satisfied (reopens the case).
+        #[arg(long)]
+        unsatisfied: bool,
+        /// Note.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// 上报上级: escalate to the level above.
+    Escalate {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 吹哨: summon departments.
+    Whistle {
+        /// Departments (code or name), one or more.
+        #[arg(long, required = true)]
+        department: Vec<String>,
+    },
+    /// 报到: a summoned department reports in.
+    ReportIn {
+        /// The department (code or name).
+        #[arg(long)]
+        department: String,
+    },
+    /// 督办.
+    Supervise {
+        /// Note.
+        #[arg(long)]
+        note: String,
+    },
+    /// 催办.
+    Urge {
+        /// Note.
+        #[arg(long)]
+        note: String,
+    },
+    /// 自处置 (community).
+    SelfHandle,
+    /// 自结案 with evidence (community).
+    SelfClose {
+        /// Evidence references (photos); at least one.
+        #[arg(long, required = true)]
+        evidence: Vec<String>,
+        /// Note.
+        #[arg(long, default_value = "已自行处置")]
+        note: String,
+    },
+    /// 冲突处理: keep one branch.
+    Resolve {
+        /// The tip event of the branch to keep.
+        #[arg(long)]
+        keep: String,
+        /// Why.
+        #[arg(long)]
+        note: String,
+    },
+}

@@ -1,0 +1,328 @@
+//! The `gridloop` CLI end to end on real stores in temporary directories: a case through
+//! its moves, export and import, and bad input — each refused with a message naming what
+//! was wrong, leaving what is stored unchanged.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gl(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridloop"))
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run gridloop")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = gl(dir, args);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "gridloop {args:?} failed: {}{}",
+        out,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+fn fails(dir: &Path, args: &[&str], needle: &str) -> String {
+    let o = gl(dir, args);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!o.status.success(), "gridloop {args:?} should fail");
+    assert!(
+        err.contains(needle),
+        "error for {args:?} should mention `{needle}`, got: {err}"
+    );
+    err
+}
+
+const NOW: &str = "2026-11-23 09:00";
+const GRID: &str = "110101001001001";
+
+fn init_district(dir: &Path) {
+    ok(dir, &["init", "--unit", "110101", "--role", "intake"]);
+}
+
+fn report(dir: &Path) -> String {
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            NOW,
+            "report",
+            "--source",
+            "hotline",
+            "--category",
+            "E0102",
+            "--grid",
+            GRID,
+            "--address",
+            "菊儿胡同3号",
+            "--description",
+            "垃圾堆放",
+            "--reporter-phone",
+            "13800000000",
+        ],
+    );
+    // "reported NUMBER (ID) — ..."
+    out.split_whitespace().nth(1).expect("number").to_string()
+}
+
+fn snapshot(dir: &Path) -> String {
+    ok(
+        dir,
+        &[
+            "list",
+            "--json",
+            "--limit",
+            "1000",
+            "--state",
+            "reported",
+            "--state",
+            "to_register",
+            "--state",
+            "to_dispatch",
+            "--state",
+            "handling",
+            "--state",
+            "closed",
+            "--state",
+            "archived",
+        ],
+    )
+}
+
+#[test]
+fn a_case_goes_through_every_stage_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let n = report(dir);
+    assert!(
+        n.starts_with("110101-20261123-"),
+        "case number is unit + date + sequence: {n}"
+    );
+    ok(dir, &["--now", "2026-11-23 09:10", "act", &n, "accept"]);
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 09:20",
+            "act",
+            &n,
+            "--as",
+            "shift_lead@110101",
+            "register",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 09:30",
+            "act",
+            &n,
+            "--as",
+            "dispatcher@110101",
+            "dispatch",
+            "--lead",
+            "110101D01",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 10:30",
+            "act",
+            &n,
+            "--as",
+            "handler@110101D01",
+            "feedback",
+            "--note",
+            "已清理",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 11:00",
+            "act",
+            &n,
+            "--as",
+            "supervisor@110101",
+            "pass",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 11:10",
+            "act",
+            &n,
+            "--as",
+            "shift_lead@110101",
+            "close",
+        ],
+    );
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 14:00",
+            "act",
+            &n,
+            "--as",
+            "callback@110101",
+            "callback",
+            "--note",
+            "满意",
+        ],
+    );
+    assert!(out.contains("已归档"), "{out}");
+    let show = ok(dir, &["show", &n]);
+    for step in [
+        "上报",
+        "受理",
+        "立案",
+        "派遣",
+        "处置反馈",
+        "核查通过",
+        "结案",
+        "回访",
+    ] {
+        assert!(show.contains(step), "trail shows {step}: {show}");
+    }
+    let listed = ok(dir, &["list", "--search", "菊儿胡同"]);
+    assert!(listed.contains(&n));
+}
+
+#[test]
+fn export_then_import_into_another_node_round_trips() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    init_district(a.path());
+    ok(
+        b.path(),
+        &["init", "--unit", "110101001", "--role", "shift_lead"],
+    );
+    let n = report(a.path());
+    ok(
+        a.path(),
+        &["--now", "2026-11-23 09:10", "act", &n, "accept"],
+    );
+    let file = a.path().join("cases.jsonl");
+    ok(a.path(), &["export", file.to_str().unwrap()]);
+    let out = ok(b.path(), &["import", file.to_str().unwrap()]);
+    assert!(out.contains("imported 1 new"), "{out}");
+    let out = ok(b.path(), &["import", file.to_str().unwrap()]);
+    assert!(
+        out.contains("1 unchanged"),
+        "importing twice changes nothing: {out}"
+    );
+    let shown = ok(b.path(), &["show", &n]);
+    assert!(shown.contains("待立案"), "{shown}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let n = report(dir);
+    let before = snapshot(dir);
+
+    fails(
+        dir,
+        &[
+            "report",
+            "--source",
+            "hotline",
+            "--category",
+            "E0102",
+            "--grid",
+            "110101999999999",
+            "--address",
+            "x",
+            "--description",
+            "y",
+        ],
+        "110101999999999",
+    );
+    fails(
+        dir,
+        &[
+            "report",
+            "--source",
+            "hotline",
+            "--category",
+            "E9999",
+            "--grid",
+            GRID,
+            "--address",
+            "x",
+            "--description",
+            "y",
+        ],
+        "E9999",
+    );
+    fails(
+        dir,
+        &[
+            "report",
+            "--source",
+            "telepathy",
+            "--category",
+            "E0102",
+            "--grid",
+            GRID,
+            "--address",
+            "x",
+            "--description",
+            "y",
+        ],
+        "telepathy",
+    );
+    fails(
+        dir,
+        &["act", &n, "--as", "grid_worker@110101001001", "close"],
+        "close",
+    );
+    fails(
+        dir,
+        &["act", &n, "--as", "intake@110101", "close"],
+        "close.state",
+    );
+    fails(
+        dir,
+        &["act", &n, "--as", "wizard@110101", "accept"],
+        "wizard",
+    );
+    fails(dir, &["act", "no-such-case", "accept"], "no-such-case");
+    fails(dir, &["list", "--state", "sleeping"], "sleeping");
+    fails(dir, &["--now", "yesterday", "list"], "yesterday");
+    fails(dir, &["frobnicate"], "frobnicate");
+
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, "{\"id\": \"nope\"}\n").unwrap();
+    fails(dir, &["import", bad.to_str().unwrap()], "bad.jsonl:1");
+    assert_eq!(snapshot(dir), before, "nothing stored changed");
+
+    // A store file that is not a redb database, and a redb database that is not ours.
+    let junk = tempfile::tempdir().unwrap();
+    std::fs::write(
+        junk.path().join("gridloop.redb"),
+        b"this is not a database at all, just text",
+    )
+    .unwrap();
+    fails(junk.path(), &["list"], "gridloop.redb");
+    assert_eq!(
+        std::fs::read(junk.path().join("gridloop.redb")).unwrap(),
+        b"this is not a database at all, just text"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    fails(empty.path(), &["list"], "gridloop init");
+}

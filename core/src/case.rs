@@ -1,0 +1,539 @@
+//! The case (案卷): its identity, intake fields and the Automerge document that carries them
+//! together with the append-only event trail.
+//!
+//! Document layout (root map): `schema` (uint), `id`, `intake` (map of intake fields),
+//! `reporter` (map: name, phone — personal data), and `events` (list of maps: `id`,
+//! `after` (space-separated ids), `at` (packed HLC), `node`, `unit`, `role`, `action`,
+//! `payload` (the move as JSON)). Nothing writes a status: state is derived by replay.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::catalogue::{CaseKind, CategoryCode};
+use crate::event::{Action, Event, EventId};
+use crate::hlc::Hlc;
+use crate::role::{NodeId, Role};
+use crate::unit::{GridCode, UnitId};
+
+/// Version of the document layout written by this code.
+pub const SCHEMA: u64 = 1;
+
+/// A case's globally unique id (案卷标识): 32 hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CaseId(pub String);
+
+impl CaseId {
+    /// A fresh random id.
+    pub fn random() -> CaseId {
+        CaseId(format!("{:032x}", rand::random::<u128>()))
+    }
+
+    /// Parses an id: exactly 32 lowercase hex digits.
+    pub fn parse(s: &str) -> Result<CaseId, DocError> {
+        let s = s.trim();
+        if s.len() == 32
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Ok(CaseId(s.to_string()))
+        } else {
+            Err(DocError::BadCaseId(s.to_string()))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a case came from (问题来源).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// 12345 热线: the citizen hotline.
+    Hotline,
+    /// 监督员上报: a field supervisor's report.
+    Supervisor,
+    /// 视频发现: found on camera.
+    Video,
+    /// 公众举报: the public app.
+    Public,
+    /// 上级交办: handed down by a superior.
+    Superior,
+    /// 网格员巡查: a grid worker's patrol.
+    GridPatrol,
+    /// 演练: a drill.
+    Drill,
+}
+
+impl Source {
+    /// Every source, in display order.
+    pub const ALL: [Source; 7] = [
+        Source::Hotline,
+        Source::Supervisor,
+        Source::Video,
+        Source::Public,
+        Source::Superior,
+        Source::GridPatrol,
+        Source::Drill,
+    ];
+
+    /// The Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Source::Hotline => "12345热线",
+            Source::Supervisor => "监督员上报",
+            Source::Video => "视频发现",
+            Source::Public => "公众举报",
+            Source::Superior => "上级交办",
+            Source::GridPatrol => "网格员巡查",
+            Source::Drill => "演练",
+        }
+    }
+
+    /// The snake_case code used on the command line and in files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Hotline => "hotline",
+            Source::Supervisor => "supervisor",
+            Source::Video => "video",
+            Source::Public => "public",
+            Source::Superior => "superior",
+            Source::GridPatrol => "grid_patrol",
+            Source::Drill => "drill",
+        }
+    }
+
+    /// Parses a source from its code or Chinese name.
+    pub fn parse(s: &str) -> Option<Source> {
+        let s = s.trim();
+        Source::ALL
+            .into_iter()
+            .find(|x| x.code() == s || x.label_zh() == s)
+    }
+
+    /// Whether a closed case from this source is called back (回访): hotline and public.
+    pub fn needs_callback(self) -> bool {
+        matches!(self, Source::Hotline | Source::Public)
+    }
+}
+
+/// The reporter (反映人) — personal data, visible only to units in the case's scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reporter {
+    /// Name.
+    pub name: String,
+    /// Phone number.
+    pub phone: String,
+}
+
+/// The fields taken in when a case is reported (受理信息).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Intake {
+    /// 案卷编号: readable number, unique per node (unit code + date + sequence).
+    pub number: String,
+    /// 问题来源.
+    pub source: Source,
+    /// 大类/小类 as reported (registration may correct it).
+    pub category: CategoryCode,
+    /// 单元网格码.
+    pub grid: GridCode,
+    /// 部件标识码 (components only).
+    #[serde(default)]
+    pub component_id: Option<String>,
+    /// 地址.
+    pub address: String,
+    /// 坐标 x/y, if known.
+    #[serde(default)]
+    pub position: Option<(f64, f64)>,
+    /// 描述.
+    pub description: String,
+    /// 附件 (处置前 photos), as references.
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// 反映人/电话.
+    #[serde(default)]
+    pub reporter: Option<Reporter>,
+    /// 演练: drill cases never count in real figures.
+    #[serde(default)]
+    pub drill: bool,
+    /// 重复关联: the case this one duplicates, if any.
+    #[serde(default)]
+    pub duplicate_of: Option<CaseId>,
+}
+
+impl Intake {
+    /// 部件 or 事件, from the category code.
+    pub fn kind(&self) -> CaseKind {
+        self.category.kind()
+    }
+}
+
+/// Errors reading or writing a case document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// The bytes are not an Automerge document.
+    #[error("case document is corrupt or not an Automerge document: {0}")]
+    Corrupt(Box<automerge::AutomergeError>),
+    /// A field is missing or has the wrong type.
+    #[error("case document field `{field}` is missing or malformed")]
+    Field {
+        /// The field's path.
+        field: String,
+    },
+    /// A case id that is not 32 hex digits.
+    #[error("bad case id `{0}`: expected 32 lowercase hex digits")]
+    BadCaseId(String),
+    /// The document was written by a newer layout.
+    #[error("case document schema {found} is newer than this program's {SCHEMA}")]
+    Schema {
+        /// The schema the document says it has.
+        found: u64,
+    },
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Corrupt(Box::new(e))
+    }
+}
+
+fn field(name: &str) -> DocError {
+    DocError::Field {
+        field: name.to_string(),
+    }
+}
+
+/// A case as an Automerge document (案卷文档).
+#[derive(Debug, Clone)]
+pub struct CaseDoc {
+    doc: Automerge,
+}
+
+/// The Automerge actor a node writes with: derived from its node id, so a node's changes
+/// to a document always continue one sequence.
+pub fn actor_for(node: &NodeId) -> ActorId {
+    let mut bytes = [0u8; 16];
+    let h = fnv64(node.0.as_bytes());
+    let h2 = fnv64(format!("{}#2", node.0).as_bytes());
+    bytes[..8].copy_from_slice(&h.to_be_bytes());
+    bytes[8..].copy_from_slice(&h2.to_be_bytes());
+    ActorId::from(&bytes[..])
+}
+
+fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+impl CaseDoc {
+    /// Creates the document for a newly reported case: intake, reporter and the report
+    /// event, in one change stamped with the event's time.
+    pub fn create(id: &CaseId, intake: &Intake, report: &Event) -> Result<CaseDoc, DocError> {
+        let mut doc = Automerge::new().with_actor(actor_for(&report.node));
+        let opts = CommitOptions::default()
+            .with_time(report.millis())
+            .with_message(report.action.name());
+        doc.transact_with(
+            |_| opts,
+            |tx| -> Result<(), automerge::AutomergeError> {
+                tx.put(ROOT, "schema", SCHEMA)?;
+                tx.put(ROOT, "id", id.as_str())?;
+                let m = tx.put_object(ROOT, "intake", ObjType::Map)?;
+                tx.put(&m, "number", intake.number.as_str())?;
+                tx.put(&m, "source", intake.source.code())?;
+                tx.put(&m, "category", intake.category.as_str())?;
+                tx.put(&m, "grid", intake.grid.as_str())?;
+                if let Some(c) = &intake.component_id {
+                    tx.put(&m, "component_id", c.as_str())?;
+                }
+                tx.put(&m, "address", intake.address.as_str())?;
+                if let Some((x, y)) = intake.position {
+                    tx.put(&m, "x", x)?;
+                    tx.put(&m, "y", y)?;
+                }
+                tx.put(&m, "description", intake.description.as_str())?;
+                if !intake.photos.is_empty() {
+                    tx.put(
+                        &m,
+                        "photos",
+                        serde_json::to_string(&intake.photos).unwrap_or_default(),
+                    )?;
+                }
+                tx.put(&m, "drill", intake.drill)?;
+                if let Some(d) = &intake.duplicate_of {
+                    tx.put(&m, "duplicate_of", d.as_str())?;
+                }
+                if let Some(r) = &intake.reporter {
+                    let rm = tx.put_object(ROOT, "reporter", ObjType::Map)?;
+                    tx.put(&rm, "name", r.name.as_str())?;
+                    tx.put(&rm, "phone", r.phone.as_str())?;
+                }
+                let list = tx.put_object(ROOT, "events", ObjType::List)?;
+                put_event(tx, &list, 0, report)?;
+                Ok(())
+            },
+        )
+        .map_err(|f| f.error)?;
+        Ok(CaseDoc { doc })
+    }
+
+    /// Loads a saved document, checking it is a case document this program can read.
+    pub fn load(bytes: &[u8]) -> Result<CaseDoc, DocError> {
+        let doc = Automerge::load(bytes)?;
+        let me = CaseDoc { doc };
+        let schema = me.get_u64(&ROOT, "schema").ok_or_else(|| field("schema"))?;
+        if schema > SCHEMA {
+            return Err(DocError::Schema { found: schema });
+        }
+        me.get_str(&ROOT, "id").ok_or_else(|| field("id"))?;
+        Ok(me)
+    }
+
+    /// The node that wrote each change, for the nodes named in the trail.
+    pub fn authors(&self, events: &[Event]) -> std::collections::HashMap<ActorId, NodeId> {
+        events
+            .iter()
+            .map(|e| (actor_for(&e.node), e.node.clone()))
+            .collect()
+    }
+
+    /// Wraps an Automerge document received from elsewhere, without checks.
+    pub fn from_automerge(doc: Automerge) -> CaseDoc {
+        CaseDoc { doc }
+    }
+
+    /// The underlying Automerge document.
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// Saves the whole document, compacted.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The document's current heads.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// A copy of the document that will write as `node` (for tests and for forks).
+    pub fn fork_as(&self, node: &NodeId) -> CaseDoc {
+        CaseDoc {
+            doc: self.doc.fork().with_actor(actor_for(node)),
+        }
+    }
+
+    /// Merges another copy's changes into this one.
+    pub fn merge(&mut self, other: &CaseDoc) -> Result<(), DocError> {
+        let mut o = other.doc.clone();
+        self.doc.merge(&mut o)?;
+        Ok(())
+    }
+
+    /// Appends one event to the trail as one change (one change per user action), written
+    /// by the event's node and stamped with its time. Returns the change's hash.
+    pub fn append(&mut self, event: &Event) -> Result<ChangeHash, DocError> {
+        self.append_as(event, &event.node)
+    }
+
+    /// Appends an event written by node `writer` (an importer recording another node's event
+    /// keeps its own Automerge actor, so no two nodes ever write the same actor sequence).
+    pub fn append_as(&mut self, event: &Event, writer: &NodeId) -> Result<ChangeHash, DocError> {
+        let actor = actor_for(writer);
+        if self.doc.get_actor() != &actor {
+            self.doc.set_actor(actor);
+        }
+        let list = match self.doc.get(ROOT, "events")? {
+            Some((_, id)) => id,
+            None => return Err(field("events")),
+        };
+        let len = self.doc.length(&list);
+        let opts = CommitOptions::default()
+            .with_time(event.millis())
+            .with_message(event.action.name());
+        self.doc
+            .transact_with(|_| opts, |tx| put_event(tx, &list, len, event))
+            .map_err(|f| f.error)?;
+        self.doc
+            .get_heads()
+            .into_iter()
+            .next()
+            .ok_or_else(|| field("heads"))
+    }
+
+    /// The case id stored in the document.
+    pub fn id(&self) -> Result<CaseId, DocError> {
+        let s = self.get_str(&ROOT, "id").ok_or_else(|| field("id"))?;
+        CaseId::parse(&s)
+    }
+
+    /// Reads the intake fields.
+    pub fn intake(&self) -> Result<Intake, DocError> {
+        let m = match self.doc.get(ROOT, "intake")? {
+            Some((_, id)) => id,
+            None => return Err(field("intake")),
+        };
+        let s = |k: &str| {
+            self.get_str(&m, k)
+                .ok_or_else(|| field(&format!("intake.{k}")))
+        };
+        let source = Source::parse(&s("source")?).ok_or_else(|| field("intake.source"))?;
+        let category =
+            CategoryCode::parse(&s("category")?).map_err(|_| field("intake.category"))?;
+        let grid = GridCode::parse(&s("grid")?).map_err(|_| field("intake.grid"))?;
+        let position = match (self.get_f64(&m, "x"), self.get_f64(&m, "y")) {
+            (Some(x), Some(y)) => Some((x, y)),
+            _ => None,
+        };
+        let photos = match self.get_str(&m, "photos") {
+            Some(p) => serde_json::from_str(&p).map_err(|_| field("intake.photos"))?,
+            None => Vec::new(),
+        };
+        let reporter = self.doc.get(ROOT, "reporter")?.map(|(_, r)| Reporter {
+            name: self.get_str(&r, "name").unwrap_or_default(),
+            phone: self.get_str(&r, "phone").unwrap_or_default(),
+        });
+        Ok(Intake {
+            number: s("number")?,
+            source,
+            category,
+            grid,
+            component_id: self.get_str(&m, "component_id"),
+            address: s("address")?,
+            position,
+            description: s("description")?,
+            photos,
+            reporter,
+            drill: self.get_bool(&m, "drill").unwrap_or(false),
+            duplicate_of: self
+                .get_str(&m, "duplicate_of")
+                .and_then(|d| CaseId::parse(&d).ok()),
+        })
+    }
+
+    /// Reads the whole trail, in list order (which is the same on every merged copy).
+    /// An entry that cannot be read is an error naming its index.
+    pub fn events(&self) -> Result<Vec<Event>, DocError> {
+        let list = match self.doc.get(ROOT, "events")? {
+            Some((_, id)) => id,
+            None => return Err(field("events")),
+        };
+        let n = self.doc.length(&list);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let bad = || field(&format!("events[{i}]"));
+            let m = match self.doc.get(&list, i)? {
+                Some((_, id)) => id,
+                None => return Err(bad()),
+            };
+            let payload = self.get_str(&m, "payload").ok_or_else(bad)?;
+            let action: Action = serde_json::from_str(&payload).map_err(|_| bad())?;
+            let after = self
+                .get_str(&m, "after")
+                .ok_or_else(bad)?
+                .split_whitespace()
+                .map(|s| EventId(s.to_string()))
+                .collect();
+            out.push(Event {
+                id: EventId(self.get_str(&m, "id").ok_or_else(bad)?),
+                after,
+                at: Hlc::from_u64(self.get_u64(&m, "at").ok_or_else(bad)?),
+                node: NodeId(self.get_str(&m, "node").ok_or_else(bad)?),
+                unit: UnitId(self.get_str(&m, "unit").ok_or_else(bad)?),
+                role: Role::parse(&self.get_str(&m, "role").ok_or_else(bad)?).ok_or_else(bad)?,
+                action,
+            });
+        }
+        Ok(out)
+    }
+
+    fn get_str(&self, obj: &ObjId, key: &str) -> Option<String> {
+        let (v, _) = self.doc.get(obj, key).ok()??;
+        v.as_str().map(str::to_string)
+    }
+
+    fn get_u64(&self, obj: &ObjId, key: &str) -> Option<u64> {
+        let (v, _) = self.doc.get(obj, key).ok()??;
+        v.as_u64()
+    }
+
+    fn get_f64(&self, obj: &ObjId, key: &str) -> Option<f64> {
+        let (v, _) = self.doc.get(obj, key).ok()??;
+        v.as_f64()
+    }
+
+    fn get_bool(&self, obj: &ObjId, key: &str) -> Option<bool> {
+        let (v, _) = self.doc.get(obj, key).ok()??;
+        match v.as_scalar()? {
+            automerge::ScalarValue::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+fn put_event(
+    tx: &mut impl Transactable,
+    list: &ObjId,
+    index: usize,
+    e: &Event,
+) -> Result<(), automerge::AutomergeError> {
+    let m = tx.insert_object(list, index, ObjType::Map)?;
+    tx.put(&m, "id", e.id.0.as_str())?;
+    let after: Vec<&str> = e.after.iter().map(|a| a.0.as_str()).collect();
+    tx.put(&m, "after", after.join(" "))?;
+    tx.put(&m, "at", e.at.to_u64())?;
+    tx.put(&m, "node", e.node.0.as_str())?;
+    tx.put(&m, "unit", e.unit.as_str())?;
+    tx.put(&m, "role", e.role.code())?;
+    tx.put(&m, "action", e.action.name())?;
+    tx.put(
+        &m,
+        "payload",
+        serde_json::to_string(&e.action).unwrap_or_default(),
+    )?;
+    Ok(())
+}
+
+/// Lowercase hex of `bytes` (for documents carried in JSON).
+pub fn to_hex(bytes: &[u8]) -> String {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(D[usize::from(b >> 4)] as char);
+        out.push(D[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// Decodes [`to_hex`] output; `None` if it is not even-length hex.
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.as_bytes();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    let v = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    s.chunks(2)
+        .map(|p| Some(v(p[0])? << 4 | v(p[1])?))
+        .collect()
+}

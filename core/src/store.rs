@@ -1,0 +1,968 @@
+//! The node's store (本地存储) on redb: documents, change envelopes, the local change log with
+//! its epoch, the scope index, the materialized projection with its secondary indexes,
+//! quarantine and node metadata. One user action is one durable transaction over all of
+//! them; queries read the projection and indexes only and never load a document.
+
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition, WriteTransaction,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::calendar::{Light, Millis, WorkCalendar};
+use crate::case::{CaseDoc, CaseId, Intake, Source};
+use crate::catalogue::CategoryCode;
+use crate::role::NodeId;
+use crate::unit::{GridCode, UnitId};
+use crate::workflow::{Derived, Loop, Milestones, State};
+
+const DOCS: TableDefinition<&str, &[u8]> = TableDefinition::new("docs");
+const CHANGES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("changes");
+const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+const SCOPE: TableDefinition<(&str, u64), ()> = TableDefinition::new("scope");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const PROJ: TableDefinition<&str, &[u8]> = TableDefinition::new("projection");
+const IDX_HOLDER: TableDefinition<(&str, u8, i64, &str), i64> = TableDefinition::new("idx_holder");
+const IDX_DUE: TableDefinition<(i64, &str), &str> = TableDefinition::new("idx_open_due");
+const IDX_GRID: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("idx_grid");
+const IDX_CATEGORY: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("idx_category");
+const IDX_TIME: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_time");
+const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
+const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
+const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
+
+/// The value of the `format` meta key that marks a gridloop store.
+pub const FORMAT: &str = "gridloop-store";
+/// The store layout version written by this code.
+pub const STORE_VERSION: u64 = 1;
+/// "No deadline" in due-ordered indexes: sorts after every real time.
+const NO_DUE: i64 = i64::MAX;
+
+/// Errors of the store (存储错误); each names the file or the case concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened as a redb database.
+    #[error("cannot open store {path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What redb said.
+        source: Box<redb::DatabaseError>,
+    },
+    /// The file is a redb database but not a gridloop store.
+    #[error("{path} is not a gridloop store (no `format` marker); refusing to touch it")]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The store was written by a newer gridloop.
+    #[error("{path} has store version {found}, newer than this program's {STORE_VERSION}")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: u64,
+    },
+    /// A store with no node identity yet.
+    #[error("the store has not been initialised for a unit and role (run `gridloop init`)")]
+    NotInitialised,
+    /// A redb failure.
+    #[error("store failure: {0}")]
+    Db(Box<redb::Error>),
+    /// A stored record could not be decoded.
+    #[error("stored record for {what} is corrupt: {why}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// Why it failed to decode.
+        why: String,
+    },
+    /// A case document failed to load.
+    #[error("case {case}: {source}")]
+    Doc {
+        /// The case.
+        case: String,
+        /// The document error.
+        source: Box<crate::case::DocError>,
+    },
+    /// No case with that id or number.
+    #[error("no case {0} in this store")]
+    NoSuchCase(String),
+    /// A case with that id already exists.
+    #[error("case {0} already exists in this store")]
+    Exists(String),
+}
+
+macro_rules! db_from {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError {
+        fn from(e: $t) -> Self { StoreError::Db(Box::new(e.into())) }
+    })*};
+}
+db_from!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+/// The node's identity as kept in the store (节点信息).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// The node id.
+    pub node: NodeId,
+    /// The unit this node works for.
+    pub unit: UnitId,
+    /// The default role of the operator.
+    pub role: crate::role::Role,
+    /// The log epoch: a random id made when the store was created.
+    pub epoch: String,
+}
+
+/// A change as it travels (签名变更): raw Automerge change bytes with its author and a
+/// signature (a placeholder until the replication issue adds keys).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The case the change belongs to.
+    pub case: String,
+    /// The node that authored it.
+    pub author: String,
+    /// Raw Automerge change bytes.
+    pub change: Vec<u8>,
+    /// The author's signature over the change (empty until signing lands).
+    pub signature: Vec<u8>,
+}
+
+/// One entry of the local change log (变更日志).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// The case.
+    pub case: String,
+    /// The change hash (32 bytes).
+    pub hash: Vec<u8>,
+}
+
+/// A quarantined item (隔离区): something refused, kept with its reason, never applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    /// When it was refused.
+    pub at: Millis,
+    /// Why.
+    pub reason: String,
+    /// The raw bytes that were refused.
+    pub bytes: Vec<u8>,
+}
+
+/// The projection row of one case (案件摘要): everything lists and queries need.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    /// Case id.
+    pub id: CaseId,
+    /// 案卷编号.
+    pub number: String,
+    /// 问题来源.
+    pub source: Source,
+    /// Category (as registered).
+    pub category: CategoryCode,
+    /// Grid (as registered).
+    pub grid: GridCode,
+    /// 地址.
+    pub address: String,
+    /// 描述, shortened.
+    pub description: String,
+    /// 状态.
+    pub state: State,
+    /// 当前责任单位.
+    pub holder: UnitId,
+    /// 循环层级.
+    pub level: Loop,
+    /// Handling units, lead first.
+    pub handlers: Vec<UnitId>,
+    /// When it was reported.
+    pub reported: Millis,
+    /// When it last changed.
+    pub updated: Millis,
+    /// Yellow-light threshold of the earliest running clock.
+    pub warn_at: Option<Millis>,
+    /// Due time of the earliest running clock.
+    pub due: Option<Millis>,
+    /// Overall handling due time, if dispatched.
+    pub overall_due: Option<Millis>,
+    /// 冲突.
+    pub conflict: bool,
+    /// 演练.
+    pub drill: bool,
+    /// 自处置 (微循环).
+    pub self_handling: bool,
+    /// 返工次数.
+    pub rework: u32,
+    /// Approved extensions.
+    pub extensions: u32,
+    /// Approved send-backs.
+    pub send_backs: u32,
+    /// Escalations.
+    pub escalations: u32,
+    /// 督办/催办 notes.
+    pub notes: u32,
+    /// 回访 result.
+    pub satisfied: Option<bool>,
+    /// Milestone times.
+    pub milestones: Milestones,
+    /// Units in scope.
+    pub units: Vec<UnitId>,
+}
+
+impl CaseSummary {
+    /// Builds the projection row from intake and replay.
+    pub fn build(id: &CaseId, intake: &Intake, d: &Derived) -> CaseSummary {
+        let c = &d.current;
+        let th = c.thresholds();
+        CaseSummary {
+            id: id.clone(),
+            number: intake.number.clone(),
+            source: intake.source,
+            category: c.category.clone(),
+            grid: c.grid.clone(),
+            address: intake.address.clone(),
+            description: intake.description.chars().take(80).collect(),
+            state: c.state,
+            holder: c.holder.clone(),
+            level: c.level,
+            handlers: c.handlers.clone(),
+            reported: c.milestones.reported,
+            updated: c.updated,
+            warn_at: th.map(|t| t.0),
+            due: th.map(|t| t.1),
+            overall_due: c.overall.map(|o| o.due),
+            conflict: d.in_conflict(),
+            drill: intake.drill,
+            self_handling: c.self_handling,
+            rework: c.rework,
+            extensions: c.extensions,
+            send_backs: c.send_backs,
+            escalations: c.escalations,
+            notes: c.notes,
+            satisfied: c.satisfied,
+            milestones: c.milestones.clone(),
+            units: c.units.iter().cloned().collect(),
+        }
+    }
+
+    /// The light at `now`.
+    pub fn light(&self, now: Millis) -> Light {
+        match (self.warn_at, self.due) {
+            (Some(w), Some(d)) => WorkCalendar::light_at(w, d, now),
+            _ => Light::Green,
+        }
+    }
+
+    /// Whether a clock is running past its due time at `now` (超时).
+    pub fn overdue(&self, now: Millis) -> bool {
+        self.due.is_some_and(|d| now > d)
+    }
+
+    /// The units whose scope index lists this case: every unit it passed through and the
+    /// community its grid belongs to.
+    pub fn scope_units(&self) -> BTreeSet<UnitId> {
+        let mut s: BTreeSet<UnitId> = self.units.iter().cloned().collect();
+        s.insert(self.grid.community());
+        s
+    }
+}
+
+/// What one write puts in the store: the document, its new changes and the new projection.
+pub struct CaseWrite<'a> {
+    /// The case.
+    pub id: &'a CaseId,
+    /// The whole document after the change.
+    pub doc: &'a CaseDoc,
+    /// The new changes (hash, raw bytes, author node).
+    pub changes: Vec<(Vec<u8>, Vec<u8>, String)>,
+    /// The new projection row.
+    pub summary: &'a CaseSummary,
+}
+
+/// The store (本地存储).
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_allocvec(v).expect("postcard encoding of an in-memory value cannot fail")
+}
+
+fn dec<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt {
+        what: what.to_string(),
+        why: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Opens the store at `path`, creating a new one if the file does not exist. A file that
+    /// is not a redb database, or a redb database that is not a gridloop store, is refused
+    /// untouched.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let existed = path.exists();
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        };
+        let mut builder = redb::Builder::new();
+        builder.set_cache_size(256 << 20);
+        let db = if existed {
+            builder.open(path).map_err(open_err)?
+        } else {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    open_err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))
+                })?;
+            }
+            builder.create(path).map_err(open_err)?
+        };
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+        };
+        if existed {
+            store.check_format()?;
+        } else {
+            store.format()?;
+        }
+        Ok(store)
+    }
+
+    /// The file the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_format(&self) -> Result<(), StoreError> {
+        let rt = self.db.begin_read()?;
+        let meta = match rt.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                return Err(StoreError::Foreign {
+                    path: self.path.clone(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let format = meta.get("format")?.map(|v| v.value().to_vec());
+        if format.as_deref() != Some(FORMAT.as_bytes()) {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+            });
+        }
+        let version = meta
+            .get("version")?
+            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
+            .unwrap_or(0);
+        if version > STORE_VERSION {
+            return Err(StoreError::Version {
+                path: self.path.clone(),
+                found: version,
+            });
+        }
+        Ok(())
+    }
+
+    fn format(&self) -> Result<(), StoreError> {
+        let mut wt = self.db.begin_write()?;
+        wt.set_durability(Durability::Immediate)?;
+        {
+            let mut meta = wt.open_table(META)?;
+            meta.insert("format", FORMAT.as_bytes())?;
+            meta.insert("version", &STORE_VERSION.to_be_bytes()[..])?;
+            let epoch = format!("{:032x}", rand::random::<u128>());
+            meta.insert("epoch", epoch.as_bytes())?;
+            meta.insert("next_seq", &1u64.to_be_bytes()[..])?;
+        }
+        open_all(&wt)?;
+        wt.commit()?;
+        Ok(())
+    }
+
+    /// The log epoch (日志纪元): changes when a store is created anew.
+    pub fn epoch(&self) -> Result<String, StoreError> {
+        let rt = self.db.begin_read()?;
+        let meta = rt.open_table(META)?;
+        let v = meta
+            .get("epoch")?
+            .map(|v| String::from_utf8_lossy(v.value()).to_string());
+        v.ok_or_else(|| StoreError::Corrupt {
+            what: "meta.epoch".into(),
+            why: "missing".into(),
+        })
+    }
+
+    /// Records the node's identity (node id, unit, role). Overwrites an earlier one.
+    pub fn set_node(
+        &self,
+        node: &NodeId,
+        unit: &UnitId,
+        role: crate::role::Role,
+    ) -> Result<(), StoreError> {
+        let epoch = self.epoch()?;
+        let info = NodeInfo {
+            node: node.clone(),
+            unit: unit.clone(),
+            role,
+            epoch,
+        };
+        let mut wt = self.db.begin_write()?;
+        wt.set_durability(Durability::Immediate)?;
+        {
+            let mut meta = wt.open_table(META)?;
+            meta.insert(
+                "node",
+                serde_json::to_vec(&info).unwrap_or_default().as_slice(),
+            )?;
+        }
+        wt.commit()?;
+        Ok(())
+    }
+
+    /// The node's identity, if initialised.
+    pub fn node(&self) -> Result<Option<NodeInfo>, StoreError> {
+        let rt = self.db.begin_read()?;
+        let meta = rt.open_table(META)?;
+        match meta.get("node")? {
+            Some(v) => {
+                serde_json::from_slice(v.value())
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt {
+                        what: "meta.node".into(),
+                        why: e.to_string(),
+                    })
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The node's identity, or [`StoreError::NotInitialised`].
+    pub fn require_node(&self) -> Result<NodeInfo, StoreError> {
+        self.node()?.ok_or(StoreError::NotInitialised)
+    }
+
+    /// Begins a write transaction; `durable` chooses fsync on commit (user actions) or not
+    /// (bulk import, made durable by its last batch).
+    pub fn begin(&self, durable: bool) -> Result<WriteTransaction, StoreError> {
+        let mut wt = self.db.begin_write()?;
+        wt.set_durability(if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        })?;
+        Ok(wt)
+    }
+
+    /// Takes the next case number (案卷编号) for `unit` on `day` (yyyymmdd) inside `wt`.
+    pub fn next_number(
+        wt: &WriteTransaction,
+        unit: &UnitId,
+        day: &str,
+    ) -> Result<String, StoreError> {
+        let mut meta = wt.open_table(META)?;
+        let key = format!("number:{unit}:{day}");
+        let n = meta
+            .get(key.as_str())?
+            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
+            .unwrap_or(0)
+            + 1;
+        meta.insert(key.as_str(), &n.to_be_bytes()[..])?;
+        Ok(format!("{unit}-{day}-{n:06}"))
+    }
+
+    /// Writes a case inside `wt`: document, change envelopes, log and scope entries, the
+    /// projection row and every secondary index, removing the old row's index entries.
+    pub fn put_case(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
+        let id = w.id.as_str();
+        let mut docs = wt.open_table(DOCS)?;
+        docs.insert(id, w.doc.save().as_slice())?;
+        drop(docs);
+        Self::put_changes(wt, w.id, &w.changes, &w.summary.scope_units())?;
+        let mut proj = wt.open_table(PROJ)?;
+        let old: Option<CaseSummary> = match proj.get(id)? {
+            Some(v) => Some(dec(id, v.value())?),
+            None => None,
+        };
+        proj.insert(id, enc(w.summary).as_slice())?;
+        drop(proj);
+        if let Some(old) = &old {
+            unindex(wt, old)?;
+        }
+        index(wt, w.summary)?;
+        Ok(())
+    }
+
+    fn put_changes(
+        wt: &WriteTransaction,
+        case: &CaseId,
+        changes: &[(Vec<u8>, Vec<u8>, String)],
+        scope: &BTreeSet<UnitId>,
+    ) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut meta = wt.open_table(META)?;
+        let mut seq = meta
+            .get("next_seq")?
+            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
+            .unwrap_or(1);
+        let mut ch = wt.open_table(CHANGES)?;
+        let mut log = wt.open_table(LOG)?;
+        let mut sc = wt.open_table(SCOPE)?;
+        for (hash, bytes, author) in changes {
+            let env = Envelope {
+                case: case.0.clone(),
+                author: author.clone(),
+                change: bytes.clone(),
+                signature: Vec::new(),
+            };
+            ch.insert(hash.as_slice(), enc(&env).as_slice())?;
+            log.insert(
+                seq,
+                enc(&LogEntry {
+                    case: case.0.clone(),
+                    hash: hash.clone(),
+                })
+                .as_slice(),
+            )?;
+            for u in scope {
+                sc.insert((u.as_str(), seq), ())?;
+            }
+            seq += 1;
+        }
+        meta.insert("next_seq", &seq.to_be_bytes()[..])?;
+        Ok(())
+    }
+
+    /// Whether a case exists.
+    pub fn contains(&self, id: &CaseId) -> Result<bool, StoreError> {
+        let rt = self.db.begin_read()?;
+        Ok(rt.open_table(DOCS)?.get(id.as_str())?.is_some())
+    }
+
+    /// Loads a case's document.
+    pub fn doc(&self, id: &CaseId) -> Result<CaseDoc, StoreError> {
+        let rt = self.db.begin_read()?;
+        let docs = rt.open_table(DOCS)?;
+        let v = docs
+            .get(id.as_str())?
+            .ok_or_else(|| StoreError::NoSuchCase(id.0.clone()))?;
+        CaseDoc::load(v.value()).map_err(|source| StoreError::Doc {
+            case: id.0.clone(),
+            source: Box::new(source),
+        })
+    }
+
+    /// Loads a case's document inside a write transaction (for read-modify-write).
+    pub fn doc_in(wt: &WriteTransaction, id: &CaseId) -> Result<CaseDoc, StoreError> {
+        let docs = wt.open_table(DOCS)?;
+        let v = docs
+            .get(id.as_str())?
+            .ok_or_else(|| StoreError::NoSuchCase(id.0.clone()))?;
+        CaseDoc::load(v.value()).map_err(|source| StoreError::Doc {
+            case: id.0.clone(),
+            source: Box::new(source),
+        })
+    }
+
+    /// Whether a case exists, inside a write transaction.
+    pub fn contains_in(wt: &WriteTransaction, id: &CaseId) -> Result<bool, StoreError> {
+        Ok(wt.open_table(DOCS)?.get(id.as_str())?.is_some())
+    }
+
+    /// Begins a read transaction for a series of queries on one snapshot.
+    pub fn read(&self) -> Result<Reader, StoreError> {
+        Ok(Reader {
+            rt: self.db.begin_read()?,
+        })
+    }
+
+    /// Puts something refused into quarantine with its reason.
+    pub fn quarantine(&self, reason: &str, bytes: &[u8], at: Millis) -> Result<u64, StoreError> {
+        let wt = self.begin(true)?;
+        let id;
+        {
+            let mut q = wt.open_table(QUARANTINE)?;
+            id = q.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+            let item = Quarantined {
+                at,
+                reason: reason.to_string(),
+                bytes: bytes.to_vec(),
+            };
+            q.insert(id, enc(&item).as_slice())?;
+        }
+        wt.commit()?;
+        tracing::warn!(id, reason, "quarantined");
+        Ok(id)
+    }
+}
+
+fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
+    wt.open_table(DOCS)?;
+    wt.open_table(CHANGES)?;
+    wt.open_table(LOG)?;
+    wt.open_table(SCOPE)?;
+    wt.open_table(PROJ)?;
+    wt.open_table(IDX_HOLDER)?;
+    wt.open_table(IDX_DUE)?;
+    wt.open_table(IDX_GRID)?;
+    wt.open_table(IDX_CATEGORY)?;
+    wt.open_table(IDX_TIME)?;
+    wt.open_table(IDX_NUMBER)?;
+    wt.open_table(QUARANTINE)?;
+    wt.open_table(PEERS)?;
+    Ok(())
+}
+
+fn index(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
+    let id = s.id.as_str();
+    let due = s.due.unwrap_or(NO_DUE);
+    wt.open_table(IDX_HOLDER)?.insert(
+        (s.holder.as_str(), s.state.to_u8(), due, id),
+        s.warn_at.unwrap_or(NO_DUE),
+    )?;
+    if s.due.is_some() {
+        wt.open_table(IDX_DUE)?
+            .insert((due, id), s.holder.as_str())?;
+    }
+    wt.open_table(IDX_GRID)?
+        .insert((s.grid.as_str(), s.reported, id), ())?;
+    wt.open_table(IDX_CATEGORY)?
+        .insert((s.category.as_str(), s.reported, id), ())?;
+    wt.open_table(IDX_TIME)?.insert((s.reported, id), ())?;
+    wt.open_table(IDX_NUMBER)?.insert(s.number.as_str(), id)?;
+    Ok(())
+}
+
+fn unindex(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
+    let id = s.id.as_str();
+    let due = s.due.unwrap_or(NO_DUE);
+    wt.open_table(IDX_HOLDER)?
+        .remove((s.holder.as_str(), s.state.to_u8(), due, id))?;
+    if s.due.is_some() {
+        wt.open_table(IDX_DUE)?.remove((due, id))?;
+    }
+    wt.open_table(IDX_GRID)?
+        .remove((s.grid.as_str(), s.reported, id))?;
+    wt.open_table(IDX_CATEGORY)?
+        .remove((s.category.as_str(), s.reported, id))?;
+    wt.open_table(IDX_TIME)?.remove((s.reported, id))?;
+    wt.open_table(IDX_NUMBER)?.remove(s.number.as_str())?;
+    Ok(())
+}
+
+/// A light filter for the inbox (灯色筛选).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LightFilter {
+    /// Every light.
+    Any,
+    /// Only this light.
+    Only(Light),
+}
+
+/// Queries on one snapshot of the store (查询). None of them loads a document.
+pub struct Reader {
+    rt: ReadTransaction,
+}
+
+impl Reader {
+    /// The projection row of a case.
+    pub fn summary(&self, id: &CaseId) -> Result<Option<CaseSummary>, StoreError> {
+        let proj = self.rt.open_table(PROJ)?;
+        match proj.get(id.as_str())? {
+            Some(v) => Ok(Some(dec(id.as_str(), v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    fn summaries(
+        &self,
+        ids: impl IntoIterator<Item = String>,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let proj = self.rt.open_table(PROJ)?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(v) = proj.get(id.as_str())? {
+                out.push(dec(&id, v.value())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of cases in the store.
+    pub fn count(&self) -> Result<u64, StoreError> {
+        Ok(self.rt.open_table(PROJ)?.len()?)
+    }
+
+    /// Finds a case by id or by 案卷编号.
+    pub fn find(&self, key: &str) -> Result<Option<CaseSummary>, StoreError> {
+        if let Some(s) = CaseId::parse(key)
+            .ok()
+            .map(|id| self.summary(&id))
+            .transpose()?
+            .flatten()
+        {
+            return Ok(Some(s));
+        }
+        let num = self.rt.open_table(IDX_NUMBER)?;
+        let id = num.get(key.trim())?.map(|v| v.value().to_string());
+        match id {
+            Some(id) => self.summary(&CaseId(id)),
+            None => Ok(None),
+        }
+    }
+
+    /// A holder's inbox (待办): cases held by `holder` in any of `states`, filtered by light
+    /// at `now`, most urgent first, at most `limit`. Reads only the holder index, then the
+    /// rows it returns.
+    pub fn inbox(
+        &self,
+        holder: &UnitId,
+        states: &[State],
+        light: LightFilter,
+        now: Millis,
+        limit: usize,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let idx = self.rt.open_table(IDX_HOLDER)?;
+        let mut hits: Vec<(i64, String)> = Vec::new();
+        for st in states {
+            let code = st.to_u8();
+            let (lo, hi) = match light {
+                LightFilter::Only(Light::Red) => (i64::MIN, now - 1),
+                LightFilter::Only(Light::Yellow) => (now, NO_DUE - 1),
+                LightFilter::Only(Light::Green) => (now, NO_DUE),
+                LightFilter::Any => (i64::MIN, NO_DUE),
+            };
+            let range = idx.range(
+                (holder.as_str(), code, lo, "")..=(holder.as_str(), code, hi, "\u{10ffff}"),
+            )?;
+            let mut taken = 0;
+            for item in range {
+                let (k, warn) = item?;
+                let (_, _, due, id) = k.value();
+                let lt = if due == NO_DUE {
+                    Light::Green
+                } else {
+                    WorkCalendar::light_at(warn.value(), due, now)
+                };
+                if matches!(light, LightFilter::Only(want) if lt != want) {
+                    continue;
+                }
+                hits.push((due, id.to_string()));
+                taken += 1;
+                if taken >= limit {
+                    break;
+                }
+            }
+        }
+        hits.sort();
+        hits.truncate(limit);
+        self.summaries(hits.into_iter().map(|(_, id)| id))
+    }
+
+    /// Count of a holder's cases per state (for queue badges), from the index alone.
+    pub fn queue_counts(&self, holder: &UnitId) -> Result<Vec<(State, u64)>, StoreError> {
+        let idx = self.rt.open_table(IDX_HOLDER)?;
+        let mut out = Vec::new();
+        for st in State::ALL {
+            let c = st.to_u8();
+            let n = idx
+                .range(
+                    (holder.as_str(), c, i64::MIN, "")..=(holder.as_str(), c, NO_DUE, "\u{10ffff}"),
+                )?
+                .count() as u64;
+            if n > 0 {
+                out.push((st, n));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Overdue cases (超时) at `now`, most overdue first; only those held at or under
+    /// `under` if given (checked with `within`).
+    pub fn overdue(
+        &self,
+        now: Millis,
+        within: &dyn Fn(&UnitId) -> bool,
+        limit: usize,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let idx = self.rt.open_table(IDX_DUE)?;
+        let mut ids = Vec::new();
+        for item in idx.range((i64::MIN, "")..(now, ""))? {
+            let (k, holder) = item?;
+            if within(&UnitId(holder.value().to_string())) {
+                ids.push(k.value().1.to_string());
+                if ids.len() >= limit {
+                    break;
+                }
+            }
+        }
+        self.summaries(ids)
+    }
+
+    /// Cases on a grid cell reported in `[from, to)`, newest first.
+    pub fn by_grid(
+        &self,
+        grid: &GridCode,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let idx = self.rt.open_table(IDX_GRID)?;
+        let mut ids = Vec::new();
+        for item in idx
+            .range((grid.as_str(), from, "")..(grid.as_str(), to, ""))?
+            .rev()
+        {
+            ids.push(item?.0.value().2.to_string());
+            if ids.len() >= limit {
+                break;
+            }
+        }
+        self.summaries(ids)
+    }
+
+    /// Cases of a category reported in `[from, to)`, newest first.
+    pub fn by_category(
+        &self,
+        category: &CategoryCode,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let idx = self.rt.open_table(IDX_CATEGORY)?;
+        let mut ids = Vec::new();
+        for item in idx
+            .range((category.as_str(), from, "")..(category.as_str(), to, ""))?
+            .rev()
+        {
+            ids.push(item?.0.value().2.to_string());
+            if ids.len() >= limit {
+                break;
+            }
+        }
+        self.summaries(ids)
+    }
+
+    /// Cases reported in `[from, to)`, newest first.
+    pub fn by_time(
+        &self,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let idx = self.rt.open_table(IDX_TIME)?;
+        let mut ids = Vec::new();
+        for item in idx.range((from, "")..(to, ""))?.rev() {
+            ids.push(item?.0.value().1.to_string());
+            if ids.len() >= limit {
+                break;
+            }
+        }
+        self.summaries(ids)
+    }
+
+    /// Cases whose address or number contains `text`, newest first: a scan of the
+    /// projection rows (never the documents), stopping at `limit`.
+    pub fn search_text(&self, text: &str, limit: usize) -> Result<Vec<CaseSummary>, StoreError> {
+        let text = text.trim();
+        let idx = self.rt.open_table(IDX_TIME)?;
+        let proj = self.rt.open_table(PROJ)?;
+        let mut out = Vec::new();
+        for item in idx.iter()?.rev() {
+            let (k, _) = item?;
+            let id = k.value().1;
+            if let Some(v) = proj.get(id)? {
+                let s: CaseSummary = dec(id, v.value())?;
+                if s.address.contains(text) || s.number.contains(text) {
+                    out.push(s);
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The highest log sequence number written (0 for an empty log).
+    pub fn log_head(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .rt
+            .open_table(LOG)?
+            .last()?
+            .map(|(k, _)| k.value())
+            .unwrap_or(0))
+    }
+
+    /// Log entries for `unit`'s scope after sequence `since`, in order, at most `limit`.
+    pub fn scope_since(
+        &self,
+        unit: &UnitId,
+        since: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, LogEntry)>, StoreError> {
+        let sc = self.rt.open_table(SCOPE)?;
+        let log = self.rt.open_table(LOG)?;
+        let mut out = Vec::new();
+        for item in sc.range((unit.as_str(), since + 1)..=(unit.as_str(), u64::MAX))? {
+            let seq = item?.0.value().1;
+            if let Some(v) = log.get(seq)? {
+                out.push((seq, dec("log", v.value())?));
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The envelope of a change.
+    pub fn envelope(&self, hash: &[u8]) -> Result<Option<Envelope>, StoreError> {
+        let ch = self.rt.open_table(CHANGES)?;
+        match ch.get(hash)? {
+            Some(v) => Ok(Some(dec("change", v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Everything in quarantine, oldest first.
+    pub fn quarantined(&self) -> Result<Vec<(u64, Quarantined)>, StoreError> {
+        let q = self.rt.open_table(QUARANTINE)?;
+        let mut out = Vec::new();
+        for item in q.iter()? {
+            let (k, v) = item?;
+            out.push((k.value(), dec("quarantine", v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// Every case id, in id order (for export and checks).
+    pub fn case_ids(&self) -> Result<Vec<CaseId>, StoreError> {
+        let proj = self.rt.open_table(PROJ)?;
+        let mut out = Vec::new();
+        for item in proj.iter()? {
+            out.push(CaseId(item?.0.value().to_string()));
+        }
+        Ok(out)
+    }
+
+    /// Loads a case's document (for the detail view and export only).
+    pub fn doc(&self, id: &CaseId) -> Result<CaseDoc, StoreError> {
+        let docs = self.rt.open_table(DOCS)?;
+        let v = docs
+            .get(id.as_str())?
+            .ok_or_else(|| StoreError::NoSuchCase(id.0.clone()))?;
+        CaseDoc::load(v.value()).map_err(|source| StoreError::Doc {
+            case: id.0.clone(),
+            source: Box::new(source),
+        })
+    }
+}

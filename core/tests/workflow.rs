@@ -1,0 +1,716 @@
+//! Every move of the workflow, every forbidden move and the rule that refuses it, and
+//! conflicts made by concurrent moves.
+
+mod common;
+
+use common::*;
+use gridloop_core::calendar::Light;
+use gridloop_core::event::{Action, RequestKind};
+use gridloop_core::role::Role::*;
+use gridloop_core::workflow::{Loop, State};
+
+#[test]
+fn district_loop_from_hotline_to_archive() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    assert_eq!(c.state().state, State::Reported);
+    assert_eq!(c.state().level, Loop::District);
+    c.ok(&f.district, Intake, Action::Accept);
+    assert_eq!(c.state().state, State::ToRegister);
+    c.ok(&f.district, ShiftLead, f.register(&c));
+    assert_eq!(c.state().state, State::ToDispatch);
+    c.ok(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    assert_eq!(c.state().state, State::Handling);
+    assert!(c.state().overall.is_some(), "the clock starts at dispatch");
+    c.ok(&f.dept, Handler, f.feedback());
+    assert_eq!(c.state().state, State::ToCheck);
+    c.ok(
+        &f.district,
+        Supervisor,
+        Action::Check {
+            passed: true,
+            note: "ok".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::ToClose);
+    c.ok(&f.district, ShiftLead, Action::Close);
+    assert_eq!(c.state().state, State::Closed);
+    c.ok(
+        &f.district,
+        Callback,
+        Action::Callback {
+            satisfied: true,
+            note: "满意".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Archived);
+    assert_eq!(c.state().satisfied, Some(true));
+    assert!(c.derived().conflict.is_none());
+}
+
+#[test]
+fn unsatisfied_callback_reopens_and_counts_rework() {
+    let f = Fixture::new();
+    let mut c = f.closed_hotline_case();
+    c.ok(
+        &f.district,
+        Callback,
+        Action::Callback {
+            satisfied: false,
+            note: "没修好".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Handling);
+    assert_eq!(c.state().rework, 1);
+}
+
+#[test]
+fn verify_before_register_and_not_found_rejects() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.district, Intake, "supervisor");
+    c.ok(&f.district, Intake, Action::SendToVerify);
+    assert_eq!(c.state().state, State::Verifying);
+    c.refused(
+        &f.district,
+        Intake,
+        Action::Verify {
+            confirmed: true,
+            note: String::new(),
+        },
+        "verify.role",
+    );
+    // A street supervisor is below the district holder.
+    c.refused(
+        &f.street,
+        Supervisor,
+        Action::Verify {
+            confirmed: true,
+            note: "属实".into(),
+        },
+        "verify.role",
+    );
+    assert_eq!(c.state().state, State::Verifying);
+    c.ok(
+        &f.district,
+        Supervisor,
+        Action::Verify {
+            confirmed: false,
+            note: "未发现".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Rejected);
+}
+
+#[test]
+fn reject_and_void_need_reasons_and_end_the_case() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    c.refused(
+        &f.district,
+        Intake,
+        Action::Reject { reason: " ".into() },
+        "reject.reason",
+    );
+    c.ok(
+        &f.district,
+        Intake,
+        Action::Reject {
+            reason: "不属于城市管理范围".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Rejected);
+    c.refused(&f.district, Intake, Action::Accept, "accept.state");
+
+    let mut v = f.case_at(&f.district, Intake, "hotline");
+    v.ok(&f.district, Intake, Action::Accept);
+    v.refused(
+        &f.district,
+        Intake,
+        Action::Void {
+            reason: "重复".into(),
+        },
+        "void.role",
+    );
+    v.ok(
+        &f.district,
+        ShiftLead,
+        Action::Void {
+            reason: "重复".into(),
+        },
+    );
+    assert_eq!(v.state().state, State::Voided);
+}
+
+#[test]
+fn register_checks_category_grid_and_territory() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.street, Supervisor, "supervisor");
+    c.ok(&f.street, Intake, Action::Accept);
+    let other_grid = f.grid_outside_street();
+    c.refused(
+        &f.street,
+        ShiftLead,
+        Action::Register {
+            category: f.category.clone(),
+            grid: other_grid,
+        },
+        "register.grid",
+    );
+    c.refused(&f.street, Dispatcher, f.register(&c), "register.role");
+    c.ok(&f.street, ShiftLead, f.register(&c));
+}
+
+#[test]
+fn dispatch_down_to_street_then_street_loop_closes() {
+    let f = Fixture::new();
+    let mut c = f.registered_district_case();
+    c.refused(
+        &f.district,
+        Dispatcher,
+        Action::DispatchDown {
+            unit: f.other_street(),
+        },
+        "dispatch_down.territory",
+    );
+    c.ok(
+        &f.district,
+        Dispatcher,
+        Action::DispatchDown {
+            unit: f.street.clone(),
+        },
+    );
+    assert_eq!(c.state().holder, f.street);
+    assert_eq!(c.state().level, Loop::Street);
+    assert_eq!(c.state().state, State::ToDispatch);
+    c.refused(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+        "dispatch.role",
+    );
+    c.ok(
+        &f.street,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![f.dept2.clone()],
+        },
+    );
+    assert_eq!(
+        c.state().handlers,
+        vec![f.dept.clone(), f.dept2.clone()],
+        "一案双派: lead then assist"
+    );
+    c.refused(
+        &f.dept2,
+        Handler,
+        Action::Feedback {
+            unit: f.dept2.clone(),
+            note: "x".into(),
+            photos: vec![],
+        },
+        "feedback.lead",
+    );
+    c.ok(&f.street, Dispatcher, f.feedback());
+    c.ok(
+        &f.street,
+        Supervisor,
+        Action::Check {
+            passed: false,
+            note: "返工".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Handling);
+    assert_eq!(c.state().rework, 1);
+    c.ok(&f.dept, Handler, f.feedback());
+    c.ok(
+        &f.district,
+        Supervisor,
+        Action::Check {
+            passed: true,
+            note: "ok".into(),
+        },
+    );
+    c.refused(&f.district, ShiftLead, Action::Close, "close.role");
+    c.ok(&f.street, ShiftLead, Action::Close);
+    assert_eq!(c.state().state, State::Closed);
+    assert!(c.state().units.contains(&f.district) && c.state().units.contains(&f.street));
+}
+
+#[test]
+fn dispatch_targets_must_be_departments() {
+    let f = Fixture::new();
+    let mut c = f.registered_district_case();
+    c.refused(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.street.clone(),
+            assists: vec![],
+        },
+        "dispatch.target",
+    );
+    c.refused(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![f.dept.clone()],
+        },
+        "dispatch.target",
+    );
+}
+
+#[test]
+fn send_back_needs_approval_and_returns_to_dispatch() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    let req = Action::Request {
+        kind: RequestKind::SendBack,
+        unit: f.dept.clone(),
+        reason: "非本部门职责".into(),
+        until: None,
+    };
+    c.refused(&f.dept2, Handler, req.clone(), "request.handler");
+    c.ok(&f.dept, Handler, req);
+    let id = c.state().pending.as_ref().expect("pending").id.clone();
+    c.refused(&f.dept, Handler, f.feedback(), "feedback.pending");
+    c.refused(
+        &f.district,
+        Dispatcher,
+        Action::Decide {
+            request: id.clone(),
+            approve: true,
+            note: "ok".into(),
+        },
+        "decide.回退.role",
+    );
+    c.ok(
+        &f.district,
+        ShiftLead,
+        Action::Decide {
+            request: id,
+            approve: true,
+            note: "同意".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::ToDispatch);
+    assert_eq!(c.state().send_backs, 1);
+    assert!(c.state().handlers.is_empty());
+}
+
+#[test]
+fn extensions_are_tiered() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    let due = c.state().overall.expect("overall").due;
+    c.refused(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Extension,
+            unit: f.dept.clone(),
+            reason: "x".into(),
+            until: Some(due - 1),
+        },
+        "request.until",
+    );
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Extension,
+            unit: f.dept.clone(),
+            reason: "施工".into(),
+            until: Some(due + DAY),
+        },
+    );
+    let id = c.state().pending.clone().expect("pending").id;
+    c.ok(
+        &f.district,
+        ShiftLead,
+        Action::Decide {
+            request: id,
+            approve: true,
+            note: "同意".into(),
+        },
+    );
+    assert_eq!(c.state().extensions, 1);
+    assert_eq!(c.state().overall.expect("overall").due, due + DAY);
+    // The second extension needs a leader.
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Extension,
+            unit: f.dept.clone(),
+            reason: "再延".into(),
+            until: Some(due + 3 * DAY),
+        },
+    );
+    let id = c.state().pending.clone().expect("pending").id;
+    c.refused(
+        &f.district,
+        ShiftLead,
+        Action::Decide {
+            request: id.clone(),
+            approve: true,
+            note: "ok".into(),
+        },
+        "decide.further 延期 (tiered).role",
+    );
+    c.ok(
+        &f.district,
+        Leader,
+        Action::Decide {
+            request: id,
+            approve: false,
+            note: "不同意".into(),
+        },
+    );
+    assert_eq!(c.state().extensions, 1);
+    assert!(c.state().pending.is_none());
+}
+
+#[test]
+fn park_needs_a_leader_and_reactivate_restarts() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Park,
+            unit: f.dept.clone(),
+            reason: "历史遗留".into(),
+            until: None,
+        },
+    );
+    let id = c.state().pending.clone().expect("pending").id;
+    c.refused(
+        &f.district,
+        ShiftLead,
+        Action::Decide {
+            request: id.clone(),
+            approve: true,
+            note: "ok".into(),
+        },
+        "decide.挂账.role",
+    );
+    c.ok(
+        &f.district,
+        Leader,
+        Action::Decide {
+            request: id,
+            approve: true,
+            note: "同意挂账".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Parked);
+    assert_eq!(
+        c.state().light(c.t + 1000 * DAY),
+        Light::Green,
+        "a parked case has no running clock"
+    );
+    c.refused(&f.street, ShiftLead, Action::Reactivate, "reactivate.role");
+    c.ok(&f.district, ShiftLead, Action::Reactivate);
+    assert_eq!(c.state().state, State::Handling);
+}
+
+#[test]
+fn community_micro_loop_self_handles_and_self_closes_with_evidence() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.community, GridWorker, "grid_patrol");
+    assert_eq!(c.state().level, Loop::Community);
+    c.refused(&f.community, GridWorker, Action::Accept, "accept.level");
+    c.ok(&f.community, GridWorker, Action::SelfHandle);
+    c.refused(
+        &f.community,
+        GridWorker,
+        Action::SelfClose {
+            evidence: vec![],
+            note: "x".into(),
+        },
+        "self_close.evidence",
+    );
+    c.refused(
+        &f.street,
+        ShiftLead,
+        Action::SelfClose {
+            evidence: vec!["p".into()],
+            note: "x".into(),
+        },
+        "self_close.role",
+    );
+    c.ok(
+        &f.community,
+        StationChief,
+        Action::SelfClose {
+            evidence: vec!["photo://1".into()],
+            note: "已处理".into(),
+        },
+    );
+    assert_eq!(c.state().state, State::Closed);
+    assert_eq!(c.state().level, Loop::Community);
+}
+
+#[test]
+fn escalation_climbs_one_level_at_a_time_and_stops_at_the_district() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.community, GridWorker, "grid_patrol");
+    c.refused(
+        &f.street,
+        ShiftLead,
+        Action::Escalate { reason: "x".into() },
+        "escalate.role",
+    );
+    c.ok(
+        &f.community,
+        GridWorker,
+        Action::Escalate {
+            reason: "社区无法解决".into(),
+        },
+    );
+    assert_eq!(c.state().holder, f.street);
+    assert_eq!(c.state().state, State::ToRegister);
+    assert_eq!(c.state().level, Loop::Street);
+    c.ok(
+        &f.street,
+        ShiftLead,
+        Action::Escalate {
+            reason: "需区级协调".into(),
+        },
+    );
+    assert_eq!(c.state().holder, f.district);
+    assert_eq!(c.state().level, Loop::District);
+    c.refused(
+        &f.district,
+        ShiftLead,
+        Action::Escalate { reason: "x".into() },
+        "escalate.top",
+    );
+    assert_eq!(c.state().escalations, 2);
+}
+
+#[test]
+fn whistle_summons_departments_which_report_in() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.street, Supervisor, "supervisor");
+    c.ok(&f.street, Intake, Action::Accept);
+    c.refused(
+        &f.street,
+        ShiftLead,
+        Action::Whistle {
+            departments: vec![],
+        },
+        "whistle.target",
+    );
+    c.refused(
+        &f.street,
+        Dispatcher,
+        Action::Whistle {
+            departments: vec![f.dept.clone()],
+        },
+        "whistle.role",
+    );
+    c.ok(
+        &f.street,
+        ShiftLead,
+        Action::Whistle {
+            departments: vec![f.dept.clone(), f.dept2.clone()],
+        },
+    );
+    assert_eq!(c.state().state, State::Handling);
+    assert_eq!(c.state().summons.len(), 2);
+    // The report-in clock (30 minutes) drives the light.
+    assert_eq!(c.state().light(c.t + 31 * 60_000), Light::Red);
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::ReportIn {
+            unit: f.dept.clone(),
+        },
+    );
+    c.refused(
+        &f.dept,
+        Handler,
+        Action::ReportIn {
+            unit: f.dept.clone(),
+        },
+        "report_in.done",
+    );
+    c.ok(
+        &f.street,
+        Dispatcher,
+        Action::ReportIn {
+            unit: f.dept2.clone(),
+        },
+    );
+    assert!(c.state().summons.iter().all(|s| s.reported_in.is_some()));
+    let mut d = f.registered_district_case();
+    d.refused(
+        &f.district,
+        ShiftLead,
+        Action::Whistle {
+            departments: vec![f.dept.clone()],
+        },
+        "whistle.level",
+    );
+}
+
+#[test]
+fn supervise_and_urge_are_notes_from_above() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.street, Supervisor, "supervisor");
+    c.refused(
+        &f.street,
+        ShiftLead,
+        Action::Supervise { note: "快".into() },
+        "supervise.role",
+    );
+    c.ok(
+        &f.district,
+        ShiftLead,
+        Action::Supervise {
+            note: "请加快".into(),
+        },
+    );
+    c.ok(
+        &f.district,
+        Leader,
+        Action::Urge {
+            note: "催办".into(),
+        },
+    );
+    assert_eq!(c.state().notes, 2);
+    assert_eq!(c.state().state, State::Reported, "notes change no state");
+}
+
+#[test]
+fn lights_follow_the_stage_deadline() {
+    let f = Fixture::new();
+    let c = f.case_at(&f.district, Intake, "hotline");
+    let st = c.state().stage.expect("accept stage");
+    assert_eq!(c.state().light(st.warn_at - 1), Light::Green);
+    assert_eq!(c.state().light(st.warn_at), Light::Yellow);
+    assert_eq!(c.state().light(st.due), Light::Yellow);
+    assert_eq!(c.state().light(st.due + 1), Light::Red);
+}
+
+#[test]
+fn concurrent_moves_conflict_and_a_resolution_keeps_one_branch() {
+    let f = Fixture::new();
+    let base = f.registered_district_case();
+    let mut a = base.clone();
+    let mut b = base.clone();
+    a.ok(
+        &f.district,
+        Dispatcher,
+        Action::DispatchDown {
+            unit: f.street.clone(),
+        },
+    );
+    b.ok(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    let mut m = a.merged_with(&b);
+    let d = m.derived();
+    let branches = d.conflict.as_ref().expect("conflict");
+    assert_eq!(branches.len(), 2);
+    let tips: Vec<_> = branches.iter().map(|b| b.tip.clone()).collect();
+    // Only a resolution (or a note) may be made now.
+    m.refused(
+        &f.street,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+        "conflict.resolve_first",
+    );
+    m.refused(
+        &f.district,
+        Dispatcher,
+        Action::Resolve {
+            keep: tips[0].clone(),
+            note: "x".into(),
+        },
+        "resolve.role",
+    );
+    let keep = branches
+        .iter()
+        .find(|b| b.state.holder == f.street)
+        .expect("street branch")
+        .tip
+        .clone();
+    m.ok(
+        &f.district,
+        ShiftLead,
+        Action::Resolve {
+            keep: keep.clone(),
+            note: "以属地派遣为准".into(),
+        },
+    );
+    let d = m.derived();
+    assert!(d.conflict.is_none());
+    assert_eq!(d.current.holder, f.street);
+    assert_eq!(
+        d.superseded.len(),
+        1,
+        "the other branch's move stays in the trail, set aside"
+    );
+    // Sequential moves never conflict.
+    let mut s = base.clone();
+    s.ok(
+        &f.district,
+        Dispatcher,
+        Action::DispatchDown {
+            unit: f.street.clone(),
+        },
+    );
+    s.ok(
+        &f.street,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    assert!(s.merged_with(&base).derived().conflict.is_none());
+}
+
+#[test]
+fn replay_ignores_event_order() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    c.ok(&f.dept, Handler, f.feedback());
+    let mut rev = c.events.clone();
+    rev.reverse();
+    assert_eq!(f.rules().replay(&c.intake, &rev).unwrap(), c.derived());
+}
+
+#[test]
+fn a_forged_event_in_the_trail_is_marked_invalid_and_not_applied() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    // A grid worker's "close" slipped into the trail (e.g. from a tampered copy).
+    c.force(&f.community, GridWorker, Action::Close);
+    let d = c.derived();
+    assert_eq!(d.invalid.len(), 1);
+    assert_eq!(d.current.state, State::Reported);
+}
