@@ -281,7 +281,7 @@ fn send_back_needs_approval_and_returns_to_dispatch() {
         reason: "非本部门职责".into(),
         until: None,
     };
-    c.refused(&f.dept2, Handler, req.clone(), "request.handler");
+    c.refused(&f.dept2, Handler, req.clone(), "request.role");
     c.ok(&f.dept, Handler, req);
     let id = c.state().pending.as_ref().expect("pending").id.clone();
     c.refused(&f.dept, Handler, f.feedback(), "feedback.pending");
