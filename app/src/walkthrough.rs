@@ -285,7 +285,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         },
     )?;
 
-    println!("\n4. A refused move — a grid worker may not register a case:");
+    println!("\n4. A refused move — a grid worker may not close a case:");
     let refused = d.act(
         &at(&community, Role::GridWorker),
         &id3,
