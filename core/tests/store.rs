@@ -20,14 +20,12 @@ fn a_foreign_redb_file_is_refused_and_left_untouched() {
         }
         wt.commit().unwrap();
     }
-    let before = std::fs::read(&path).unwrap();
     match Store::open(&path) {
         Err(StoreError::Foreign { path: p }) => assert_eq!(p, path),
         Err(e) => panic!("expected Foreign, got {e}"),
         Ok(_) => panic!("a foreign store must be refused"),
     }
     // redb rewrites its own header on open; the foreign data itself is untouched.
-    let _ = before;
     let db = redb::Database::open(&path).unwrap();
     let rt = redb::ReadableDatabase::begin_read(&db).unwrap();
     let def: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("theirs");

@@ -48,8 +48,8 @@ fn sigkill_mid_write_loses_no_acknowledged_action_and_leaves_no_partial_one() {
                 }
             }
         }
-        // SIGKILL: no chance to clean up.
-        sigkill(child.id());
+        // std's Child::kill sends SIGKILL on Unix: no chance to clean up.
+        child.kill().expect("SIGKILL the writer");
         let _ = child.wait();
         // Acks printed before the kill but still in the pipe count too.
         while let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
@@ -63,15 +63,6 @@ fn sigkill_mid_write_loses_no_acknowledged_action_and_leaves_no_partial_one() {
         verify(&path, &acked);
     }
     assert!(acked.len() >= 6, "the writer made progress in every round");
-}
-
-fn sigkill(pid: u32) {
-    let status = Command::new("kill")
-        .arg("-9")
-        .arg(pid.to_string())
-        .status()
-        .expect("kill");
-    assert!(status.success());
 }
 
 fn verify(path: &std::path::Path, acked: &HashMap<String, usize>) {
