@@ -285,11 +285,14 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         },
     )?;
 
-    println!("\n4. A refused move — a grid worker may not close a case:");
-    let refused = d.act(
+    println!("\n4. A refused move — a community grid worker may not check (核查) a street case:");
+    let refused = s.act(
         &at(&community, Role::GridWorker),
         &id3,
-        Action::Close,
+        Action::Check {
+            passed: true,
+            note: "自己核查".into(),
+        },
         w.step(5),
     );
     if let Err(e) = refused {
