@@ -5,10 +5,11 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::case::{CaseDoc, from_hex};
+use crate::engine::changes_of;
 use crate::engine::{CaseRecord, EngineError};
 use crate::event::Action;
 use crate::role::NodeId;
-use crate::store::{CaseSummary, CaseWrite, Store, StoreError};
+use crate::store::{CaseSummary, CaseWrite, Logged, Store, StoreError, feed_scope};
 use crate::workflow::Rules;
 
 /// Cases per write transaction.
@@ -33,8 +34,8 @@ pub struct Built {
     pub doc: CaseDoc,
     /// Whether the document came with the record (true) or was rebuilt from its events.
     pub carried: bool,
-    /// Its changes (hash, bytes, author).
-    pub changes: Vec<(Vec<u8>, Vec<u8>, String)>,
+    /// Its changes, as unsigned envelopes without an author (the importer signs for them).
+    pub changes: Vec<Logged>,
     /// The projection row.
     pub summary: CaseSummary,
     /// The record's events (to merge into an existing case when no document came).
@@ -83,19 +84,7 @@ pub fn build(rules: &Rules<'_>, rec: CaseRecord) -> Result<Built, EngineError> {
     if let Some((id, why)) = derived.invalid.first() {
         return Err(invalid(format!("case {}: event {id}: {why}", rec.id)));
     }
-    let authors = doc.authors(&events);
-    let changes = doc
-        .automerge()
-        .get_changes(&[])
-        .into_iter()
-        .map(|c| {
-            let author = authors
-                .get(c.actor_id())
-                .map(|n| n.0.clone())
-                .unwrap_or_default();
-            (c.hash().0.to_vec(), c.raw_bytes().to_vec(), author)
-        })
-        .collect();
+    let changes = changes_of(&doc, &rec.id, &[], "");
     let summary = CaseSummary::build(&rec.id, &intake, &derived);
     Ok(Built {
         id: rec.id,
@@ -186,32 +175,28 @@ fn write_all(
                     let (intake, events) = (doc.intake()?, doc.events()?);
                     let derived = rules.replay(&intake, &events)?;
                     let summary = CaseSummary::build(&b.id, &intake, &derived);
-                    let authors = doc.authors(&events);
-                    let changes = doc
-                        .automerge()
-                        .get_changes(&before)
-                        .into_iter()
-                        .map(|c| {
-                            let author = authors.get(c.actor_id()).map(|n| n.0.clone());
-                            let author = author.unwrap_or_else(|| importer.0.clone());
-                            (c.hash().0.to_vec(), c.raw_bytes().to_vec(), author)
-                        })
-                        .collect();
+                    let changes = changes_of(&doc, &b.id, &before, &importer.0);
                     let w = CaseWrite {
                         id: &b.id,
                         doc: &doc,
                         changes,
                         summary: &summary,
+                        scope: &feed_scope(&summary, rules.district),
                     };
                     Store::put_case(&wt, &w)?;
                     report.merged += 1;
                 }
             } else {
+                let mut changes = b.changes;
+                for c in &mut changes {
+                    c.envelope.author.clone_from(&importer.0);
+                }
                 let w = CaseWrite {
                     id: &b.id,
                     doc: &b.doc,
-                    changes: b.changes,
+                    changes,
                     summary: &b.summary,
+                    scope: &feed_scope(&b.summary, rules.district),
                 };
                 Store::put_case(&wt, &w)?;
                 report.added += 1;

@@ -364,7 +364,9 @@ impl CaseDoc {
 
     /// Reads the intake fields.
     pub fn intake(&self) -> Result<Intake, DocError> {
-        let text = self.get_str(&ROOT, "intake").ok_or_else(|| field("intake"))?;
+        let text = self
+            .get_str(&ROOT, "intake")
+            .ok_or_else(|| field("intake"))?;
         let mut intake: Intake = serde_json::from_str(&text).map_err(|_| field("intake"))?;
         intake.reporter = match self.get_str(&ROOT, "reporter") {
             Some(r) => Some(serde_json::from_str(&r).map_err(|_| field("reporter"))?),
@@ -401,8 +403,6 @@ impl CaseDoc {
         let (v, _) = self.doc.get(obj, key).ok()??;
         v.as_u64()
     }
-
-
 }
 
 fn put_event(

@@ -10,7 +10,9 @@ use crate::catalogue::{Catalogue, CatalogueError};
 use crate::event::{Action, Event, EventId};
 use crate::hlc::{Hlc, HlcClock};
 use crate::role::Actor;
-use crate::store::{CaseSummary, CaseWrite, NodeInfo, Store, StoreError};
+use crate::store::{
+    CaseSummary, CaseWrite, Envelope, Logged, NodeInfo, Store, StoreError, feed_scope,
+};
 use crate::unit::{District, UnitError};
 use crate::workflow::{Derived, Refusal, Rules, StageLimits};
 
@@ -209,7 +211,7 @@ impl Engine {
         let doc = CaseDoc::create(&id, &intake, &report)?;
         let derived = rules.replay(&intake, std::slice::from_ref(&report))?;
         let summary = CaseSummary::build(&id, &intake, &derived);
-        let changes = changes_of(&doc, &[], &actor.node.0);
+        let changes = changes_of(&doc, &id, &[], &actor.node.0);
         Store::put_case(
             &wt,
             &CaseWrite {
@@ -217,6 +219,7 @@ impl Engine {
                 doc: &doc,
                 changes,
                 summary: &summary,
+                scope: &feed_scope(&summary, &self.district),
             },
         )?;
         wt.commit().map_err(StoreError::from)?;
@@ -260,7 +263,7 @@ impl Engine {
         events.push(event);
         let derived = rules.replay(&intake, &events)?;
         let summary = CaseSummary::build(id, &intake, &derived);
-        let changes = changes_of(&doc, &before, &actor.node.0);
+        let changes = changes_of(&doc, id, &before, &actor.node.0);
         Store::put_case(
             &wt,
             &CaseWrite {
@@ -268,6 +271,7 @@ impl Engine {
                 doc: &doc,
                 changes,
                 summary: &summary,
+                scope: &feed_scope(&summary, &self.district),
             },
         )?;
         wt.commit().map_err(StoreError::from)?;
@@ -295,21 +299,25 @@ impl Engine {
     }
 }
 
-/// The changes in `doc` since `before`, as (hash, raw bytes, author) for the log.
+/// The changes in `doc` since `before`, as unsigned envelopes by `author` for the log
+/// (a node's own changes are signed when first sent).
 pub fn changes_of(
     doc: &CaseDoc,
+    case: &CaseId,
     before: &[automerge::ChangeHash],
     author: &str,
-) -> Vec<(Vec<u8>, Vec<u8>, String)> {
+) -> Vec<Logged> {
     doc.automerge()
         .get_changes(before)
         .into_iter()
-        .map(|c| {
-            (
-                c.hash().0.to_vec(),
-                c.raw_bytes().to_vec(),
-                author.to_string(),
-            )
+        .map(|c| Logged {
+            hash: c.hash().0.to_vec(),
+            envelope: Envelope {
+                case: case.0.clone(),
+                author: author.to_string(),
+                change: c.raw_bytes().to_vec(),
+                signature: Vec::new(),
+            },
         })
         .collect()
 }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod event;
 pub mod generate;
 pub mod hlc;
+pub mod ingest;
 pub mod role;
 pub mod store;
 pub mod unit;

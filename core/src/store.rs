@@ -19,9 +19,19 @@ use crate::unit::{GridCode, UnitId};
 use crate::workflow::{Derived, Loop, Milestones, State};
 
 const DOCS: TableDefinition<&str, &[u8]> = TableDefinition::new("docs");
-const CHANGES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("changes");
+/// change hash → log sequence of its envelope.
+const CHANGES: TableDefinition<&[u8], u64> = TableDefinition::new("changes");
+/// log sequence → envelope (postcard), appended in the order changes were applied here.
 const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
-const SCOPE: TableDefinition<(&str, u64), ()> = TableDefinition::new("scope");
+/// (unit, feed sequence) → log sequence: the scoped change feed of each unit. A case that
+/// enters a unit's scope gets fresh feed entries for its whole history.
+const SCOPE: TableDefinition<(&str, u64), u64> = TableDefinition::new("scope");
+/// case id → the units whose feeds carry it (postcard `Vec<String>`).
+const CASE_SCOPE: TableDefinition<&str, &[u8]> = TableDefinition::new("case_scope");
+/// refused change hash → quarantine id, so a refused change is never applied later.
+const REFUSED: TableDefinition<&[u8], u64> = TableDefinition::new("refused");
+/// peer status (JSON), by peer node id.
+const PEER_INFO: TableDefinition<&str, &[u8]> = TableDefinition::new("peer_info");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const PROJ: TableDefinition<&str, &[u8]> = TableDefinition::new("projection");
 const IDX_HOLDER: TableDefinition<(&str, u8, i64, &str), i64> = TableDefinition::new("idx_holder");
@@ -31,12 +41,14 @@ const IDX_CATEGORY: TableDefinition<(&str, i64, &str), ()> = TableDefinition::ne
 const IDX_TIME: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_time");
 const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
 const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
+/// (peer node, `in:<their epoch>` or `out:<my epoch>`) → feed sequence: how far this node
+/// has applied the peer's feed, and how far the peer has acknowledged this node's.
 const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
 
 /// The value of the `format` meta key that marks a gridloop store.
 pub const FORMAT: &str = "gridloop-store";
 /// The store layout version written by this code.
-pub const STORE_VERSION: u64 = 1;
+pub const STORE_VERSION: u64 = 2;
 /// "No deadline" in due-ordered indexes: sorts after every real time.
 const NO_DUE: i64 = i64::MAX;
 
@@ -121,8 +133,10 @@ pub struct NodeInfo {
     pub epoch: String,
 }
 
-/// A change as it travels (签名变更): raw Automerge change bytes with its author and a
-/// signature (a placeholder until the replication issue adds keys).
+/// A change as it travels (签名变更): raw Automerge change bytes with its author and the
+/// author's Ed25519 signature over [`signing_bytes`]. A node's own changes are stored
+/// unsigned and signed when first sent (Ed25519 signatures are deterministic); received
+/// changes keep their author's signature end to end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     /// The case the change belongs to.
@@ -131,17 +145,38 @@ pub struct Envelope {
     pub author: String,
     /// Raw Automerge change bytes.
     pub change: Vec<u8>,
-    /// The author's signature over the change (empty until signing lands).
+    /// The author's signature over [`signing_bytes`] (empty for own unsent changes).
     pub signature: Vec<u8>,
 }
 
-/// One entry of the local change log (变更日志).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogEntry {
-    /// The case.
-    pub case: String,
-    /// The change hash (32 bytes).
+/// What an author signs for a change: a domain tag, the case id and the change hash.
+pub fn signing_bytes(case: &str, hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(24 + case.len() + hash.len());
+    m.extend_from_slice(b"gridloop/change/1\0");
+    m.extend_from_slice(case.as_bytes());
+    m.push(0);
+    m.extend_from_slice(hash);
+    m
+}
+
+/// One change to log (新变更): its hash and envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logged {
+    /// The Automerge change hash (32 bytes).
     pub hash: Vec<u8>,
+    /// The envelope as stored and sent.
+    pub envelope: Envelope,
+}
+
+/// An entry of a unit's change feed (变更流): where it is, and the change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// Position in the unit's feed (the checkpoint a receiver keeps).
+    pub seq: u64,
+    /// The change hash.
+    pub hash: Vec<u8>,
+    /// The envelope.
+    pub envelope: Envelope,
 }
 
 /// A quarantined item (隔离区): something refused, kept with its reason, never applied.
@@ -272,16 +307,30 @@ impl CaseSummary {
     }
 }
 
-/// What one write puts in the store: the document, its new changes and the new projection.
+/// The units whose change feeds carry a case (可见范围): its scope units and every unit above
+/// them — a street sees its communities' cases, the district sees everything.
+pub fn feed_scope(summary: &CaseSummary, district: &crate::unit::District) -> BTreeSet<UnitId> {
+    let mut out = BTreeSet::new();
+    for u in summary.scope_units() {
+        out.extend(district.ancestors(&u));
+        out.insert(u);
+    }
+    out
+}
+
+/// What one write puts in the store: the document, its new changes, the new projection and
+/// the units whose feeds carry the case.
 pub struct CaseWrite<'a> {
     /// The case.
     pub id: &'a CaseId,
     /// The whole document after the change.
     pub doc: &'a CaseDoc,
-    /// The new changes (hash, raw bytes, author node).
-    pub changes: Vec<(Vec<u8>, Vec<u8>, String)>,
+    /// The new changes, in causal order.
+    pub changes: Vec<Logged>,
     /// The new projection row.
     pub summary: &'a CaseSummary,
+    /// The case's feed scope ([`feed_scope`]).
+    pub scope: &'a BTreeSet<UnitId>,
 }
 
 /// The store (本地存储).
@@ -477,14 +526,15 @@ impl Store {
         Ok(format!("{unit}-{day}-{n:06}"))
     }
 
-    /// Writes a case inside `wt`: document, change envelopes, log and scope entries, the
+    /// Writes a case inside `wt`: document, change envelopes, log and feed entries, the
     /// projection row and every secondary index, removing the old row's index entries.
+    /// Units that newly see the case get feed entries for its whole earlier history.
     pub fn put_case(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
         let id = w.id.as_str();
         let mut docs = wt.open_table(DOCS)?;
         docs.insert(id, w.doc.save().as_slice())?;
         drop(docs);
-        Self::put_changes(wt, w.id, &w.changes, &w.summary.scope_units())?;
+        Self::put_changes(wt, w)?;
         let mut proj = wt.open_table(PROJ)?;
         let old: Option<CaseSummary> = match proj.get(id)? {
             Some(v) => Some(dec(id, v.value())?),
@@ -499,15 +549,22 @@ impl Store {
         Ok(())
     }
 
-    fn put_changes(
-        wt: &WriteTransaction,
-        case: &CaseId,
-        changes: &[(Vec<u8>, Vec<u8>, String)],
-        scope: &BTreeSet<UnitId>,
-    ) -> Result<(), StoreError> {
-        if changes.is_empty() {
+    fn put_changes(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
+        let id = w.id.as_str();
+        let mut case_scope = wt.open_table(CASE_SCOPE)?;
+        let old: BTreeSet<UnitId> = match case_scope.get(id)? {
+            Some(v) => dec::<Vec<UnitId>>(id, v.value())?.into_iter().collect(),
+            None => BTreeSet::new(),
+        };
+        let grown: Vec<&UnitId> = w.scope.difference(&old).collect();
+        if w.changes.is_empty() && grown.is_empty() {
             return Ok(());
         }
+        if old != *w.scope {
+            let all: Vec<&UnitId> = w.scope.union(&old).collect();
+            case_scope.insert(id, enc(&all).as_slice())?;
+        }
+        drop(case_scope);
         let mut meta = wt.open_table(META)?;
         let mut seq = meta
             .get("next_seq")?
@@ -516,29 +573,122 @@ impl Store {
         let mut ch = wt.open_table(CHANGES)?;
         let mut log = wt.open_table(LOG)?;
         let mut sc = wt.open_table(SCOPE)?;
-        for (hash, bytes, author) in changes {
-            let env = Envelope {
-                case: case.0.clone(),
-                author: author.clone(),
-                change: bytes.clone(),
-                signature: Vec::new(),
-            };
-            ch.insert(hash.as_slice(), enc(&env).as_slice())?;
-            log.insert(
-                seq,
-                enc(&LogEntry {
-                    case: case.0.clone(),
-                    hash: hash.clone(),
-                })
-                .as_slice(),
-            )?;
-            for u in scope {
-                sc.insert((u.as_str(), seq), ())?;
+        if !grown.is_empty() && !old.is_empty() {
+            // The case enters these units' scope: feed them its whole history, oldest first.
+            let new: BTreeSet<&[u8]> = w.changes.iter().map(|c| c.hash.as_slice()).collect();
+            let mut earlier = Vec::new();
+            for c in w.doc.automerge().get_changes(&[]) {
+                if new.contains(&c.hash().0[..]) {
+                    continue;
+                }
+                if let Some(at) = ch.get(&c.hash().0[..])? {
+                    earlier.push(at.value());
+                }
             }
+            earlier.sort_unstable();
+            for at in earlier {
+                for u in &grown {
+                    sc.insert((u.as_str(), seq), at)?;
+                    seq += 1;
+                }
+            }
+        }
+        for c in &w.changes {
+            if ch.get(c.hash.as_slice())?.is_some() {
+                continue;
+            }
+            let at = seq;
             seq += 1;
+            ch.insert(c.hash.as_slice(), at)?;
+            log.insert(at, enc(&(&c.hash, &c.envelope)).as_slice())?;
+            for u in w.scope.union(&old) {
+                sc.insert((u.as_str(), seq), at)?;
+                seq += 1;
+            }
         }
         meta.insert("next_seq", &seq.to_be_bytes()[..])?;
         Ok(())
+    }
+
+    /// Whether the change with this hash is already stored, inside a write transaction.
+    pub fn has_change_in(wt: &WriteTransaction, hash: &[u8]) -> Result<bool, StoreError> {
+        Ok(wt.open_table(CHANGES)?.get(hash)?.is_some())
+    }
+
+    /// The quarantine id under which a change was refused, if it was.
+    pub fn refused_in(wt: &WriteTransaction, hash: &[u8]) -> Result<Option<u64>, StoreError> {
+        Ok(wt.open_table(REFUSED)?.get(hash)?.map(|v| v.value()))
+    }
+
+    /// The feed scope recorded for a case, inside a write transaction (empty if unknown).
+    pub fn scope_in(wt: &WriteTransaction, id: &CaseId) -> Result<BTreeSet<UnitId>, StoreError> {
+        match wt.open_table(CASE_SCOPE)?.get(id.as_str())? {
+            Some(v) => Ok(dec::<Vec<UnitId>>(id.as_str(), v.value())?
+                .into_iter()
+                .collect()),
+            None => Ok(BTreeSet::new()),
+        }
+    }
+
+    /// Records, inside `wt`, how far this node has applied `peer`'s feed for the peer's
+    /// log `epoch` (接收检查点).
+    pub fn set_received(
+        wt: &WriteTransaction,
+        peer: &str,
+        epoch: &str,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        let key = format!("in:{epoch}");
+        wt.open_table(PEERS)?.insert((peer, key.as_str()), seq)?;
+        Ok(())
+    }
+
+    /// Records how far `peer` has acknowledged this node's feed (发送检查点).
+    pub fn set_acknowledged(&self, peer: &str, seq: u64) -> Result<(), StoreError> {
+        let key = format!("out:{}", self.epoch()?);
+        let mut wt = self.db.begin_write()?;
+        wt.set_durability(Durability::Immediate)?;
+        {
+            let mut t = wt.open_table(PEERS)?;
+            let cur = t.get((peer, key.as_str()))?.map(|v| v.value()).unwrap_or(0);
+            if seq > cur {
+                t.insert((peer, key.as_str()), seq)?;
+            }
+        }
+        wt.commit()?;
+        Ok(())
+    }
+
+    /// Saves a peer's status record (JSON chosen by the caller) for the peers view.
+    pub fn set_peer_info(&self, peer: &str, json: &[u8]) -> Result<(), StoreError> {
+        let wt = self.begin(false)?;
+        wt.open_table(PEER_INFO)?.insert(peer, json)?;
+        wt.commit()?;
+        Ok(())
+    }
+
+    /// Puts something refused into quarantine inside `wt`, remembering the change hash (if
+    /// any) so the same change is refused again without work.
+    pub fn quarantine_in(
+        wt: &WriteTransaction,
+        reason: &str,
+        hash: Option<&[u8]>,
+        bytes: &[u8],
+        at: Millis,
+    ) -> Result<u64, StoreError> {
+        let mut q = wt.open_table(QUARANTINE)?;
+        let id = q.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+        let item = Quarantined {
+            at,
+            reason: reason.to_string(),
+            bytes: bytes.to_vec(),
+        };
+        q.insert(id, enc(&item).as_slice())?;
+        if let Some(h) = hash {
+            wt.open_table(REFUSED)?.insert(h, id)?;
+        }
+        tracing::warn!(id, reason, "quarantined");
+        Ok(id)
     }
 
     /// Whether a case exists.
@@ -584,22 +734,11 @@ impl Store {
         })
     }
 
-    /// Puts something refused into quarantine with its reason.
+    /// Puts something refused into quarantine with its reason, in its own durable write.
     pub fn quarantine(&self, reason: &str, bytes: &[u8], at: Millis) -> Result<u64, StoreError> {
         let wt = self.begin(true)?;
-        let id;
-        {
-            let mut q = wt.open_table(QUARANTINE)?;
-            id = q.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
-            let item = Quarantined {
-                at,
-                reason: reason.to_string(),
-                bytes: bytes.to_vec(),
-            };
-            q.insert(id, enc(&item).as_slice())?;
-        }
+        let id = Self::quarantine_in(&wt, reason, None, bytes, at)?;
         wt.commit()?;
-        tracing::warn!(id, reason, "quarantined");
         Ok(id)
     }
 }
@@ -618,6 +757,9 @@ fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(IDX_NUMBER)?;
     wt.open_table(QUARANTINE)?;
     wt.open_table(PEERS)?;
+    wt.open_table(CASE_SCOPE)?;
+    wt.open_table(REFUSED)?;
+    wt.open_table(PEER_INFO)?;
     Ok(())
 }
 
@@ -902,24 +1044,51 @@ impl Reader {
             .unwrap_or(0))
     }
 
-    /// Log entries for `unit`'s scope after sequence `since`, in order, at most `limit`.
-    pub fn scope_since(
+    /// The last position of `unit`'s change feed (0 if empty).
+    pub fn feed_head(&self, unit: &UnitId) -> Result<u64, StoreError> {
+        let sc = self.rt.open_table(SCOPE)?;
+        let last = sc
+            .range((unit.as_str(), 0)..=(unit.as_str(), u64::MAX))?
+            .next_back()
+            .transpose()?;
+        Ok(last.map(|(k, _)| k.value().1).unwrap_or(0))
+    }
+
+    /// How many feed entries `unit` has after position `since` (a backlog count).
+    pub fn feed_backlog(&self, unit: &UnitId, since: u64) -> Result<u64, StoreError> {
+        let sc = self.rt.open_table(SCOPE)?;
+        let mut n = 0;
+        for item in sc.range((unit.as_str(), since + 1)..=(unit.as_str(), u64::MAX))? {
+            item?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// `unit`'s change feed after position `since`, in order, at most `limit` entries
+    /// (变更流): the envelopes a peer working for `unit` may receive.
+    pub fn feed(
         &self,
         unit: &UnitId,
         since: u64,
         limit: usize,
-    ) -> Result<Vec<(u64, LogEntry)>, StoreError> {
+    ) -> Result<Vec<FeedEntry>, StoreError> {
         let sc = self.rt.open_table(SCOPE)?;
         let log = self.rt.open_table(LOG)?;
         let mut out = Vec::new();
         for item in sc.range((unit.as_str(), since + 1)..=(unit.as_str(), u64::MAX))? {
-            let seq = item?.0.value().1;
-            if let Some(v) = log.get(seq)? {
-                out.push((seq, dec("log", v.value())?));
-            }
             if out.len() >= limit {
                 break;
             }
+            let (k, v) = item?;
+            let at = v.value();
+            let Some(bytes) = log.get(at)? else { continue };
+            let (hash, envelope): (Vec<u8>, Envelope) = dec("log", bytes.value())?;
+            out.push(FeedEntry {
+                seq: k.value().1,
+                hash,
+                envelope,
+            });
         }
         Ok(out)
     }
@@ -927,9 +1096,60 @@ impl Reader {
     /// The envelope of a change.
     pub fn envelope(&self, hash: &[u8]) -> Result<Option<Envelope>, StoreError> {
         let ch = self.rt.open_table(CHANGES)?;
-        match ch.get(hash)? {
-            Some(v) => Ok(Some(dec("change", v.value())?)),
+        let Some(at) = ch.get(hash)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        match self.rt.open_table(LOG)?.get(at)? {
+            Some(v) => Ok(Some(dec::<(Vec<u8>, Envelope)>("log", v.value())?.1)),
             None => Ok(None),
+        }
+    }
+
+    /// Whether the change with this hash is stored.
+    pub fn has_change(&self, hash: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.rt.open_table(CHANGES)?.get(hash)?.is_some())
+    }
+
+    /// How far this node has applied `peer`'s feed for the peer's log `epoch` (0 if never).
+    pub fn received(&self, peer: &str, epoch: &str) -> Result<u64, StoreError> {
+        let key = format!("in:{epoch}");
+        Ok(self
+            .rt
+            .open_table(PEERS)?
+            .get((peer, key.as_str()))?
+            .map(|v| v.value())
+            .unwrap_or(0))
+    }
+
+    /// How far `peer` has acknowledged this node's feed in log epoch `epoch` (0 if never).
+    pub fn acknowledged(&self, peer: &str, epoch: &str) -> Result<u64, StoreError> {
+        let key = format!("out:{epoch}");
+        Ok(self
+            .rt
+            .open_table(PEERS)?
+            .get((peer, key.as_str()))?
+            .map(|v| v.value())
+            .unwrap_or(0))
+    }
+
+    /// Every peer's saved status record (JSON), by peer node id.
+    pub fn peer_infos(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let t = self.rt.open_table(PEER_INFO)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            out.push((k.value().to_string(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The feed scope recorded for a case (empty if unknown).
+    pub fn case_scope(&self, id: &CaseId) -> Result<BTreeSet<UnitId>, StoreError> {
+        match self.rt.open_table(CASE_SCOPE)?.get(id.as_str())? {
+            Some(v) => Ok(dec::<Vec<UnitId>>(id.as_str(), v.value())?
+                .into_iter()
+                .collect()),
+            None => Ok(BTreeSet::new()),
         }
     }
 

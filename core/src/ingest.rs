@@ -1,0 +1,330 @@
+//! Receiving changes from peers (接收变更): verify, authorize, apply and log a batch of
+//! signed envelopes in one transaction, quarantining anything refused with its reason.
+//!
+//! Core knows nothing of keys or the roster: the caller passes an [`Authority`] that checks
+//! signatures and says what each author node may do. Everything about cases — which units a
+//! case belongs to, which moves a role may make — is checked here against the workflow rules.
+
+use automerge::{Automerge, Change, ReadDoc};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::calendar::Millis;
+use crate::case::{CaseDoc, CaseId, actor_for};
+use crate::engine::{Engine, EngineError};
+use crate::event::{Action, EventId};
+use crate::role::Role;
+use crate::store::{CaseSummary, CaseWrite, Envelope, Logged, Store, StoreError, feed_scope};
+use crate::unit::{UnitId, UnitKind};
+
+/// What the roster grants an author node (授权): its unit and roles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// The unit the node works for.
+    pub unit: UnitId,
+    /// The roles its operators may take at that unit (empty: any role the rules allow).
+    pub roles: Vec<Role>,
+}
+
+/// Checks signatures and looks up authors (the roster, from the sync layer).
+pub trait Authority {
+    /// Verifies the envelope's signature over [`crate::store::signing_bytes`] and returns
+    /// what its author may do, or a reason to refuse it (unknown author, revoked, bad
+    /// signature).
+    fn authorize(&self, envelope: &Envelope, hash: &[u8]) -> Result<Grant, String>;
+}
+
+/// Where a batch came from, for the receive checkpoint (接收检查点).
+#[derive(Clone, Debug)]
+pub struct Checkpoint<'a> {
+    /// The peer node that sent it.
+    pub peer: &'a str,
+    /// The peer's log epoch.
+    pub epoch: &'a str,
+    /// The last feed position the batch covers.
+    pub upto: u64,
+}
+
+/// What receiving a batch did (接收结果).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Changes applied and logged.
+    pub applied: u64,
+    /// Changes this store already had.
+    pub duplicates: u64,
+    /// Changes refused and quarantined, with their reasons.
+    pub quarantined: Vec<String>,
+    /// Cases whose changes could not be applied yet because changes they depend on are
+    /// missing here: repair them with the peer.
+    pub missing: BTreeSet<CaseId>,
+    /// Cases that changed.
+    pub cases: BTreeSet<CaseId>,
+}
+
+struct Working {
+    doc: CaseDoc,
+    old_scope: BTreeSet<UnitId>,
+    new: Vec<Logged>,
+}
+
+/// Receives a batch of envelopes (in the sender's feed order) on this node, working for
+/// `me`: each is verified, authorized and applied, or quarantined with its reason; changes
+/// whose dependencies are missing are skipped and their cases reported for repair. Applied
+/// changes, updated projections, quarantine entries and the checkpoint are written in one
+/// durable transaction, so a crash loses the whole batch or nothing.
+pub fn ingest(
+    engine: &Engine,
+    me: &UnitId,
+    batch: &[Envelope],
+    authority: &dyn Authority,
+    checkpoint: Option<Checkpoint<'_>>,
+    now: Millis,
+) -> Result<IngestReport, EngineError> {
+    let rules = engine.rules();
+    let district = &engine.district;
+    let wt = engine.store.begin(true)?;
+    let mut report = IngestReport::default();
+    let mut work: HashMap<CaseId, Working> = HashMap::new();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    for env in batch {
+        let change = match Change::from_bytes(env.change.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                let why = format!(
+                    "case {}: malformed change from {}: {e}",
+                    env.case, env.author
+                );
+                Store::quarantine_in(&wt, &why, None, &env.change, now)?;
+                report.quarantined.push(why);
+                continue;
+            }
+        };
+        let hash = change.hash().0.to_vec();
+        if seen.contains(&hash) || Store::has_change_in(&wt, &hash)? {
+            report.duplicates += 1;
+            continue;
+        }
+        if Store::refused_in(&wt, &hash)?.is_some() {
+            report.duplicates += 1;
+            continue;
+        }
+        let refuse = |why: String, report: &mut IngestReport| -> Result<(), EngineError> {
+            let why = format!(
+                "case {} change {} from {}: {why}",
+                env.case,
+                short(&hash),
+                env.author
+            );
+            Store::quarantine_in(&wt, &why, Some(&hash), &env.change, now)?;
+            report.quarantined.push(why);
+            Ok(())
+        };
+        let grant = match authority.authorize(env, &hash) {
+            Ok(g) => g,
+            Err(why) => {
+                refuse(why, &mut report)?;
+                continue;
+            }
+        };
+        let id = match CaseId::parse(&env.case) {
+            Ok(id) => id,
+            Err(e) => {
+                refuse(e.to_string(), &mut report)?;
+                continue;
+            }
+        };
+        if change
+            .deps()
+            .iter()
+            .any(|d| matches!(Store::refused_in(&wt, &d.0), Ok(Some(_))))
+        {
+            refuse("depends on a refused change".into(), &mut report)?;
+            continue;
+        }
+        let importer = district.root().id == grant.unit;
+        if !importer && change.actor_id() != &actor_for(&crate::role::NodeId(env.author.clone())) {
+            refuse(
+                "the change was written by another actor than its signer".into(),
+                &mut report,
+            )?;
+            continue;
+        }
+        if !work.contains_key(&id) {
+            let (doc, old_scope) = if Store::contains_in(&wt, &id)? {
+                (Store::doc_in(&wt, &id)?, Store::scope_in(&wt, &id)?)
+            } else {
+                (CaseDoc::from_automerge(Automerge::new()), BTreeSet::new())
+            };
+            work.insert(
+                id.clone(),
+                Working {
+                    doc,
+                    old_scope,
+                    new: Vec::new(),
+                },
+            );
+        }
+        let w = work.get_mut(&id).expect("inserted above");
+        let doc = w.doc.automerge();
+        if change
+            .deps()
+            .iter()
+            .any(|d| doc.get_change_by_hash(d).is_none())
+        {
+            report.missing.insert(id);
+            continue;
+        }
+        let before: HashSet<EventId> = if doc.get_heads().is_empty() {
+            HashSet::new()
+        } else {
+            w.doc.events()?.into_iter().map(|e| e.id).collect()
+        };
+        let mut trial = w.doc.automerge().clone();
+        if let Err(e) = trial.apply_changes([change]) {
+            refuse(format!("does not apply: {e}"), &mut report)?;
+            continue;
+        }
+        let trial = CaseDoc::from_automerge(trial);
+        match check(
+            engine,
+            me,
+            &id,
+            &trial,
+            &before,
+            &w.old_scope,
+            &grant,
+            env,
+            importer,
+        ) {
+            Ok(()) => {}
+            Err(why) => {
+                refuse(why, &mut report)?;
+                continue;
+            }
+        }
+        w.doc = trial;
+        w.new.push(Logged {
+            hash: hash.clone(),
+            envelope: env.clone(),
+        });
+        seen.insert(hash);
+        report.applied += 1;
+    }
+    for (id, w) in work {
+        if w.new.is_empty() {
+            continue;
+        }
+        let intake = w.doc.intake()?;
+        let events = w.doc.events()?;
+        let derived = rules.replay(&intake, &events)?;
+        let summary = CaseSummary::build(&id, &intake, &derived);
+        let scope = feed_scope(&summary, district);
+        Store::put_case(
+            &wt,
+            &CaseWrite {
+                id: &id,
+                doc: &w.doc,
+                changes: w.new,
+                summary: &summary,
+                scope: &scope,
+            },
+        )?;
+        report.cases.insert(id);
+    }
+    if let Some(cp) = checkpoint {
+        Store::set_received(&wt, cp.peer, cp.epoch, cp.upto)?;
+    }
+    wt.commit().map_err(StoreError::from)?;
+    Ok(report)
+}
+
+/// Checks one applied change: the document is a readable case, the case is in the author's
+/// scope and in this node's, and every event the change adds was made by the author at a
+/// unit it works for, in a role it holds, and is a move the workflow rules allow.
+#[allow(clippy::too_many_arguments)]
+fn check(
+    engine: &Engine,
+    me: &UnitId,
+    id: &CaseId,
+    doc: &CaseDoc,
+    before: &HashSet<EventId>,
+    old_scope: &BTreeSet<UnitId>,
+    grant: &Grant,
+    env: &Envelope,
+    importer: bool,
+) -> Result<(), String> {
+    let district = &engine.district;
+    let rules = engine.rules();
+    let doc_id = doc.id().map_err(|e| format!("not a case document: {e}"))?;
+    if &doc_id != id {
+        return Err(format!("the change belongs to case {doc_id}"));
+    }
+    let intake = doc
+        .intake()
+        .map_err(|e| format!("unreadable intake: {e}"))?;
+    let events = doc.events().map_err(|e| format!("unreadable trail: {e}"))?;
+    let derived = rules
+        .replay(&intake, &events)
+        .map_err(|r| format!("the report is refused: {r}"))?;
+    let summary = CaseSummary::build(id, &intake, &derived);
+    let scope = feed_scope(&summary, district);
+    if !scope.contains(me) {
+        return Err(format!("the case is outside this node's scope ({me})"));
+    }
+    let prior = if old_scope.is_empty() {
+        // A new case: its author must work for the grid's community or above it.
+        let c = intake.grid.community();
+        let mut s: BTreeSet<UnitId> = district.ancestors(&c).into_iter().collect();
+        s.insert(c);
+        s
+    } else {
+        old_scope.clone()
+    };
+    if !importer && !prior.contains(&grant.unit) {
+        return Err(format!(
+            "the case is outside the author's scope ({})",
+            grant.unit
+        ));
+    }
+    let invalid: HashMap<&EventId, &crate::workflow::Refusal> =
+        derived.invalid.iter().map(|(e, w)| (e, w)).collect();
+    for e in events.iter().filter(|e| !before.contains(&e.id)) {
+        if !importer {
+            if e.node.0 != env.author {
+                return Err(format!(
+                    "event {} names node {} but was signed by {}",
+                    e.id, e.node, env.author
+                ));
+            }
+            let dept_at_node = district
+                .unit(&e.unit)
+                .is_some_and(|u| u.kind == UnitKind::Department)
+                && district
+                    .unit(&grant.unit)
+                    .is_some_and(|u| matches!(u.kind, UnitKind::District | UnitKind::Street));
+            if !dept_at_node && !district.is_same_or_above(&grant.unit, &e.unit) {
+                return Err(format!(
+                    "event {} acts for {} but the author works for {}",
+                    e.id, e.unit, grant.unit
+                ));
+            }
+            if e.unit == grant.unit && !grant.roles.is_empty() && !grant.roles.contains(&e.role) {
+                return Err(format!(
+                    "event {} is made as {} which the author does not hold",
+                    e.id,
+                    e.role.label_zh()
+                ));
+            }
+        }
+        if let Some(why) = invalid.get(&e.id) {
+            return Err(format!("move {} is not allowed: {why}", e.action.name()));
+        }
+        if matches!(e.action, Action::Report) && !before.is_empty() {
+            return Err("a second report event".into());
+        }
+    }
+    Ok(())
+}
+
+fn short(hash: &[u8]) -> String {
+    hash.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
