@@ -318,6 +318,7 @@ pub fn changes_of(
                 change: c.raw_bytes().to_vec(),
                 signature: Vec::new(),
             },
+            origin: String::new(),
         })
         .collect()
 }

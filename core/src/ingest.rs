@@ -33,15 +33,16 @@ pub trait Authority {
     fn authorize(&self, envelope: &Envelope, hash: &[u8]) -> Result<Grant, String>;
 }
 
-/// Where a batch came from, for the receive checkpoint (接收检查点).
+/// Where a batch came from (来源): the peer, its log epoch, and — for a feed batch — the
+/// last feed position it covers, recorded as the receive checkpoint (接收检查点).
 #[derive(Clone, Debug)]
-pub struct Checkpoint<'a> {
+pub struct Source<'a> {
     /// The peer node that sent it.
     pub peer: &'a str,
     /// The peer's log epoch.
     pub epoch: &'a str,
-    /// The last feed position the batch covers.
-    pub upto: u64,
+    /// The last feed position the batch covers (`None` for a repair).
+    pub upto: Option<u64>,
 }
 
 /// What receiving a batch did (接收结果).
@@ -70,13 +71,14 @@ struct Working {
 /// `me`: each is verified, authorized and applied, or quarantined with its reason; changes
 /// whose dependencies are missing are skipped and their cases reported for repair. Applied
 /// changes, updated projections, quarantine entries and the checkpoint are written in one
-/// durable transaction, so a crash loses the whole batch or nothing.
+/// durable transaction, so a crash loses the whole batch or nothing. Applied changes are logged
+/// with their origin, so the feed never echoes them back to the same peer and epoch.
 pub fn ingest(
     engine: &Engine,
     me: &UnitId,
     batch: &[Envelope],
     authority: &dyn Authority,
-    checkpoint: Option<Checkpoint<'_>>,
+    source: Option<Source<'_>>,
     now: Millis,
 ) -> Result<IngestReport, EngineError> {
     let rules = engine.rules();
@@ -85,6 +87,10 @@ pub fn ingest(
     let mut report = IngestReport::default();
     let mut work: HashMap<CaseId, Working> = HashMap::new();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let origin = source
+        .as_ref()
+        .map(|s| format!("{}@{}", s.peer, s.epoch))
+        .unwrap_or_default();
     for env in batch {
         let change = match Change::from_bytes(env.change.clone()) {
             Ok(c) => c,
@@ -205,6 +211,7 @@ pub fn ingest(
         w.new.push(Logged {
             hash: hash.clone(),
             envelope: env.clone(),
+            origin: origin.clone(),
         });
         seen.insert(hash);
         report.applied += 1;
@@ -230,8 +237,13 @@ pub fn ingest(
         )?;
         report.cases.insert(id);
     }
-    if let Some(cp) = checkpoint {
-        Store::set_received(&wt, cp.peer, cp.epoch, cp.upto)?;
+    if let Some(Source {
+        peer,
+        epoch,
+        upto: Some(upto),
+    }) = source
+    {
+        Store::set_received(&wt, peer, epoch, upto)?;
     }
     wt.commit().map_err(StoreError::from)?;
     Ok(report)

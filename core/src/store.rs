@@ -166,6 +166,9 @@ pub struct Logged {
     pub hash: Vec<u8>,
     /// The envelope as stored and sent.
     pub envelope: Envelope,
+    /// Where it came from: `peer@epoch` for a received change, empty for a local one. A
+    /// feed never sends a change back to the peer (and epoch) it came from.
+    pub origin: String,
 }
 
 /// An entry of a unit's change feed (变更流): where it is, and the change.
@@ -177,6 +180,8 @@ pub struct FeedEntry {
     pub hash: Vec<u8>,
     /// The envelope.
     pub envelope: Envelope,
+    /// Where it came from (see [`Logged::origin`]).
+    pub origin: String,
 }
 
 /// A quarantined item (隔离区): something refused, kept with its reason, never applied.
@@ -600,7 +605,7 @@ impl Store {
             let at = seq;
             seq += 1;
             ch.insert(c.hash.as_slice(), at)?;
-            log.insert(at, enc(&(&c.hash, &c.envelope)).as_slice())?;
+            log.insert(at, enc(&(&c.hash, &c.envelope, &c.origin)).as_slice())?;
             for u in w.scope.union(&old) {
                 sc.insert((u.as_str(), seq), at)?;
                 seq += 1;
@@ -1083,11 +1088,13 @@ impl Reader {
             let (k, v) = item?;
             let at = v.value();
             let Some(bytes) = log.get(at)? else { continue };
-            let (hash, envelope): (Vec<u8>, Envelope) = dec("log", bytes.value())?;
+            let (hash, envelope, origin): (Vec<u8>, Envelope, String) =
+                dec("log", bytes.value())?;
             out.push(FeedEntry {
                 seq: k.value().1,
                 hash,
                 envelope,
+                origin,
             });
         }
         Ok(out)
@@ -1100,7 +1107,7 @@ impl Reader {
             return Ok(None);
         };
         match self.rt.open_table(LOG)?.get(at)? {
-            Some(v) => Ok(Some(dec::<(Vec<u8>, Envelope)>("log", v.value())?.1)),
+            Some(v) => Ok(Some(dec::<(Vec<u8>, Envelope, String)>("log", v.value())?.1)),
             None => Ok(None),
         }
     }

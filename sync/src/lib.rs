@@ -1,1 +1,16 @@
-//! gridloop-sync
+//! gridloop-sync: replication between gridloop nodes.
+//!
+//! - [`identity`]: the node's Ed25519 key, which is also its iroh endpoint id;
+//! - [`roster`]: the district roster signed by the root key, and the [`gridloop_core::ingest::Authority`]
+//!   it provides (signatures, revocation, each author's unit and roles);
+//! - [`frame`]: the protocol's messages and their encoding;
+//! - [`session`]: the sans-IO protocol, one state machine per peer, free of sockets;
+//! - [`replica`]: the protocol's view of a real node's store, key and roster;
+//! - [`node`]: the iroh transport, a thin shell that runs sessions over QUIC streams.
+
+pub mod frame;
+pub mod identity;
+pub mod node;
+pub mod replica;
+pub mod roster;
+pub mod session;

@@ -1,0 +1,202 @@
+//! The [`Replica`] of a real node (节点副本): its engine and redb store, its key and its
+//! verified roster. Own changes are signed here as they leave.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use automerge::{ChangeHash, ReadDoc};
+use gridloop_core::calendar::Millis;
+use gridloop_core::case::CaseId;
+use gridloop_core::engine::Engine;
+use gridloop_core::ingest::{IngestReport, Source, ingest};
+use gridloop_core::store::{Envelope, FeedEntry, signing_bytes};
+use gridloop_core::unit::UnitId;
+
+use crate::identity::NodeKey;
+use crate::roster::{Roster, SignedRoster};
+use crate::session::{Me, Replica, SyncError};
+
+fn store_err(e: impl std::fmt::Display) -> SyncError {
+    SyncError::Store(e.to_string())
+}
+
+/// A node's store, key and roster as the sync protocol sees them.
+pub struct NodeReplica {
+    engine: Arc<Engine>,
+    key: NodeKey,
+    me: Me,
+    roster: RwLock<(Roster, SignedRoster)>,
+    roster_file: Option<PathBuf>,
+    clock: fn() -> Millis,
+}
+
+fn wall_clock() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+impl NodeReplica {
+    /// A replica over `engine` (whose store is initialised) with this key and a verified
+    /// roster; adopted rosters are written to `roster_file` if given.
+    pub fn new(
+        engine: Arc<Engine>,
+        key: NodeKey,
+        signed: SignedRoster,
+        roster_file: Option<PathBuf>,
+    ) -> Result<NodeReplica, SyncError> {
+        let roster = signed.verify(None).map_err(store_err)?;
+        let info = engine.store.require_node().map_err(store_err)?;
+        let me = Me {
+            node: info.node.0.clone(),
+            unit: info.unit.clone(),
+            epoch: info.epoch.clone(),
+        };
+        Ok(NodeReplica {
+            engine,
+            key,
+            me,
+            roster: RwLock::new((roster, signed)),
+            roster_file,
+            clock: wall_clock,
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The node's key.
+    pub fn key(&self) -> &NodeKey {
+        &self.key
+    }
+
+    /// A copy of the current roster.
+    pub fn current_roster(&self) -> Roster {
+        self.roster.read().unwrap_or_else(|p| p.into_inner()).0.clone()
+    }
+
+    fn sign(&self, e: &mut Envelope, hash: &[u8]) {
+        if e.signature.is_empty() && e.author == self.me.node {
+            e.signature = self.key.sign(&signing_bytes(&e.case, hash));
+        }
+    }
+}
+
+impl Replica for NodeReplica {
+    fn me(&self) -> Me {
+        self.me.clone()
+    }
+
+    fn roster(&self) -> (u64, Vec<u8>) {
+        let g = self.roster.read().unwrap_or_else(|p| p.into_inner());
+        (g.0.version, g.1.to_bytes())
+    }
+
+    fn offer_roster(&self, signed: &[u8]) -> Result<bool, String> {
+        let signed = SignedRoster::from_bytes(signed).map_err(|e| e.to_string())?;
+        let mut g = self.roster.write().unwrap_or_else(|p| p.into_inner());
+        let roster = signed
+            .verify(Some(&g.0.root))
+            .map_err(|e| format!("offered roster refused: {e}"))?;
+        if roster.version <= g.0.version {
+            return Ok(false);
+        }
+        if let Some(path) = &self.roster_file {
+            signed.write(path).map_err(|e| e.to_string())?;
+        }
+        tracing::info!(version = roster.version, "adopted a newer roster");
+        *g = (roster, signed);
+        Ok(true)
+    }
+
+    fn received(&self, peer: &str, epoch: &str) -> Result<u64, SyncError> {
+        self.engine
+            .store
+            .read()
+            .and_then(|r| r.received(peer, epoch))
+            .map_err(store_err)
+    }
+
+    fn feed(&self, unit: &UnitId, since: u64, limit: usize) -> Result<Vec<FeedEntry>, SyncError> {
+        let mut entries = self
+            .engine
+            .store
+            .read()
+            .and_then(|r| r.feed(unit, since, limit))
+            .map_err(store_err)?;
+        for e in &mut entries {
+            let hash = e.hash.clone();
+            self.sign(&mut e.envelope, &hash);
+        }
+        Ok(entries)
+    }
+
+    fn ingest(
+        &self,
+        peer: &str,
+        epoch: &str,
+        batch: &[Envelope],
+        upto: Option<u64>,
+    ) -> Result<IngestReport, SyncError> {
+        let roster = self.current_roster();
+        ingest(
+            &self.engine,
+            &self.me.unit,
+            batch,
+            &roster,
+            Some(Source { peer, epoch, upto }),
+            (self.clock)(),
+        )
+        .map_err(store_err)
+    }
+
+    fn acknowledged(&self, peer: &str, upto: u64) -> Result<(), SyncError> {
+        self.engine
+            .store
+            .set_acknowledged(peer, upto)
+            .map_err(store_err)
+    }
+
+    fn heads(&self, case: &CaseId) -> Result<Vec<Vec<u8>>, SyncError> {
+        let r = self.engine.store.read().map_err(store_err)?;
+        match r.doc(case) {
+            Ok(doc) => Ok(doc.heads().into_iter().map(|h| h.0.to_vec()).collect()),
+            Err(gridloop_core::store::StoreError::NoSuchCase(_)) => Ok(Vec::new()),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
+    fn history(
+        &self,
+        case: &CaseId,
+        have: &[Vec<u8>],
+        unit: &UnitId,
+    ) -> Result<Vec<Envelope>, SyncError> {
+        let r = self.engine.store.read().map_err(store_err)?;
+        if !r.case_scope(case).map_err(store_err)?.contains(unit) {
+            return Ok(Vec::new());
+        }
+        let doc = match r.doc(case) {
+            Ok(d) => d,
+            Err(gridloop_core::store::StoreError::NoSuchCase(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(store_err(e)),
+        };
+        let have: Vec<ChangeHash> = have
+            .iter()
+            .filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok().map(ChangeHash))
+            .filter(|h| doc.automerge().get_change_by_hash(h).is_some())
+            .collect();
+        let mut out = Vec::new();
+        for c in doc.automerge().get_changes(&have) {
+            let hash = c.hash().0;
+            if let Some(mut e) = r.envelope(&hash).map_err(store_err)? {
+                self.sign(&mut e, &hash);
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+}

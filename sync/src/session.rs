@@ -1,0 +1,588 @@
+//! One sync session with one peer (同步会话), sans-IO: fed with frames, it queues frames to
+//! send and calls the [`Replica`] for store reads and writes. No sockets, no clocks: the
+//! driver calls [`Session::tick`] periodically and [`Session::local_changed`] when the store
+//! changed, and moves frames between [`Session::poll_transmit`] and the connection.
+//!
+//! The exchange, the same on both sides:
+//! 1. `Hello` (node, unit, log epoch, roster version) each way; the peer must be the node
+//!    the transport authenticated. A newer roster is offered with `Roster`.
+//! 2. `Resume { from }`: where the peer should start its feed for me — my receive checkpoint
+//!    for its (node, epoch); 0 for a store I have never seen or that was reset.
+//! 3. `Changes { from, upto }` batches of the feed of the receiver's unit, at most
+//!    [`WINDOW`] unacknowledged. The receiver applies a batch only if it continues exactly
+//!    from its checkpoint, in one transaction with the new checkpoint, then `Ack`s it.
+//!    Duplicates and batches after a gap are ignored and the checkpoint re-acknowledged;
+//!    the sender goes back to the last acknowledged position when acks stall.
+//! 4. `CaughtUp` when the feed is drained; later changes are pushed live the same way.
+//! 5. `Want { case, have }` / `Repair`: when a change's dependencies are missing, the
+//!    receiver asks for the case's changes it lacks (automerge's `get_changes(have)`).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use gridloop_core::case::CaseId;
+use gridloop_core::ingest::IngestReport;
+use gridloop_core::store::{Envelope, FeedEntry};
+use gridloop_core::unit::UnitId;
+
+use crate::frame::{Frame, VERSION, WireChange};
+use crate::identity::{hex, unhex};
+
+/// Changes per batch.
+pub const BATCH: usize = 512;
+/// Batches in flight before waiting for an acknowledgement.
+pub const WINDOW: usize = 4;
+/// Ticks without acknowledgement progress before going back and resending.
+pub const STALL_TICKS: u32 = 3;
+
+/// Errors of a session (同步错误).
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(String),
+    /// The peer broke the protocol.
+    #[error("protocol violation by {peer}: {why}")]
+    Protocol {
+        /// The peer.
+        peer: String,
+        /// What it did.
+        why: String,
+    },
+    /// The peer refused us.
+    #[error("refused by {peer}: {reason}")]
+    Refused {
+        /// The peer.
+        peer: String,
+        /// Its reason.
+        reason: String,
+    },
+}
+
+/// Who a node is, for the handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Me {
+    /// Node id.
+    pub node: String,
+    /// Unit.
+    pub unit: UnitId,
+    /// Log epoch.
+    pub epoch: String,
+}
+
+/// What the session needs from the node's store and roster (本地副本).
+pub trait Replica {
+    /// This node.
+    fn me(&self) -> Me;
+    /// The version of the roster held, and its signed bytes.
+    fn roster(&self) -> (u64, Vec<u8>);
+    /// Offers a signed roster received from a peer; adopts it if it verifies against the
+    /// trusted root and is newer. Returns whether it was adopted.
+    fn offer_roster(&self, signed: &[u8]) -> Result<bool, String>;
+    /// How far this node has applied `peer`'s feed in the peer's `epoch`.
+    fn received(&self, peer: &str, epoch: &str) -> Result<u64, SyncError>;
+    /// `unit`'s feed after `since`, at most `limit` entries, own changes signed.
+    fn feed(&self, unit: &UnitId, since: u64, limit: usize) -> Result<Vec<FeedEntry>, SyncError>;
+    /// Applies a batch received from `peer` (epoch `epoch`); with `upto`, records the
+    /// receive checkpoint in the same transaction.
+    fn ingest(
+        &self,
+        peer: &str,
+        epoch: &str,
+        batch: &[Envelope],
+        upto: Option<u64>,
+    ) -> Result<IngestReport, SyncError>;
+    /// Records that `peer` acknowledged this node's feed up to `upto`.
+    fn acknowledged(&self, peer: &str, upto: u64) -> Result<(), SyncError>;
+    /// The heads this node holds for a case (empty if none).
+    fn heads(&self, case: &CaseId) -> Result<Vec<Vec<u8>>, SyncError>;
+    /// The signed changes of `case` not reachable from `have`, in causal order — only if
+    /// the case is in `unit`'s feed scope (otherwise none).
+    fn history(
+        &self,
+        case: &CaseId,
+        have: &[Vec<u8>],
+        unit: &UnitId,
+    ) -> Result<Vec<Envelope>, SyncError>;
+}
+
+/// The peer as it introduced itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Peer {
+    /// Node id.
+    pub node: String,
+    /// Unit.
+    pub unit: UnitId,
+    /// Log epoch.
+    pub epoch: String,
+}
+
+/// What happened in a session, for status displays and tests (会话事件).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The handshake completed.
+    Connected(Peer),
+    /// A batch was applied.
+    Applied {
+        /// Changes applied.
+        applied: u64,
+        /// Changes already held.
+        duplicates: u64,
+        /// Cases changed.
+        cases: Vec<CaseId>,
+    },
+    /// Changes were quarantined.
+    Quarantined(Vec<String>),
+    /// The peer has sent everything it had for us.
+    PeerCaughtUp,
+    /// The peer has acknowledged everything this node had for it.
+    WeCaughtUp,
+    /// A newer roster was adopted.
+    RosterAdopted,
+}
+
+/// Counters of a session (统计).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Changes sent.
+    pub sent: u64,
+    /// Changes received and applied.
+    pub applied: u64,
+    /// Changes received that were already held.
+    pub duplicates: u64,
+    /// Changes quarantined.
+    pub quarantined: u64,
+    /// Raw change bytes sent.
+    pub raw_sent: u64,
+}
+
+/// One session (会话).
+pub struct Session {
+    me: Me,
+    expected: Option<(String, UnitId)>,
+    peer: Option<Peer>,
+    resumed: bool,
+    out_from: Option<u64>,
+    sent: u64,
+    acked: u64,
+    inflight: VecDeque<u64>,
+    stalled: u32,
+    caught_up_sent: bool,
+    peer_caught_up: bool,
+    checkpoint: u64,
+    wanted: BTreeSet<CaseId>,
+    outbox: VecDeque<Frame>,
+    events: VecDeque<SessionEvent>,
+    closed: Option<String>,
+    stats: Stats,
+}
+
+impl Session {
+    /// A session for `replica`'s node; `expected` is the peer the transport authenticated
+    /// (node id and unit from the roster), `None` only in tests.
+    pub fn new(replica: &dyn Replica, expected: Option<(String, UnitId)>) -> Session {
+        let me = replica.me();
+        let (roster, _) = replica.roster();
+        let mut s = Session {
+            me: me.clone(),
+            expected,
+            peer: None,
+            resumed: false,
+            out_from: None,
+            sent: 0,
+            acked: 0,
+            inflight: VecDeque::new(),
+            stalled: 0,
+            caught_up_sent: false,
+            peer_caught_up: false,
+            checkpoint: 0,
+            wanted: BTreeSet::new(),
+            outbox: VecDeque::new(),
+            events: VecDeque::new(),
+            closed: None,
+            stats: Stats::default(),
+        };
+        s.outbox.push_back(Frame::Hello {
+            version: VERSION,
+            node: me.node,
+            unit: me.unit.0,
+            epoch: me.epoch,
+            roster,
+        });
+        s
+    }
+
+    /// The peer, once it said hello.
+    pub fn peer(&self) -> Option<&Peer> {
+        self.peer.as_ref()
+    }
+
+    /// The next frame to send.
+    pub fn poll_transmit(&mut self) -> Option<Frame> {
+        self.outbox.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// Why the session ended, once it has.
+    pub fn closed(&self) -> Option<&str> {
+        self.closed.as_deref()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Feed positions: (sent, acknowledged by the peer, applied from the peer).
+    pub fn positions(&self) -> (u64, u64, u64) {
+        (self.sent, self.acked, self.checkpoint)
+    }
+
+    /// Whether both directions have caught up (initial sync done).
+    pub fn is_synced(&self) -> bool {
+        self.peer_caught_up && self.caught_up_sent && self.inflight.is_empty()
+    }
+
+    fn refuse(&mut self, reason: String) -> SyncError {
+        self.outbox.push_back(Frame::Refuse {
+            reason: reason.clone(),
+        });
+        self.closed = Some(reason.clone());
+        SyncError::Protocol {
+            peer: self
+                .peer
+                .as_ref()
+                .map(|p| p.node.clone())
+                .unwrap_or_else(|| "?".into()),
+            why: reason,
+        }
+    }
+
+    /// Handles one frame from the peer.
+    pub fn handle(&mut self, r: &dyn Replica, frame: Frame) -> Result<(), SyncError> {
+        if self.closed.is_some() {
+            return Ok(());
+        }
+        match frame {
+            Frame::Hello {
+                version,
+                node,
+                unit,
+                epoch,
+                roster,
+            } => self.on_hello(r, version, node, UnitId(unit), epoch, roster),
+            Frame::Refuse { reason } => {
+                self.closed = Some(format!("refused by peer: {reason}"));
+                Err(SyncError::Refused {
+                    peer: self
+                        .peer
+                        .as_ref()
+                        .map(|p| p.node.clone())
+                        .unwrap_or_else(|| "?".into()),
+                    reason,
+                })
+            }
+            _ if self.peer.is_none() => Err(self.refuse(format!(
+                "`{}` before hello",
+                frame.kind()
+            ))),
+            Frame::Roster { signed } => {
+                if r.offer_roster(&signed).map_err(|why| self.refuse(why))? {
+                    self.events.push_back(SessionEvent::RosterAdopted);
+                }
+                Ok(())
+            }
+            Frame::Resume { from } => {
+                if self.resumed {
+                    return Err(self.refuse("a second resume".into()));
+                }
+                self.resumed = true;
+                self.out_from = Some(from);
+                self.sent = from;
+                self.acked = from;
+                self.pump(r)
+            }
+            Frame::Changes {
+                from,
+                upto,
+                authors,
+                changes,
+            } => self.on_changes(r, from, upto, &authors, changes),
+            Frame::Ack { upto } => {
+                if upto > self.sent {
+                    return Err(self.refuse(format!(
+                        "ack of {upto} beyond what was sent ({})",
+                        self.sent
+                    )));
+                }
+                if upto > self.acked {
+                    self.acked = upto;
+                    self.stalled = 0;
+                    r.acknowledged(&self.peer_node(), upto)?;
+                }
+                while self.inflight.front().is_some_and(|u| *u <= self.acked) {
+                    self.inflight.pop_front();
+                }
+                if self.inflight.is_empty() && self.caught_up_sent {
+                    self.events.push_back(SessionEvent::WeCaughtUp);
+                }
+                self.pump(r)
+            }
+            Frame::CaughtUp { head } => {
+                if head == self.checkpoint && !self.peer_caught_up {
+                    self.peer_caught_up = true;
+                    self.events.push_back(SessionEvent::PeerCaughtUp);
+                }
+                Ok(())
+            }
+            Frame::Want { case, have } => {
+                let peer_unit = self
+                    .peer
+                    .as_ref()
+                    .map(|p| p.unit.clone())
+                    .unwrap_or_else(|| UnitId(String::new()));
+                let id = case_id(&case).map_err(|why| self.refuse(why))?;
+                let envs = r.history(&id, &have, &peer_unit)?;
+                if !envs.is_empty() {
+                    let (authors, changes) = to_wire(&envs);
+                    self.stats.sent += changes.len() as u64;
+                    self.outbox.push_back(Frame::Repair { authors, changes });
+                }
+                Ok(())
+            }
+            Frame::Repair { authors, changes } => {
+                let envs = from_wire(&authors, changes).map_err(|why| self.refuse(why))?;
+                let (node, epoch) = self.peer_ids();
+                let report = r.ingest(&node, &epoch, &envs, None)?;
+                for c in &report.cases {
+                    self.wanted.remove(c);
+                }
+                self.record(report, false);
+                Ok(())
+            }
+        }
+    }
+
+    fn peer_node(&self) -> String {
+        self.peer.as_ref().map(|p| p.node.clone()).unwrap_or_default()
+    }
+
+    fn peer_ids(&self) -> (String, String) {
+        self.peer
+            .as_ref()
+            .map(|p| (p.node.clone(), p.epoch.clone()))
+            .unwrap_or_default()
+    }
+
+    fn on_hello(
+        &mut self,
+        r: &dyn Replica,
+        version: u32,
+        node: String,
+        unit: UnitId,
+        epoch: String,
+        roster: u64,
+    ) -> Result<(), SyncError> {
+        if self.peer.is_some() {
+            return Err(self.refuse("a second hello".into()));
+        }
+        if version != VERSION {
+            return Err(self.refuse(format!(
+                "protocol version {version} is not {VERSION}"
+            )));
+        }
+        if let Some((n, u)) = &self.expected
+            && (n != &node || u != &unit)
+        {
+            return Err(self.refuse(format!(
+                "hello as {node} at {unit}, but this endpoint is enrolled as {n} at {u}"
+            )));
+        }
+        if node == self.me.node {
+            return Err(self.refuse("a node cannot sync with itself".into()));
+        }
+        let peer = Peer { node, unit, epoch };
+        self.checkpoint = r.received(&peer.node, &peer.epoch)?;
+        self.peer = Some(peer.clone());
+        let (mine, signed) = r.roster();
+        if mine > roster && !signed.is_empty() {
+            self.outbox.push_back(Frame::Roster { signed });
+        }
+        self.outbox.push_back(Frame::Resume {
+            from: self.checkpoint,
+        });
+        self.events.push_back(SessionEvent::Connected(peer));
+        Ok(())
+    }
+
+    fn on_changes(
+        &mut self,
+        r: &dyn Replica,
+        from: u64,
+        upto: u64,
+        authors: &[String],
+        changes: Vec<WireChange>,
+    ) -> Result<(), SyncError> {
+        if upto < from {
+            return Err(self.refuse(format!("batch {from}..{upto} runs backwards")));
+        }
+        if from != self.checkpoint {
+            // A duplicate, or a batch after a lost one: say where we are.
+            self.outbox.push_back(Frame::Ack {
+                upto: self.checkpoint,
+            });
+            return Ok(());
+        }
+        let envs = from_wire(authors, changes).map_err(|why| self.refuse(why))?;
+        let (node, epoch) = self.peer_ids();
+        let report = r.ingest(&node, &epoch, &envs, Some(upto))?;
+        self.checkpoint = upto;
+        self.peer_caught_up = false;
+        self.record(report.clone(), true);
+        self.outbox.push_back(Frame::Ack { upto });
+        for case in report.missing {
+            if self.wanted.insert(case.clone()) {
+                let have = r.heads(&case)?;
+                self.outbox.push_back(Frame::Want {
+                    case: unhex(case.as_str()).unwrap_or_default(),
+                    have,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, report: IngestReport, _feed: bool) {
+        self.stats.applied += report.applied;
+        self.stats.duplicates += report.duplicates;
+        self.stats.quarantined += report.quarantined.len() as u64;
+        if report.applied > 0 || report.duplicates > 0 {
+            self.events.push_back(SessionEvent::Applied {
+                applied: report.applied,
+                duplicates: report.duplicates,
+                cases: report.cases.into_iter().collect(),
+            });
+        }
+        if !report.quarantined.is_empty() {
+            self.events
+                .push_back(SessionEvent::Quarantined(report.quarantined));
+        }
+    }
+
+    /// The store changed (a local action, or changes received from another peer): push
+    /// what the peer has not seen yet.
+    pub fn local_changed(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
+        if self.closed.is_some() || self.out_from.is_none() {
+            return Ok(());
+        }
+        self.caught_up_sent = false;
+        self.pump(r)
+    }
+
+    /// A clock tick from the driver (about once a second): resends after a stall.
+    pub fn tick(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
+        if self.closed.is_some() || self.out_from.is_none() {
+            return Ok(());
+        }
+        if !self.inflight.is_empty() {
+            self.stalled += 1;
+            if self.stalled >= STALL_TICKS {
+                self.stalled = 0;
+                self.inflight.clear();
+                self.sent = self.acked;
+                self.caught_up_sent = false;
+            }
+        }
+        self.pump(r)
+    }
+
+    fn pump(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
+        let Some(peer) = self.peer.clone() else {
+            return Ok(());
+        };
+        if self.out_from.is_none() {
+            return Ok(());
+        }
+        while self.inflight.len() < WINDOW {
+            let entries = r.feed(&peer.unit, self.sent, BATCH)?;
+            let Some(last) = entries.last().map(|e| e.seq) else {
+                if !self.caught_up_sent {
+                    self.caught_up_sent = true;
+                    self.outbox.push_back(Frame::CaughtUp { head: self.sent });
+                }
+                break;
+            };
+            let origin = format!("{}@{}", peer.node, peer.epoch);
+            let envs: Vec<Envelope> = entries
+                .into_iter()
+                .filter(|e| e.origin != origin)
+                .map(|e| e.envelope)
+                .collect();
+            let (authors, changes) = to_wire(&envs);
+            self.stats.sent += changes.len() as u64;
+            self.stats.raw_sent += changes.iter().map(|c| c.change.len() as u64).sum::<u64>();
+            self.outbox.push_back(Frame::Changes {
+                from: self.sent,
+                upto: last,
+                authors,
+                changes,
+            });
+            self.sent = last;
+            self.inflight.push_back(last);
+            self.caught_up_sent = false;
+        }
+        Ok(())
+    }
+}
+
+fn case_id(bytes: &[u8]) -> Result<CaseId, String> {
+    if bytes.len() != 16 {
+        return Err(format!("case id of {} bytes, not 16", bytes.len()));
+    }
+    CaseId::parse(&hex(bytes)).map_err(|e| e.to_string())
+}
+
+/// Envelopes to their wire form with an author table.
+pub fn to_wire(envs: &[Envelope]) -> (Vec<String>, Vec<WireChange>) {
+    let mut authors: Vec<String> = Vec::new();
+    let changes = envs
+        .iter()
+        .map(|e| {
+            let i = match authors.iter().position(|a| a == &e.author) {
+                Some(i) => i,
+                None => {
+                    authors.push(e.author.clone());
+                    authors.len() - 1
+                }
+            };
+            WireChange {
+                case: unhex(&e.case).unwrap_or_default(),
+                author: i as u16,
+                change: e.change.clone(),
+                signature: e.signature.clone(),
+            }
+        })
+        .collect();
+    (authors, changes)
+}
+
+/// Wire changes back to envelopes; a bad author index or case id is a protocol violation.
+pub fn from_wire(authors: &[String], changes: Vec<WireChange>) -> Result<Vec<Envelope>, String> {
+    changes
+        .into_iter()
+        .map(|c| {
+            let author = authors
+                .get(usize::from(c.author))
+                .ok_or_else(|| format!("author index {} out of range", c.author))?;
+            Ok(Envelope {
+                case: case_id(&c.case)?.0,
+                author: author.clone(),
+                change: c.change,
+                signature: c.signature,
+            })
+        })
+        .collect()
+}
