@@ -1088,8 +1088,7 @@ impl Reader {
             let (k, v) = item?;
             let at = v.value();
             let Some(bytes) = log.get(at)? else { continue };
-            let (hash, envelope, origin): (Vec<u8>, Envelope, String) =
-                dec("log", bytes.value())?;
+            let (hash, envelope, origin): (Vec<u8>, Envelope, String) = dec("log", bytes.value())?;
             out.push(FeedEntry {
                 seq: k.value().1,
                 hash,
@@ -1107,7 +1106,9 @@ impl Reader {
             return Ok(None);
         };
         match self.rt.open_table(LOG)?.get(at)? {
-            Some(v) => Ok(Some(dec::<(Vec<u8>, Envelope, String)>("log", v.value())?.1)),
+            Some(v) => Ok(Some(
+                dec::<(Vec<u8>, Envelope, String)>("log", v.value())?.1,
+            )),
             None => Ok(None),
         }
     }

@@ -373,7 +373,12 @@ async fn dial_loop(ctx: Ctx, peer: RosterEntry) {
             let _ = cut_rx.changed().await;
             continue;
         }
-        set_state(&ctx.shared, &peer.node, Some(&peer.unit.0), LinkState::Connecting);
+        set_state(
+            &ctx.shared,
+            &peer.node,
+            Some(&peer.unit.0),
+            LinkState::Connecting,
+        );
         let result = dial_once(&ctx, &peer).await;
         match result {
             Ok(()) => backoff = Duration::from_millis(200),
@@ -406,7 +411,9 @@ async fn dial_once(ctx: &Ctx, peer: &RosterEntry) -> Result<(), String> {
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| e.to_string())?;
     let streams = conn.open_bi().await.map_err(|e| e.to_string())?;
-    run(ctx, peer, conn, streams).await.map_err(|e| e.to_string())
+    run(ctx, peer, conn, streams)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn read_frame(recv: &mut RecvStream) -> Result<(Frame, usize), String> {
@@ -437,7 +444,12 @@ async fn run(
         .entry(peer.node.clone())
         .or_default()
         .push(conn.clone());
-    set_state(&ctx.shared, &peer.node, Some(&peer.unit.0), LinkState::Syncing);
+    set_state(
+        &ctx.shared,
+        &peer.node,
+        Some(&peer.unit.0),
+        LinkState::Syncing,
+    );
     let replica = ctx.replica.clone();
     let mut session = Session::new(&*replica, Some((peer.node.clone(), peer.unit.clone())));
     let mut changed = ctx.changed.subscribe();

@@ -75,7 +75,11 @@ impl NodeReplica {
 
     /// A copy of the current roster.
     pub fn current_roster(&self) -> Roster {
-        self.roster.read().unwrap_or_else(|p| p.into_inner()).0.clone()
+        self.roster
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone()
     }
 
     fn sign(&self, e: &mut Envelope, hash: &[u8]) {

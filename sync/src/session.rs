@@ -285,10 +285,9 @@ impl Session {
                     reason,
                 })
             }
-            _ if self.peer.is_none() => Err(self.refuse(format!(
-                "`{}` before hello",
-                frame.kind()
-            ))),
+            _ if self.peer.is_none() => {
+                Err(self.refuse(format!("`{}` before hello", frame.kind())))
+            }
             Frame::Roster { signed } => {
                 if r.offer_roster(&signed).map_err(|why| self.refuse(why))? {
                     self.events.push_back(SessionEvent::RosterAdopted);
@@ -367,7 +366,10 @@ impl Session {
     }
 
     fn peer_node(&self) -> String {
-        self.peer.as_ref().map(|p| p.node.clone()).unwrap_or_default()
+        self.peer
+            .as_ref()
+            .map(|p| p.node.clone())
+            .unwrap_or_default()
     }
 
     fn peer_ids(&self) -> (String, String) {
@@ -390,9 +392,7 @@ impl Session {
             return Err(self.refuse("a second hello".into()));
         }
         if version != VERSION {
-            return Err(self.refuse(format!(
-                "protocol version {version} is not {VERSION}"
-            )));
+            return Err(self.refuse(format!("protocol version {version} is not {VERSION}")));
         }
         if let Some((n, u)) = &self.expected
             && (n != &node || u != &unit)

@@ -1,0 +1,149 @@
+//! Replication end to end: real iroh endpoints on loopback, real redb stores, one district,
+//! two streets, four communities.
+
+use gridloop_core::event::Action;
+use gridloop_core::role::Role;
+use gridloop_core::workflow::State;
+use gridloop_tests::{T0, TestNet, standard, units};
+
+const MIN: i64 = 60_000;
+
+fn trace() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_community_case_reaches_the_district_through_its_street() {
+    trace();
+    let net = TestNet::start(standard()).await;
+    let u = units();
+    // The community's direct link to the district is down: the street relays.
+    net.cut("c11", "d");
+    let c11 = net.n("c11");
+    let id = c11.report(Role::GridWorker, &u["c11"], "E0104", T0);
+    net.wait_for(20, "the case at the district", |n| {
+        n.n("d").summary(&id).is_some()
+    })
+    .await;
+    assert!(net.n("s1").summary(&id).is_some());
+    // Privacy: no other community, and not the other street, ever sees it.
+    for other in ["c12", "c21", "c22", "s2"] {
+        assert!(net.n(other).summary(&id).is_none(), "{other} got the case");
+    }
+    net.wait_for(20, "convergence", |n| n.converged()).await;
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_loops_run_offline_and_converge_after_healing() {
+    trace();
+    let net = TestNet::start(standard()).await;
+    let u = units();
+    let (c11, s1, d) = (net.n("c11"), net.n("s1"), net.n("d"));
+
+    // 社区微循环 while the community is cut off from everyone.
+    net.isolate("c11");
+    let micro = c11.report(Role::GridWorker, &u["c11"], "E0104", T0);
+    c11.act(
+        &c11.actor(Role::GridWorker),
+        &micro,
+        Action::SelfHandle,
+        T0 + 5 * MIN,
+    );
+    c11.act(
+        &c11.actor(Role::GridWorker),
+        &micro,
+        Action::SelfClose {
+            evidence: vec!["photo://done.jpg".into()],
+            note: "已处理".into(),
+        },
+        T0 + 10 * MIN,
+    );
+    assert_eq!(c11.summary(&micro).unwrap().state, State::Closed);
+
+    // 街道小循环 while the street is cut off from the district.
+    net.restore("c11", "s1");
+    net.cut("s1", "d");
+    let esc = c11.report(Role::GridWorker, &u["c11"], "E0101", T0 + 20 * MIN);
+    c11.act(
+        &c11.actor(Role::StationChief),
+        &esc,
+        Action::Escalate {
+            reason: "社区无执法权".into(),
+        },
+        T0 + 25 * MIN,
+    );
+    net.wait_for(20, "the escalated case at the street", |n| {
+        n.n("s1").summary(&esc).is_some_and(|s| s.holder == u["s1"])
+    })
+    .await;
+    let dept = gridloop_core::unit::District::demo().departments()[0]
+        .id
+        .clone();
+    s1.act(
+        &s1.actor(Role::ShiftLead),
+        &esc,
+        Action::Register {
+            category: "E0101".parse().unwrap(),
+            grid: s1.summary(&esc).unwrap().grid,
+        },
+        T0 + 30 * MIN,
+    );
+    s1.act(
+        &s1.actor(Role::Dispatcher),
+        &esc,
+        Action::Dispatch {
+            lead: dept.clone(),
+            assists: vec![],
+        },
+        T0 + 35 * MIN,
+    );
+    s1.act(
+        &s1.actor_for(&dept, Role::Handler),
+        &esc,
+        Action::Feedback {
+            unit: dept.clone(),
+            note: "已拆除".into(),
+            photos: vec![],
+        },
+        T0 + 60 * MIN,
+    );
+    s1.act(
+        &s1.actor(Role::Supervisor),
+        &esc,
+        Action::Check {
+            passed: true,
+            note: "核查通过".into(),
+        },
+        T0 + 70 * MIN,
+    );
+    s1.act(
+        &s1.actor(Role::ShiftLead),
+        &esc,
+        Action::Close,
+        T0 + 80 * MIN,
+    );
+    assert_eq!(s1.summary(&esc).unwrap().state, State::Closed);
+
+    // The district works on its own meanwhile.
+    let own = d.report(Role::Intake, &u["c21"], "E0102", T0 + 15 * MIN);
+    d.act(&d.actor(Role::Intake), &own, Action::Accept, T0 + 16 * MIN);
+
+    // Nothing of the street's loop has reached the district.
+    assert!(d.summary(&micro).is_none() || d.summary(&micro).unwrap().state != State::Closed);
+    assert!(d.summary(&esc).is_none());
+
+    net.heal();
+    net.wait_for(30, "convergence after healing", |n| n.converged())
+        .await;
+    assert_eq!(d.summary(&micro).unwrap().state, State::Closed);
+    assert_eq!(d.summary(&esc).unwrap().state, State::Closed);
+    assert_eq!(
+        net.n("c21").summary(&own).unwrap().state,
+        d.summary(&own).unwrap().state
+    );
+    net.shutdown().await;
+}
