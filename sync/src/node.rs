@@ -224,6 +224,18 @@ impl Node {
         self.changed.send_modify(|v| *v += 1);
     }
 
+    /// Adopts a newer signed roster (名册更新) handed to this node (by file or from the
+    /// district): verifies it against the trusted root, closes the sessions of revoked
+    /// nodes and passes it on to every connected peer. Returns whether it was newer.
+    pub fn adopt_roster(&self, signed: &[u8]) -> Result<bool, String> {
+        let adopted = self.replica.offer_roster(signed)?;
+        if adopted {
+            drop_revoked(&self.ctx());
+            self.notify_changed();
+        }
+        Ok(adopted)
+    }
+
     /// Every peer's status.
     pub fn peers(&self) -> Vec<PeerStatus> {
         lock(&self.shared.peers).values().cloned().collect()
@@ -416,17 +428,22 @@ async fn dial_once(ctx: &Ctx, peer: &RosterEntry) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-async fn read_frame(recv: &mut RecvStream) -> Result<(Frame, usize), String> {
+enum ReadError {
+    Closed(String),
+    Bad(String),
+}
+
+async fn read_frame(recv: &mut RecvStream) -> Result<(Frame, usize), ReadError> {
     let mut prefix = [0u8; 4];
     recv.read_exact(&mut prefix)
         .await
-        .map_err(|e| format!("stream closed: {e}"))?;
-    let len = frame_len(prefix).map_err(|e| e.to_string())?;
+        .map_err(|e| ReadError::Closed(format!("stream closed: {e}")))?;
+    let len = frame_len(prefix).map_err(|e| ReadError::Bad(e.to_string()))?;
     let mut body = vec![0u8; len];
     recv.read_exact(&mut body)
         .await
-        .map_err(|e| format!("stream closed mid-frame: {e}"))?;
-    let frame = decode(&body).map_err(|e| e.to_string())?;
+        .map_err(|e| ReadError::Closed(format!("stream closed mid-frame: {e}")))?;
+    let frame = decode(&body).map_err(|e| ReadError::Bad(e.to_string()))?;
     Ok((frame, len + 4))
 }
 
@@ -437,6 +454,10 @@ async fn run(
     (mut send, mut recv): (SendStream, RecvStream),
 ) -> Result<(), SyncError> {
     let proto = |why: String| SyncError::Protocol {
+        peer: peer.node.clone(),
+        why,
+    };
+    let link = |why: String| SyncError::Link {
         peer: peer.node.clone(),
         why,
     };
@@ -460,7 +481,7 @@ async fn run(
                 let bytes = encode(&f);
                 send.write_all(&bytes)
                     .await
-                    .map_err(|e| proto(format!("send failed: {e}")))?;
+                    .map_err(|e| link(format!("send failed: {e}")))?;
                 if let Some(p) = lock(&ctx.shared.peers).get_mut(&peer.node) {
                     p.bytes_out += bytes.len() as u64;
                 }
@@ -470,7 +491,8 @@ async fn run(
                 any_applied |= on_event(ctx, peer, &session, ev);
             }
             if any_applied {
-                // Relay: what came from this peer goes on to the others.
+                // Relay: what came from this peer (changes, a newer roster) goes on to the
+                // others.
                 ctx.changed.send_modify(|v| *v += 1);
                 changed.borrow_and_update();
             }
@@ -479,7 +501,11 @@ async fn run(
             }
             tokio::select! {
                 frame = read_frame(&mut recv) => {
-                    let (frame, n) = frame.map_err(proto)?;
+                    let (frame, n) = match frame {
+                        Ok(f) => f,
+                        Err(ReadError::Closed(why)) => return Err(link(why)),
+                        Err(ReadError::Bad(why)) => return Err(proto(why)),
+                    };
                     if let Some(p) = lock(&ctx.shared.peers).get_mut(&peer.node) {
                         p.bytes_in += n as u64;
                     }
@@ -494,7 +520,7 @@ async fn run(
                     update_backlog(ctx, peer, &session);
                 }
                 e = conn.closed() => {
-                    return Err(proto(format!("connection closed: {e}")));
+                    return Err(link(format!("connection closed: {e}")));
                 }
             }
         }
@@ -503,12 +529,33 @@ async fn run(
     if let Some(conns) = lock(&ctx.shared.conns).get_mut(&peer.node) {
         conns.retain(|c| c.stable_id() != conn.stable_id());
     }
+    if let Err(e @ (SyncError::Protocol { .. } | SyncError::Refused { .. })) = &result {
+        refuse(&ctx.shared, peer.node.clone(), e.to_string());
+        conn.close(VarInt::from_u32(3), b"protocol violation");
+    }
     let state = match &result {
         Ok(()) => LinkState::Down("closed".into()),
         Err(e) => LinkState::Down(e.to_string()),
     };
     set_state(&ctx.shared, &peer.node, None, state);
     result
+}
+
+/// Closes the connections of peers the current roster no longer lists (revoked).
+fn drop_revoked(ctx: &Ctx) {
+    let roster = ctx.replica.current_roster();
+    let mut conns = lock(&ctx.shared.conns);
+    let gone: Vec<String> = conns
+        .keys()
+        .filter(|n| roster.entry(n).is_none())
+        .cloned()
+        .collect();
+    for n in gone {
+        for c in conns.remove(&n).unwrap_or_default() {
+            c.close(VarInt::from_u32(1), b"revoked");
+        }
+        tracing::warn!(peer = %n, "closed the connection of a revoked node");
+    }
 }
 
 fn update_backlog(ctx: &Ctx, peer: &RosterEntry, session: &Session) {
@@ -546,9 +593,13 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
                     p.last_sync = Some(now_ms());
                 }
             }
-            SessionEvent::Connected(_) | SessionEvent::RosterAdopted => {}
+            SessionEvent::Connected(_) => {}
+            SessionEvent::RosterAdopted => applied = true,
         }
         p.sent = session.stats().sent;
+    }
+    if ev == SessionEvent::RosterAdopted {
+        drop_revoked(ctx);
     }
     if let SessionEvent::Quarantined(q) = &ev {
         for why in q {

@@ -99,6 +99,14 @@ impl Replica for NodeReplica {
         (g.0.version, g.1.to_bytes())
     }
 
+    fn roster_version(&self) -> u64 {
+        self.roster
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .version
+    }
+
     fn offer_roster(&self, signed: &[u8]) -> Result<bool, String> {
         let signed = SignedRoster::from_bytes(signed).map_err(|e| e.to_string())?;
         let mut g = self.roster.write().unwrap_or_else(|p| p.into_inner());

@@ -48,6 +48,14 @@ pub enum SyncError {
         /// What it did.
         why: String,
     },
+    /// The link failed or closed (not the peer's fault).
+    #[error("link to {peer}: {why}")]
+    Link {
+        /// The peer.
+        peer: String,
+        /// What happened.
+        why: String,
+    },
     /// The peer refused us.
     #[error("refused by {peer}: {reason}")]
     Refused {
@@ -75,6 +83,8 @@ pub trait Replica {
     fn me(&self) -> Me;
     /// The version of the roster held, and its signed bytes.
     fn roster(&self) -> (u64, Vec<u8>);
+    /// The version of the roster held.
+    fn roster_version(&self) -> u64;
     /// Offers a signed roster received from a peer; adopts it if it verifies against the
     /// trusted root and is newer. Returns whether it was adopted.
     fn offer_roster(&self, signed: &[u8]) -> Result<bool, String>;
@@ -160,6 +170,7 @@ pub struct Session {
     me: Me,
     expected: Option<(String, UnitId)>,
     peer: Option<Peer>,
+    peer_roster: u64,
     resumed: bool,
     out_from: Option<u64>,
     sent: u64,
@@ -186,6 +197,7 @@ impl Session {
             me: me.clone(),
             expected,
             peer: None,
+            peer_roster: 0,
             resumed: false,
             out_from: None,
             sent: 0,
@@ -407,10 +419,8 @@ impl Session {
         let peer = Peer { node, unit, epoch };
         self.checkpoint = r.received(&peer.node, &peer.epoch)?;
         self.peer = Some(peer.clone());
-        let (mine, signed) = r.roster();
-        if mine > roster && !signed.is_empty() {
-            self.outbox.push_back(Frame::Roster { signed });
-        }
+        self.peer_roster = roster;
+        self.offer_roster(r);
         self.outbox.push_back(Frame::Resume {
             from: self.checkpoint,
         });
@@ -472,12 +482,23 @@ impl Session {
         }
     }
 
-    /// The store changed (a local action, or changes received from another peer): push
-    /// what the peer has not seen yet.
+    fn offer_roster(&mut self, r: &dyn Replica) {
+        if r.roster_version() > self.peer_roster {
+            let (mine, signed) = r.roster();
+            if !signed.is_empty() {
+                self.outbox.push_back(Frame::Roster { signed });
+                self.peer_roster = mine;
+            }
+        }
+    }
+
+    /// The store or the roster changed (a local action, changes received from another
+    /// peer, a newer roster): push what the peer has not seen yet.
     pub fn local_changed(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
         if self.closed.is_some() || self.out_from.is_none() {
             return Ok(());
         }
+        self.offer_roster(r);
         self.caught_up_sent = false;
         self.pump(r)
     }

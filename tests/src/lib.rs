@@ -371,6 +371,12 @@ impl TestNet {
 
     /// The first difference found between the district and a node, if any.
     pub fn divergence(&self) -> Option<String> {
+        for n in self.nodes.values().filter(|n| n.node.is_some()) {
+            let q = n.engine().store.read().unwrap().quarantined().unwrap();
+            if let Some((_, item)) = q.first() {
+                return Some(format!("{} quarantined: {}", n.name, item.reason));
+            }
+        }
         let d = self.n("d");
         let dr = d.engine().store.read().unwrap();
         let all = dr.case_ids().unwrap();

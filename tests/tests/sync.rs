@@ -147,3 +147,153 @@ async fn the_three_loops_run_offline_and_converge_after_healing() {
     );
     net.shutdown().await;
 }
+
+/// Brings a case reported at c11 to the street, dispatched and fed back (待核查).
+async fn case_at_check(net: &TestNet) -> gridloop_core::case::CaseId {
+    let u = units();
+    let (c11, s1) = (net.n("c11"), net.n("s1"));
+    let id = c11.report(Role::GridWorker, &u["c11"], "E0101", T0);
+    c11.act(
+        &c11.actor(Role::StationChief),
+        &id,
+        Action::Escalate {
+            reason: "上报街道".into(),
+        },
+        T0 + MIN,
+    );
+    net.wait_for(20, "the case at the street", |n| {
+        n.n("s1").summary(&id).is_some_and(|s| s.holder == u["s1"])
+    })
+    .await;
+    let dept = gridloop_core::unit::District::demo().departments()[0]
+        .id
+        .clone();
+    s1.act(
+        &s1.actor(Role::ShiftLead),
+        &id,
+        Action::Register {
+            category: "E0101".parse().unwrap(),
+            grid: s1.summary(&id).unwrap().grid,
+        },
+        T0 + 2 * MIN,
+    );
+    s1.act(
+        &s1.actor(Role::Dispatcher),
+        &id,
+        Action::Dispatch {
+            lead: dept.clone(),
+            assists: vec![],
+        },
+        T0 + 3 * MIN,
+    );
+    s1.act(
+        &s1.actor_for(&dept, Role::Handler),
+        &id,
+        Action::Feedback {
+            unit: dept,
+            note: "已处置".into(),
+            photos: vec![],
+        },
+        T0 + 4 * MIN,
+    );
+    net.wait_for(20, "the district to see 待核查", |n| {
+        n.n("d")
+            .summary(&id)
+            .is_some_and(|s| s.state == State::ToCheck)
+    })
+    .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_moves_across_a_cut_show_as_a_conflict_everywhere() {
+    trace();
+    let net = TestNet::start(standard()).await;
+    let id = case_at_check(&net).await;
+    let (s1, d) = (net.n("s1"), net.n("d"));
+    // The street is cut from the district (directly and through its communities).
+    net.cut("s1", "d");
+    net.cut("c11", "d");
+    net.cut("c12", "d");
+    s1.act(
+        &s1.actor(Role::Supervisor),
+        &id,
+        Action::Check {
+            passed: true,
+            note: "街道核查通过".into(),
+        },
+        T0 + 10 * MIN,
+    );
+    d.act(
+        &d.actor(Role::Supervisor),
+        &id,
+        Action::Check {
+            passed: false,
+            note: "区级抽查未通过".into(),
+        },
+        T0 + 11 * MIN,
+    );
+    assert!(!s1.summary(&id).unwrap().conflict);
+    net.heal();
+    net.wait_for(30, "convergence", |n| n.converged()).await;
+    for name in ["d", "s1", "c11"] {
+        assert!(
+            net.n(name).summary(&id).unwrap().conflict,
+            "{name} does not show the conflict"
+        );
+    }
+    // Both branches are kept in the trail, none silently dropped.
+    let rec = d.engine().record(id.as_str()).unwrap();
+    let derived = d.engine().derive(&rec).unwrap();
+    let branches = derived.conflict.expect("branches");
+    assert_eq!(branches.len(), 2);
+    // The district leader resolves; the resolution reaches everyone.
+    let keep = branches
+        .iter()
+        .find(|b| b.state.rework > 0)
+        .expect("the failed check's branch")
+        .tip
+        .clone();
+    d.act(
+        &d.actor(Role::Leader),
+        &id,
+        Action::Resolve {
+            keep,
+            note: "以区级抽查为准".into(),
+        },
+        T0 + 20 * MIN,
+    );
+    net.wait_for(30, "the resolution everywhere", |n| {
+        ["s1", "c11"]
+            .iter()
+            .all(|x| n.n(x).summary(&id).is_some_and(|s| !s.conflict))
+    })
+    .await;
+    assert!(net.converged(), "{:?}", net.divergence());
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_store_resyncs_fully() {
+    trace();
+    let mut net = TestNet::start(standard()).await;
+    let u = units();
+    let id = case_at_check(&net).await;
+    let other = net
+        .n("c21")
+        .report(Role::GridWorker, &u["c21"], "E0104", T0);
+    net.wait_for(20, "convergence", |n| n.converged()).await;
+    net.stop("s1").await;
+    net.restart("s1", true).await;
+    assert!(net.n("s1").summary(&id).is_none(), "the store was reset");
+    net.wait_for(30, "the reset street to resync", |n| {
+        n.n("s1").summary(&id).is_some() && n.converged()
+    })
+    .await;
+    assert_eq!(net.n("s1").summary(&id).unwrap().state, State::ToCheck);
+    assert!(
+        net.n("s1").summary(&other).is_none(),
+        "another street's case"
+    );
+    net.shutdown().await;
+}

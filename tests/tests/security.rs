@@ -1,0 +1,358 @@
+//! Security end to end: unknown and revoked endpoints are refused at the handshake; forged,
+//! tampered, out-of-scope and unauthorized changes sent over a real connection are
+//! quarantined with a clear reason and never applied.
+
+use gridloop_core::case::{CaseDoc, CaseId};
+use gridloop_core::event::{Action, Event, EventId};
+use gridloop_core::hlc::Hlc;
+use gridloop_core::role::{NodeId, Role};
+use gridloop_core::store::{Envelope, signing_bytes};
+use gridloop_sync::frame::{ALPN, Frame, VERSION, decode, encode, frame_len};
+use gridloop_sync::identity::NodeKey;
+use gridloop_sync::node::{self, EndpointConfig};
+use gridloop_sync::session::to_wire;
+use gridloop_tests::{T0, TestNet, standard, units};
+use iroh::EndpointAddr;
+use std::time::Duration;
+
+/// A raw client that speaks the protocol by hand with `key`, as node `name`.
+struct Rogue {
+    send: iroh::endpoint::SendStream,
+    recv: iroh::endpoint::RecvStream,
+    _conn: iroh::endpoint::Connection,
+    _ep: iroh::Endpoint,
+}
+
+impl Rogue {
+    async fn connect(key: &NodeKey, to: &gridloop_tests::TestNode) -> Result<Rogue, String> {
+        let ep = node::bind(
+            key,
+            &EndpointConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                ..EndpointConfig::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let addr = EndpointAddr::new(to.key.public()).with_ip_addr(to.addr);
+        let conn = ep.connect(addr, ALPN).await.map_err(|e| e.to_string())?;
+        let (send, recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
+        Ok(Rogue {
+            send,
+            recv,
+            _conn: conn,
+            _ep: ep,
+        })
+    }
+
+    async fn send(&mut self, f: &Frame) -> Result<(), String> {
+        self.send
+            .write_all(&encode(f))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn recv(&mut self) -> Result<Frame, String> {
+        let mut p = [0u8; 4];
+        self.recv
+            .read_exact(&mut p)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut body = vec![0; frame_len(p).map_err(|e| e.to_string())?];
+        self.recv
+            .read_exact(&mut body)
+            .await
+            .map_err(|e| e.to_string())?;
+        decode(&body).map_err(|e| e.to_string())
+    }
+
+    /// Reads until a frame matching `want`, or fails after 10 s.
+    async fn until(&mut self, want: impl Fn(&Frame) -> bool) -> Result<Frame, String> {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let f = self.recv().await?;
+                if want(&f) {
+                    return Ok(f);
+                }
+            }
+        })
+        .await
+        .map_err(|_| "timed out".to_string())?
+    }
+}
+
+/// A change adding `event` to `doc`, signed by `signer` as `author`.
+fn crafted(doc: &CaseDoc, event: &Event, author: &str, signer: &NodeKey) -> (Envelope, Vec<u8>) {
+    let mut d = doc.clone();
+    let before = d.heads();
+    d.append_as(event, &NodeId(author.into())).unwrap();
+    let c = d.automerge().get_changes(&before).pop().unwrap();
+    let hash = c.hash().0.to_vec();
+    let case = d.id().unwrap().0;
+    let env = Envelope {
+        signature: signer.sign(&signing_bytes(&case, &hash)),
+        case,
+        author: author.into(),
+        change: c.raw_bytes().to_vec(),
+    };
+    (env, hash)
+}
+
+fn event(
+    node: &str,
+    unit: &gridloop_core::unit::UnitId,
+    role: Role,
+    action: Action,
+    after: &[EventId],
+) -> Event {
+    Event {
+        id: EventId::random(),
+        after: after.to_vec(),
+        at: Hlc {
+            millis: T0 + 3_600_000,
+            counter: 0,
+        },
+        node: NodeId(node.into()),
+        unit: unit.clone(),
+        role,
+        action,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_revoked_endpoints_are_refused_at_the_handshake() {
+    let net = TestNet::start(standard()).await;
+    let d = net.n("d");
+    // An endpoint id nobody enrolled.
+    let stranger = NodeKey::generate();
+    if let Ok(mut r) = Rogue::connect(&stranger, d).await {
+        let _ = r
+            .send(&Frame::Hello {
+                version: VERSION,
+                node: "c11".into(),
+                unit: units()["c11"].0.clone(),
+                epoch: "x".into(),
+                roster: 0,
+            })
+            .await;
+        assert!(
+            r.until(|f| matches!(f, Frame::Resume { .. }))
+                .await
+                .is_err()
+        );
+    }
+    net.wait_for(10, "the refusal to be recorded", |n| {
+        n.n("d")
+            .node()
+            .refusals()
+            .iter()
+            .any(|r| r.reason.contains("not in the roster"))
+    })
+    .await;
+
+    // Revoke c22 in a new roster version, signed by the root, handed to the district.
+    let mut roster = net.roster.verify(None).unwrap();
+    roster.revoke("c22").unwrap();
+    let signed = roster.sign(&net.root);
+    // A roster signed by someone else is refused.
+    let forged = roster.sign(&NodeKey::generate());
+    let err = d.node().adopt_roster(&forged.to_bytes()).unwrap_err();
+    assert!(err.contains("signature does not verify"), "{err}");
+    assert!(d.node().adopt_roster(&signed.to_bytes()).unwrap());
+    // The district drops c22's sessions; c22's redials are refused.
+    net.wait_for(15, "c22 refused as revoked", |n| {
+        n.n("d")
+            .node()
+            .refusals()
+            .iter()
+            .any(|r| r.reason.contains("revoked"))
+    })
+    .await;
+    // The new roster spreads: the street learns it from the district, and then refuses
+    // c22's changes relayed or direct.
+    net.wait_for(15, "s2 to adopt the new roster", |n| {
+        n.n("s2").node().replica().current_roster().version == roster.version
+    })
+    .await;
+    let c22 = net.n("c22");
+    let id = c22.report(Role::GridWorker, &units()["c22"], "E0104", T0);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        d.summary(&id).is_none(),
+        "a revoked node's case reached the district"
+    );
+    assert!(
+        net.n("s2").summary(&id).is_none(),
+        "a revoked node's case reached its street"
+    );
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_tampered_out_of_scope_and_unauthorized_changes_are_quarantined() {
+    let mut net = TestNet::start(standard()).await;
+    let u = units();
+    let c11 = net.n("c11");
+    let id: CaseId = c11.report(Role::GridWorker, &u["c11"], "E0104", T0);
+    net.wait_for(20, "the case at the district", |n| {
+        n.n("d").summary(&id).is_some()
+    })
+    .await;
+    let doc = net.n("d").engine().store.doc(&id).unwrap();
+    let tip = doc.events().unwrap().last().unwrap().id.clone();
+    let before = net.n("d").summary(&id).unwrap();
+    let c11_key = net.n("c11").key.clone();
+    let c21_key = net.n("c21").key.clone();
+
+    // 1. Forged: c11's move signed with another key.
+    let (forged, _) = crafted(
+        &doc,
+        &event(
+            "c11",
+            &u["c11"],
+            Role::GridWorker,
+            Action::SelfHandle,
+            &[tip.clone()],
+        ),
+        "c11",
+        &NodeKey::generate(),
+    );
+    // 2. Tampered: a validly signed change with one byte flipped afterwards.
+    let (mut tampered, _) = crafted(
+        &doc,
+        &event(
+            "c11",
+            &u["c11"],
+            Role::GridWorker,
+            Action::SelfHandle,
+            &[tip.clone()],
+        ),
+        "c11",
+        &c11_key,
+    );
+    let n = tampered.change.len();
+    tampered.change[n - 3] ^= 0x55;
+    // 3. Out of scope: c21 (another street's community) moves c11's case, properly signed.
+    let (out_of_scope, _) = crafted(
+        &doc,
+        &event(
+            "c21",
+            &u["c21"],
+            Role::GridWorker,
+            Action::SelfHandle,
+            &[tip.clone()],
+        ),
+        "c21",
+        &c21_key,
+    );
+    // 4. Unauthorized: c11's grid worker closes a case that is 待受理, properly signed.
+    let (unauthorized, _) = crafted(
+        &doc,
+        &event(
+            "c11",
+            &u["c11"],
+            Role::GridWorker,
+            Action::Close,
+            &[tip.clone()],
+        ),
+        "c11",
+        &c11_key,
+    );
+    // 5. Impersonation: the street (in scope) signs an event claiming node c11 made it.
+    let s1_key = net.n("s1").key.clone();
+    let (impersonated, _) = crafted(
+        &doc,
+        &event(
+            "c11",
+            &u["c11"],
+            Role::GridWorker,
+            Action::SelfHandle,
+            &[tip.clone()],
+        ),
+        "s1",
+        &s1_key,
+    );
+
+    // The rogue is c21's real key speaking the protocol by hand to the district.
+    net.stop("c21").await;
+    let d = net.n("d");
+    let mut rogue = Rogue::connect(&c21_key, d)
+        .await
+        .expect("enrolled key connects");
+    rogue
+        .send(&Frame::Hello {
+            version: VERSION,
+            node: "c21".into(),
+            unit: u["c21"].0.clone(),
+            epoch: "rogue-epoch".into(),
+            roster: 99,
+        })
+        .await
+        .unwrap();
+    rogue
+        .until(|f| matches!(f, Frame::Resume { .. }))
+        .await
+        .expect("resume");
+    rogue
+        .send(&Frame::Resume { from: u64::MAX / 2 })
+        .await
+        .unwrap();
+    let bad = [forged, tampered, out_of_scope, unauthorized, impersonated];
+    let (authors, changes) = to_wire(&bad);
+    rogue
+        .send(&Frame::Changes {
+            from: 0,
+            upto: 5,
+            authors,
+            changes,
+        })
+        .await
+        .unwrap();
+    let ack = rogue
+        .until(|f| matches!(f, Frame::Ack { .. }))
+        .await
+        .expect("ack");
+    assert_eq!(ack, Frame::Ack { upto: 5 });
+
+    let q = d.engine().store.read().unwrap().quarantined().unwrap();
+    let reasons: Vec<&str> = q.iter().map(|(_, x)| x.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:#?}");
+    assert!(
+        reasons[0].contains("bad signature by c11"),
+        "{}",
+        reasons[0]
+    );
+    assert!(
+        reasons[1].contains("malformed change") || reasons[1].contains("bad signature"),
+        "{}",
+        reasons[1]
+    );
+    assert!(
+        reasons[2].contains("outside the author's scope"),
+        "{}",
+        reasons[2]
+    );
+    assert!(reasons[3].contains("is not allowed"), "{}", reasons[3]);
+    assert!(
+        reasons[4].contains("but was signed by s1"),
+        "{}",
+        reasons[4]
+    );
+    // Nothing was applied.
+    assert_eq!(d.summary(&id).unwrap(), before);
+    assert_eq!(d.engine().store.doc(&id).unwrap().heads(), doc.heads());
+
+    // A malformed frame ends the session with a clear reason and changes nothing.
+    rogue.send.write_all(&[0, 0, 0, 3, 7, 1, 2]).await.unwrap();
+    assert!(rogue.until(|_| false).await.is_err());
+    net.wait_for(10, "the protocol violation to be recorded", |n| {
+        n.n("d")
+            .node()
+            .refusals()
+            .iter()
+            .any(|r| r.reason.contains("unknown frame flag 7"))
+    })
+    .await;
+    assert_eq!(d.summary(&id).unwrap(), before);
+    net.shutdown().await;
+}
