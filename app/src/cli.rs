@@ -94,6 +94,82 @@ pub enum Command {
     },
     /// Show the node's identity and store figures (节点信息).
     Status,
+    /// The district root and roster (区级名册): create, enrol, revoke.
+    District {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: DistrictCmd,
+    },
+    /// Print this node's endpoint id, creating its key if needed (节点标识).
+    Identity,
+    /// Join a district with the signed roster file that enrols this node (加入).
+    Join {
+        /// The roster file from the district.
+        roster: PathBuf,
+        /// The operator's default role (default: the first role the roster grants).
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Run this node headless: sync with its peers until interrupted (同步节点).
+    Node {
+        /// UDP address to listen on.
+        #[arg(long, default_value = "0.0.0.0:7447")]
+        listen: std::net::SocketAddr,
+        /// Also find peers on the LAN by mDNS.
+        #[arg(long)]
+        mdns: bool,
+        /// Do not log peer states every second.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Show each peer's state, last sync, backlog and the quarantine (对端状态).
+    Peers,
+}
+
+/// `gridloop district` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DistrictCmd {
+    /// Create the district's root key and an empty signed roster in DIR.
+    Create {
+        /// The district directory (keep root.key secret).
+        #[arg(long)]
+        dir: PathBuf,
+        /// A self-hosted relay URL for nodes that cannot reach each other directly.
+        #[arg(long)]
+        relay: Option<String>,
+    },
+    /// Enrol (or update) a node: its endpoint id, unit, roles, addresses and links.
+    Enrol {
+        /// The district directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Node id, e.g. n110101001.
+        #[arg(long)]
+        node: String,
+        /// The node's endpoint id (`gridloop identity` on that node).
+        #[arg(long)]
+        key: String,
+        /// Unit code.
+        #[arg(long)]
+        unit: String,
+        /// Roles its operators may take (repeat; default: any the rules allow).
+        #[arg(long)]
+        role: Vec<String>,
+        /// Static address ip:port where it listens (repeat).
+        #[arg(long)]
+        addr: Vec<std::net::SocketAddr>,
+        /// Node ids it dials (repeat), e.g. its street and the district.
+        #[arg(long)]
+        link: Vec<String>,
+    },
+    /// Revoke a node by node id or endpoint id.
+    Revoke {
+        /// The district directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Node id or endpoint id.
+        node: String,
+    },
 }
 
 /// Arguments of `report`.

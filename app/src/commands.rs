@@ -14,7 +14,7 @@ use gridloop_core::store::{LightFilter, Store};
 use gridloop_core::unit::UnitId;
 use gridloop_core::workflow::State;
 
-use crate::cli::{Cli, Command, LightArg, ListArgs, Move, ReportArgs};
+use crate::cli::{Cli, Command, DistrictCmd, LightArg, ListArgs, Move, ReportArgs};
 use crate::output;
 
 /// The store file inside a data directory.
@@ -130,6 +130,37 @@ pub fn run(cli: Cli) -> Result<()> {
         } => generate(&dir, cases, days, seed, workers, at),
         Command::Walkthrough { keep } => crate::walkthrough::run(keep.as_deref()),
         Command::Status => status(&dir, at),
+        Command::District { cmd } => match cmd {
+            DistrictCmd::Create { dir, relay } => crate::net::district_create(&dir, relay),
+            DistrictCmd::Enrol {
+                dir,
+                node,
+                key,
+                unit,
+                role,
+                addr,
+                link,
+            } => crate::net::district_enrol(
+                &dir,
+                crate::net::Enrolment {
+                    node,
+                    key,
+                    unit,
+                    roles: role,
+                    addrs: addr,
+                    links: link,
+                },
+            ),
+            DistrictCmd::Revoke { dir, node } => crate::net::district_revoke(&dir, &node),
+        },
+        Command::Identity => crate::net::identity(&dir),
+        Command::Join { roster, role } => crate::net::join(&dir, &roster, role.as_deref()),
+        Command::Node {
+            listen,
+            mdns,
+            quiet,
+        } => crate::net::run_node(&dir, listen, mdns, quiet),
+        Command::Peers => crate::net::peers(&dir),
     }
 }
 

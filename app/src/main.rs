@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod net;
 mod output;
 mod walkthrough;
 
