@@ -297,3 +297,67 @@ async fn a_reset_store_resyncs_fully() {
     );
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_dispatched_into_a_new_scope_arrives_with_its_whole_history() {
+    trace();
+    let net = TestNet::start(standard()).await;
+    let u = units();
+    let d = net.n("d");
+    // A hotline case reported on a grid of c11 (street s1)...
+    let id = d.report(Role::Intake, &u["c11"], "E0102", T0);
+    d.act(&d.actor(Role::Intake), &id, Action::Accept, T0 + MIN);
+    net.wait_for(20, "s1 to hold the case", |n| {
+        n.n("s1").summary(&id).is_some()
+    })
+    .await;
+    assert!(net.n("s2").summary(&id).is_none(), "s2 is not in scope yet");
+    // ...registered with the grid corrected to one of c21 (street s2), and dispatched
+    // down to s2: the case enters s2's and c21's scope.
+    let grid = gridloop_core::unit::District::demo().grids_of(&u["c21"])[0]
+        .code
+        .clone();
+    d.act(
+        &d.actor(Role::ShiftLead),
+        &id,
+        Action::Register {
+            category: "E0102".parse().unwrap(),
+            grid,
+        },
+        T0 + 2 * MIN,
+    );
+    d.act(
+        &d.actor(Role::Dispatcher),
+        &id,
+        Action::DispatchDown {
+            unit: u["s2"].clone(),
+        },
+        T0 + 3 * MIN,
+    );
+    net.wait_for(20, "s2 to receive the dispatched case", |n| {
+        n.n("s2").summary(&id).is_some_and(|s| s.holder == u["s2"])
+    })
+    .await;
+    // Its whole history came along: the trail is complete and identical.
+    let trail = |name: &str| {
+        net.n(name)
+            .engine()
+            .record(id.as_str())
+            .unwrap()
+            .events
+            .into_iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(trail("s2"), trail("d"));
+    assert_eq!(trail("s2").len(), 4);
+    net.wait_for(20, "c21 to receive it too", |n| {
+        n.n("c21").summary(&id).is_some()
+    })
+    .await;
+    assert_eq!(trail("c21"), trail("d"));
+    // Communities outside its territory never see it.
+    assert!(net.n("c22").summary(&id).is_none());
+    net.wait_for(20, "convergence", |n| n.converged()).await;
+    net.shutdown().await;
+}
