@@ -124,6 +124,22 @@ pub enum Command {
     },
     /// Show each peer's state, last sync, backlog and the quarantine (对端状态).
     Peers,
+    /// The live demo district (演示区): a district, two streets and four communities as real
+    /// nodes syncing over loopback, with cases moving through all three loops.
+    Demo {
+        /// Print figures in the terminal instead of opening the workstation.
+        #[arg(long)]
+        headless: bool,
+        /// Cases of history generated at the district before the nodes start.
+        #[arg(long, default_value_t = 2000)]
+        history: u64,
+        /// Stop after this many seconds (0: run until interrupted).
+        #[arg(long, default_value_t = 0)]
+        seconds: u64,
+        /// Keep the stores in this directory instead of a temporary one.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+    },
 }
 
 /// `gridloop district` subcommands.

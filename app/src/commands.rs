@@ -161,6 +161,12 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet,
         } => crate::net::run_node(&dir, listen, mdns, quiet),
         Command::Peers => crate::net::peers(&dir),
+        Command::Demo {
+            headless: _,
+            history,
+            seconds,
+            keep,
+        } => crate::demo::run_headless(keep.as_deref(), history, seconds),
     }
 }
 
