@@ -361,3 +361,95 @@ async fn a_case_dispatched_into_a_new_scope_arrives_with_its_whole_history() {
     net.wait_for(20, "convergence", |n| n.converged()).await;
     net.shutdown().await;
 }
+
+/// Every node reports a case and, where it holds one, makes the next simple move on it.
+fn everyone_works(net: &TestNet, round: i64) {
+    let u = units();
+    let t = T0 + round * 10 * MIN;
+    for name in ["d", "s1", "s2", "c11", "c12", "c21", "c22"] {
+        let n = net.n(name);
+        let community = match name {
+            "d" | "s1" => u["c12"].clone(),
+            "s2" => u["c22"].clone(),
+            c => u[c].clone(),
+        };
+        let role = match name {
+            "d" => Role::Intake,
+            "s1" | "s2" => Role::ShiftLead,
+            _ => Role::GridWorker,
+        };
+        n.report(role, &community, "E0104", t);
+        let held = n
+            .engine()
+            .store
+            .read()
+            .unwrap()
+            .inbox(
+                &n.unit,
+                &[State::Reported, State::ToRegister],
+                gridloop_core::store::LightFilter::Any,
+                t,
+                10,
+            )
+            .unwrap();
+        if let Some(case) = held.first() {
+            let (actor, action) = match (name.starts_with('c'), case.state) {
+                (true, _) => (n.actor(Role::GridWorker), Action::SelfHandle),
+                (false, State::Reported) => (n.actor(Role::Intake), Action::Accept),
+                (false, _) => (
+                    n.actor(Role::ShiftLead),
+                    Action::Register {
+                        category: case.category.clone(),
+                        grid: case.grid.clone(),
+                    },
+                ),
+            };
+            let _ = n.engine().act(&actor, &case.id, action, t + MIN);
+            n.node().notify_changed();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_partition_shape_heals_to_identical_state() {
+    trace();
+    let net = TestNet::start(standard()).await;
+    let shapes: [(&str, &[(&str, &str)]); 4] = [
+        ("community cut from street", &[("c11", "s1"), ("c21", "s2")]),
+        (
+            "street cut from district",
+            &[("s1", "d"), ("c11", "d"), ("c12", "d")],
+        ),
+        (
+            "district isolated",
+            &[
+                ("d", "s1"),
+                ("d", "s2"),
+                ("d", "c11"),
+                ("d", "c12"),
+                ("d", "c21"),
+                ("d", "c22"),
+            ],
+        ),
+        ("everything isolated", &[]),
+    ];
+    for (i, (shape, cuts)) in shapes.iter().enumerate() {
+        if cuts.is_empty() {
+            for n in ["d", "s1", "s2", "c11", "c12", "c21", "c22"] {
+                net.isolate(n);
+            }
+        } else {
+            for (a, b) in cuts.iter() {
+                net.cut(a, b);
+            }
+        }
+        for round in 0..3 {
+            everyone_works(&net, (i * 10 + round) as i64);
+        }
+        net.heal();
+        net.wait_for(30, shape, |n| n.converged()).await;
+    }
+    let total = net.n("d").cases().len();
+    assert_eq!(total, 4 * 3 * 7, "every report reached the district");
+    net.shutdown().await;
+}
