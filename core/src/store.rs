@@ -30,6 +30,12 @@ const SCOPE: TableDefinition<(&str, u64), u64> = TableDefinition::new("scope");
 const CASE_SCOPE: TableDefinition<&str, &[u8]> = TableDefinition::new("case_scope");
 /// refused change hash → quarantine id, so a refused change is never applied later.
 const REFUSED: TableDefinition<&[u8], u64> = TableDefinition::new("refused");
+/// (unit, day bucket of the report, case id) → hash of the case's heads: the cases in each
+/// unit's feed scope, for anti-entropy listings.
+const UNIT_CASES: TableDefinition<(&str, u32, &str), u64> = TableDefinition::new("unit_cases");
+/// (unit, day bucket) → (xor of the heads hashes, count): anti-entropy digests, kept
+/// incrementally.
+const DIGESTS: TableDefinition<(&str, u32), (u64, u32)> = TableDefinition::new("digests");
 /// peer status (JSON), by peer node id.
 const PEER_INFO: TableDefinition<&str, &[u8]> = TableDefinition::new("peer_info");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -338,6 +344,31 @@ pub struct CaseWrite<'a> {
     pub scope: &'a BTreeSet<UnitId>,
 }
 
+/// The anti-entropy bucket of a case: the day (UTC) it was reported.
+pub fn day_bucket(reported: Millis) -> u32 {
+    (reported.max(0) / 86_400_000) as u32
+}
+
+/// A 64-bit hash of a case id and its (sorted) heads, for anti-entropy digests.
+pub fn heads_hash(case: &str, heads: &[automerge::ChangeHash]) -> u64 {
+    let mut hs: Vec<&[u8; 32]> = heads.iter().map(|h| &h.0).collect();
+    hs.sort();
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    };
+    case.bytes().for_each(&mut eat);
+    for x in hs {
+        x.iter().copied().for_each(&mut eat);
+    }
+    // Final avalanche (splitmix64) so XOR-combined digests do not cancel on similar inputs.
+    let mut z = h.wrapping_add(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+    z ^ (z >> 31)
+}
+
 /// The store (本地存储).
 pub struct Store {
     db: Database,
@@ -612,6 +643,28 @@ impl Store {
             }
         }
         meta.insert("next_seq", &seq.to_be_bytes()[..])?;
+        drop((meta, ch, log, sc));
+        // Anti-entropy: the case's heads hash in every unit's listing and digest.
+        let h = heads_hash(id, &w.doc.heads());
+        let bucket = day_bucket(w.summary.reported);
+        let mut uc = wt.open_table(UNIT_CASES)?;
+        let mut dg = wt.open_table(DIGESTS)?;
+        for u in w.scope.union(&old) {
+            let prev = uc.get((u.as_str(), bucket, id))?.map(|v| v.value());
+            if prev == Some(h) {
+                continue;
+            }
+            let (x, n) = dg
+                .get((u.as_str(), bucket))?
+                .map(|v| v.value())
+                .unwrap_or((0, 0));
+            let d = match prev {
+                Some(p) => (x ^ p ^ h, n),
+                None => (x ^ h, n + 1),
+            };
+            dg.insert((u.as_str(), bucket), d)?;
+            uc.insert((u.as_str(), bucket, id), h)?;
+        }
         Ok(())
     }
 
@@ -765,6 +818,8 @@ fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(CASE_SCOPE)?;
     wt.open_table(REFUSED)?;
     wt.open_table(PEER_INFO)?;
+    wt.open_table(UNIT_CASES)?;
+    wt.open_table(DIGESTS)?;
     Ok(())
 }
 
@@ -1147,6 +1202,34 @@ impl Reader {
         for item in t.iter()? {
             let (k, v) = item?;
             out.push((k.value().to_string(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The anti-entropy digest of `unit`'s feed scope: per day bucket, the XOR of the cases'
+    /// heads hashes and their count.
+    pub fn digest(&self, unit: &UnitId) -> Result<Vec<(u32, u64, u32)>, StoreError> {
+        let dg = self.rt.open_table(DIGESTS)?;
+        let mut out = Vec::new();
+        for item in dg.range((unit.as_str(), 0)..=(unit.as_str(), u32::MAX))? {
+            let (k, v) = item?;
+            let (x, n) = v.value();
+            out.push((k.value().1, x, n));
+        }
+        Ok(out)
+    }
+
+    /// The cases of one digest bucket of `unit`'s feed scope, with their heads hashes.
+    pub fn bucket_cases(
+        &self,
+        unit: &UnitId,
+        bucket: u32,
+    ) -> Result<Vec<(CaseId, u64)>, StoreError> {
+        let uc = self.rt.open_table(UNIT_CASES)?;
+        let mut out = Vec::new();
+        for item in uc.range((unit.as_str(), bucket, "")..(unit.as_str(), bucket + 1, ""))? {
+            let (k, v) = item?;
+            out.push((CaseId(k.value().2.to_string()), v.value()));
         }
         Ok(out)
     }

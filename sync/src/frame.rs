@@ -88,6 +88,20 @@ pub enum Frame {
         /// The changes.
         changes: Vec<WireChange>,
     },
+    /// Anti-entropy (反熵): my digest of the feed I send you — per day bucket of report
+    /// time, the XOR of (case id, heads) hashes and the count of cases.
+    Digest {
+        /// (bucket, xor, count), ascending by bucket.
+        buckets: Vec<(u32, u64, u32)>,
+    },
+    /// Anti-entropy: the cases I hold in a bucket whose digest differs from yours, with
+    /// their heads hashes.
+    Bucket {
+        /// The bucket.
+        bucket: u32,
+        /// (case id 16 bytes, heads hash).
+        cases: Vec<(Vec<u8>, u64)>,
+    },
     /// A newer roster, signed by the district root (名册).
     Roster {
         /// The signed roster bytes.
@@ -111,6 +125,8 @@ impl Frame {
             Frame::CaughtUp { .. } => "caught-up",
             Frame::Want { .. } => "want",
             Frame::Repair { .. } => "repair",
+            Frame::Digest { .. } => "digest",
+            Frame::Bucket { .. } => "bucket",
             Frame::Roster { .. } => "roster",
             Frame::Refuse { .. } => "refuse",
         }

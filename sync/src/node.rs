@@ -594,6 +594,9 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
                 }
             }
             SessionEvent::Connected(_) => {}
+            SessionEvent::Repairing { buckets } => {
+                tracing::info!(peer = %peer.node, buckets, "anti-entropy: repairing differing buckets");
+            }
             SessionEvent::RosterAdopted => applied = true,
         }
         p.sent = session.stats().sent;

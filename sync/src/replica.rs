@@ -181,6 +181,22 @@ impl Replica for NodeReplica {
         }
     }
 
+    fn digest(&self, unit: &UnitId) -> Result<Vec<(u32, u64, u32)>, SyncError> {
+        self.engine
+            .store
+            .read()
+            .and_then(|r| r.digest(unit))
+            .map_err(store_err)
+    }
+
+    fn bucket(&self, unit: &UnitId, bucket: u32) -> Result<Vec<(CaseId, u64)>, SyncError> {
+        self.engine
+            .store
+            .read()
+            .and_then(|r| r.bucket_cases(unit, bucket))
+            .map_err(store_err)
+    }
+
     fn history(
         &self,
         case: &CaseId,

@@ -33,6 +33,9 @@ pub const BATCH: usize = 512;
 pub const WINDOW: usize = 4;
 /// Ticks without acknowledgement progress before going back and resending.
 pub const STALL_TICKS: u32 = 3;
+/// Ticks between anti-entropy digests once synced (the first goes out as soon as both
+/// directions have caught up).
+pub const DIGEST_TICKS: u32 = 120;
 
 /// Errors of a session (同步错误).
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +108,10 @@ pub trait Replica {
     fn acknowledged(&self, peer: &str, upto: u64) -> Result<(), SyncError>;
     /// The heads this node holds for a case (empty if none).
     fn heads(&self, case: &CaseId) -> Result<Vec<Vec<u8>>, SyncError>;
+    /// The anti-entropy digest of `unit`'s feed scope: (day bucket, xor, count).
+    fn digest(&self, unit: &UnitId) -> Result<Vec<(u32, u64, u32)>, SyncError>;
+    /// The cases of one digest bucket of `unit`'s feed scope with their heads hashes.
+    fn bucket(&self, unit: &UnitId, bucket: u32) -> Result<Vec<(CaseId, u64)>, SyncError>;
     /// The signed changes of `case` not reachable from `have`, in causal order — only if
     /// the case is in `unit`'s feed scope (otherwise none).
     fn history(
@@ -148,6 +155,11 @@ pub enum SessionEvent {
     WeCaughtUp,
     /// A newer roster was adopted.
     RosterAdopted,
+    /// Anti-entropy found buckets that differ and started repairing them.
+    Repairing {
+        /// Buckets that differ.
+        buckets: u32,
+    },
 }
 
 /// Counters of a session (统计).
@@ -181,6 +193,7 @@ pub struct Session {
     peer_caught_up: bool,
     checkpoint: u64,
     wanted: BTreeSet<CaseId>,
+    digest_in: Option<u32>,
     outbox: VecDeque<Frame>,
     events: VecDeque<SessionEvent>,
     closed: Option<String>,
@@ -208,6 +221,7 @@ impl Session {
             peer_caught_up: false,
             checkpoint: 0,
             wanted: BTreeSet::new(),
+            digest_in: None,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             closed: None,
@@ -364,6 +378,8 @@ impl Session {
                 }
                 Ok(())
             }
+            Frame::Digest { buckets } => self.on_digest(r, buckets),
+            Frame::Bucket { bucket, cases } => self.on_bucket(r, bucket, cases),
             Frame::Repair { authors, changes } => {
                 let envs = from_wire(&authors, changes).map_err(|why| self.refuse(why))?;
                 let (node, epoch) = self.peer_ids();
@@ -375,6 +391,96 @@ impl Session {
                 Ok(())
             }
         }
+    }
+
+    fn on_digest(
+        &mut self,
+        r: &dyn Replica,
+        theirs: Vec<(u32, u64, u32)>,
+    ) -> Result<(), SyncError> {
+        let mine: std::collections::BTreeMap<u32, (u64, u32)> = r
+            .digest(&self.me.unit)?
+            .into_iter()
+            .map(|(b, x, n)| (b, (x, n)))
+            .collect();
+        let theirs: std::collections::BTreeMap<u32, (u64, u32)> =
+            theirs.into_iter().map(|(b, x, n)| (b, (x, n))).collect();
+        let differ: BTreeSet<u32> = mine
+            .keys()
+            .chain(theirs.keys())
+            .copied()
+            .filter(|b| mine.get(b) != theirs.get(b))
+            .collect();
+        if !differ.is_empty() {
+            self.events.push_back(SessionEvent::Repairing {
+                buckets: differ.len() as u32,
+            });
+        }
+        for bucket in differ {
+            let cases = r
+                .bucket(&self.me.unit, bucket)?
+                .into_iter()
+                .map(|(c, h)| (unhex(c.as_str()).unwrap_or_default(), h))
+                .collect();
+            self.outbox.push_back(Frame::Bucket { bucket, cases });
+        }
+        Ok(())
+    }
+
+    fn on_bucket(
+        &mut self,
+        r: &dyn Replica,
+        bucket: u32,
+        theirs: Vec<(Vec<u8>, u64)>,
+    ) -> Result<(), SyncError> {
+        let peer_unit =
+            self.peer
+                .as_ref()
+                .map(|p| p.unit.clone())
+                .ok_or_else(|| SyncError::Protocol {
+                    peer: "?".into(),
+                    why: "bucket before hello".into(),
+                })?;
+        let mut them = std::collections::BTreeMap::new();
+        for (c, h) in theirs {
+            let id = case_id(&c).map_err(|why| self.refuse(why))?;
+            them.insert(id, h);
+        }
+        let mine: std::collections::BTreeMap<CaseId, u64> =
+            r.bucket(&peer_unit, bucket)?.into_iter().collect();
+        // Cases the peer lacks or holds differently: send their history (it dedupes).
+        let mut envs = Vec::new();
+        for (id, h) in &mine {
+            if them.get(id) != Some(h) {
+                envs.extend(r.history(id, &[], &peer_unit)?);
+            }
+        }
+        if !envs.is_empty() {
+            let (authors, changes) = to_wire(&envs);
+            self.stats.sent += changes.len() as u64;
+            self.outbox.push_back(Frame::Repair { authors, changes });
+        }
+        // Cases the peer holds that differ here: ask for what this node lacks.
+        for (id, h) in &them {
+            if mine.get(id) != Some(h) {
+                let have = r.heads(id)?;
+                self.outbox.push_back(Frame::Want {
+                    case: unhex(id.as_str()).unwrap_or_default(),
+                    have,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn send_digest(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
+        let Some(peer) = &self.peer else {
+            return Ok(());
+        };
+        let buckets = r.digest(&peer.unit)?;
+        self.outbox.push_back(Frame::Digest { buckets });
+        self.digest_in = Some(DIGEST_TICKS);
+        Ok(())
     }
 
     fn peer_node(&self) -> String {
@@ -507,6 +613,12 @@ impl Session {
     pub fn tick(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
         if self.closed.is_some() || self.out_from.is_none() {
             return Ok(());
+        }
+        if self.is_synced() {
+            match self.digest_in {
+                None | Some(0) => self.send_digest(r)?,
+                Some(n) => self.digest_in = Some(n - 1),
+            }
         }
         if !self.inflight.is_empty() {
             self.stalled += 1;

@@ -453,3 +453,42 @@ async fn every_partition_shape_heals_to_identical_state() {
     assert_eq!(total, 4 * 3 * 7, "every report reached the district");
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anti_entropy_repairs_what_the_feed_skipped() {
+    trace();
+    let mut net = TestNet::start(standard()).await;
+    let u = units();
+    net.n("c11")
+        .report(Role::GridWorker, &u["c11"], "E0104", T0);
+    net.wait_for(20, "convergence", |n| n.converged()).await;
+    net.stop("s1").await;
+    let missed: Vec<_> = (0..3)
+        .map(|i| {
+            net.n("c11")
+                .report(Role::GridWorker, &u["c11"], "E0104", T0 + i * MIN)
+        })
+        .collect();
+    net.wait_for(20, "the district to hold them", |n| {
+        missed.iter().all(|id| n.n("d").summary(id).is_some())
+    })
+    .await;
+    // Corrupt the street's receive checkpoints so the feeds resume past what it missed.
+    {
+        let store =
+            gridloop_core::store::Store::open(&net.n("s1").dir.path().join("gridloop.redb"))
+                .unwrap();
+        let wt = store.begin(true).unwrap();
+        for peer in ["d", "c11"] {
+            let epoch = net.n(peer).engine().store.epoch().unwrap();
+            gridloop_core::store::Store::set_received(&wt, peer, &epoch, u64::MAX / 4).unwrap();
+        }
+        wt.commit().unwrap();
+    }
+    net.restart("s1", false).await;
+    net.wait_for(30, "anti-entropy to repair the street", |n| {
+        missed.iter().all(|id| n.n("s1").summary(id).is_some()) && n.converged()
+    })
+    .await;
+    net.shutdown().await;
+}
