@@ -40,6 +40,8 @@ pub struct Built {
     pub summary: CaseSummary,
     /// The record's events (to merge into an existing case when no document came).
     pub events: Vec<crate::event::Event>,
+    /// The document saved (done here, on a builder thread, to spare the single writer).
+    pub saved: Vec<u8>,
 }
 
 fn invalid(msg: String) -> EngineError {
@@ -85,6 +87,7 @@ pub fn build(rules: &Rules<'_>, rec: CaseRecord) -> Result<Built, EngineError> {
         return Err(invalid(format!("case {}: event {id}: {why}", rec.id)));
     }
     let changes = changes_of(&doc, &rec.id, &[], "");
+    let doc_bytes = doc.save();
     let summary = CaseSummary::build(&rec.id, &intake, &derived);
     Ok(Built {
         id: rec.id,
@@ -93,6 +96,7 @@ pub fn build(rules: &Rules<'_>, rec: CaseRecord) -> Result<Built, EngineError> {
         changes,
         summary,
         events: rec.events,
+        saved: doc_bytes,
     })
 }
 
@@ -182,6 +186,7 @@ fn write_all(
                         changes,
                         summary: &summary,
                         scope: &feed_scope(&summary, rules.district),
+                        saved: None,
                     };
                     Store::put_case(&wt, &w)?;
                     report.merged += 1;
@@ -197,6 +202,7 @@ fn write_all(
                     changes,
                     summary: &b.summary,
                     scope: &feed_scope(&b.summary, rules.district),
+                    saved: Some(&b.saved),
                 };
                 Store::put_case(&wt, &w)?;
                 report.added += 1;

@@ -220,6 +220,7 @@ impl Engine {
                 changes,
                 summary: &summary,
                 scope: &feed_scope(&summary, &self.district),
+                saved: None,
             },
         )?;
         wt.commit().map_err(StoreError::from)?;
@@ -272,6 +273,7 @@ impl Engine {
                 changes,
                 summary: &summary,
                 scope: &feed_scope(&summary, &self.district),
+                saved: None,
             },
         )?;
         wt.commit().map_err(StoreError::from)?;

@@ -241,6 +241,7 @@ pub fn ingest(
                 changes: w.new,
                 summary: &summary,
                 scope: &scope,
+                saved: None,
             },
         )?;
         report.cases.insert(id);

@@ -342,6 +342,8 @@ pub struct CaseWrite<'a> {
     pub summary: &'a CaseSummary,
     /// The case's feed scope ([`feed_scope`]).
     pub scope: &'a BTreeSet<UnitId>,
+    /// The document already saved (bulk import saves on its builder threads), if so.
+    pub saved: Option<&'a [u8]>,
 }
 
 /// The anti-entropy bucket of a case: the day (UTC) it was reported.
@@ -568,7 +570,10 @@ impl Store {
     pub fn put_case(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
         let id = w.id.as_str();
         let mut docs = wt.open_table(DOCS)?;
-        docs.insert(id, w.doc.save().as_slice())?;
+        match w.saved {
+            Some(bytes) => docs.insert(id, bytes)?,
+            None => docs.insert(id, w.doc.save().as_slice())?,
+        };
         drop(docs);
         Self::put_changes(wt, w)?;
         let mut proj = wt.open_table(PROJ)?;
