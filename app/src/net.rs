@@ -336,11 +336,21 @@ pub fn peers(data: &Path) -> Result<()> {
                 "bytes in"
             );
             for p in &f.peers {
+                let last = p
+                    .last_sync
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                    .map(|t| {
+                        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+                            .format("%H:%M:%S")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "-".into());
                 println!(
-                    "{:<12} {:<14} {:<28} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
+                    "{:<12} {:<14} {:<28} {:<9} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
                     p.node,
                     p.unit,
                     short(&format!("{:?}", p.state), 28),
+                    last,
                     p.sent,
                     p.applied,
                     p.quarantined,
