@@ -189,6 +189,7 @@ pub struct Session {
     acked: u64,
     inflight: VecDeque<u64>,
     stalled: u32,
+    quiet_ticks: u32,
     caught_up_sent: bool,
     peer_caught_up: bool,
     checkpoint: u64,
@@ -217,6 +218,7 @@ impl Session {
             acked: 0,
             inflight: VecDeque::new(),
             stalled: 0,
+            quiet_ticks: 0,
             caught_up_sent: false,
             peer_caught_up: false,
             checkpoint: 0,
@@ -322,7 +324,8 @@ impl Session {
             }
             Frame::Resume { from } => {
                 if self.resumed {
-                    return Err(self.refuse("a second resume".into()));
+                    // A repeat (our hello was resent): the stream position stands.
+                    return Ok(());
                 }
                 self.resumed = true;
                 self.out_from = Some(from);
@@ -506,8 +509,17 @@ impl Session {
         epoch: String,
         roster: u64,
     ) -> Result<(), SyncError> {
-        if self.peer.is_some() {
-            return Err(self.refuse("a second hello".into()));
+        if let Some(p) = &self.peer {
+            if p.node == node && p.unit == unit && p.epoch == epoch {
+                // A repeat (the peer did not hear our resume): say it again.
+                self.outbox.push_back(Frame::Resume {
+                    from: self.checkpoint,
+                });
+                return Ok(());
+            }
+            return Err(self.refuse(format!(
+                "a second hello as {node} at {unit} (epoch {epoch})"
+            )));
         }
         if version != VERSION {
             return Err(self.refuse(format!("protocol version {version} is not {VERSION}")));
@@ -609,10 +621,33 @@ impl Session {
         self.pump(r)
     }
 
-    /// A clock tick from the driver (about once a second): resends after a stall.
+    /// A clock tick from the driver (about twice a second): resends after a stall — the
+    /// hello until the peer's resume arrives, and unacknowledged batches.
     pub fn tick(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
-        if self.closed.is_some() || self.out_from.is_none() {
+        if self.closed.is_some() {
             return Ok(());
+        }
+        if self.out_from.is_none() {
+            self.stalled += 1;
+            if self.stalled >= STALL_TICKS {
+                self.stalled = 0;
+                let (roster, _) = r.roster();
+                self.outbox.push_back(Frame::Hello {
+                    version: VERSION,
+                    node: self.me.node.clone(),
+                    unit: self.me.unit.0.clone(),
+                    epoch: self.me.epoch.clone(),
+                    roster,
+                });
+            }
+            return Ok(());
+        }
+        if self.caught_up_sent && self.inflight.is_empty() {
+            // Say it again now and then: a lost `CaughtUp` would hide that we are in sync.
+            self.quiet_ticks += 1;
+            if self.quiet_ticks % 20 == 0 {
+                self.outbox.push_back(Frame::CaughtUp { head: self.sent });
+            }
         }
         if self.is_synced() {
             match self.digest_in {
