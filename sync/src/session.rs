@@ -186,6 +186,7 @@ pub struct Session {
     resumed: bool,
     out_from: Option<u64>,
     sent: u64,
+    high: u64,
     acked: u64,
     inflight: VecDeque<u64>,
     stalled: u32,
@@ -215,6 +216,7 @@ impl Session {
             resumed: false,
             out_from: None,
             sent: 0,
+            high: 0,
             acked: 0,
             inflight: VecDeque::new(),
             stalled: 0,
@@ -313,9 +315,9 @@ impl Session {
                     reason,
                 })
             }
-            _ if self.peer.is_none() => {
-                Err(self.refuse(format!("`{}` before hello", frame.kind())))
-            }
+            // Before the peer's hello nothing can be placed: on an ordered stream this
+            // does not happen; on a lossy wire the frame is resent after the hello.
+            _ if self.peer.is_none() => Ok(()),
             Frame::Roster { signed } => {
                 if r.offer_roster(&signed).map_err(|why| self.refuse(why))? {
                     self.events.push_back(SessionEvent::RosterAdopted);
@@ -331,6 +333,7 @@ impl Session {
                 self.out_from = Some(from);
                 self.sent = from;
                 self.acked = from;
+                self.high = from;
                 self.pump(r)
             }
             Frame::Changes {
@@ -340,16 +343,20 @@ impl Session {
                 changes,
             } => self.on_changes(r, from, upto, &authors, changes),
             Frame::Ack { upto } => {
-                if upto > self.sent {
+                if upto > self.high {
                     return Err(self.refuse(format!(
                         "ack of {upto} beyond what was sent ({})",
-                        self.sent
+                        self.high
                     )));
                 }
                 if upto > self.acked {
                     self.acked = upto;
                     self.stalled = 0;
                     r.acknowledged(&self.peer_node(), upto)?;
+                }
+                if self.acked > self.sent {
+                    // A late ack after going back: the peer already has more.
+                    self.sent = self.acked;
                 }
                 while self.inflight.front().is_some_and(|u| *u <= self.acked) {
                     self.inflight.pop_front();
@@ -645,7 +652,7 @@ impl Session {
         if self.caught_up_sent && self.inflight.is_empty() {
             // Say it again now and then: a lost `CaughtUp` would hide that we are in sync.
             self.quiet_ticks += 1;
-            if self.quiet_ticks % 20 == 0 {
+            if self.quiet_ticks.is_multiple_of(20) {
                 self.outbox.push_back(Frame::CaughtUp { head: self.sent });
             }
         }
@@ -699,6 +706,7 @@ impl Session {
                 changes,
             });
             self.sent = last;
+            self.high = self.high.max(last);
             self.inflight.push_back(last);
             self.caught_up_sent = false;
         }
