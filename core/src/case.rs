@@ -318,6 +318,19 @@ impl CaseDoc {
         }
     }
 
+    /// Applies one received change (its dependencies must already be here).
+    pub fn apply_change(&mut self, change: automerge::Change) -> Result<(), DocError> {
+        self.doc.apply_changes([change])?;
+        Ok(())
+    }
+
+    /// The document as it was at `heads` (to drop a change that was refused).
+    pub fn fork_at(&self, heads: &[ChangeHash]) -> Result<CaseDoc, DocError> {
+        Ok(CaseDoc {
+            doc: self.doc.fork_at(heads)?,
+        })
+    }
+
     /// Merges another copy's changes into this one.
     pub fn merge(&mut self, other: &CaseDoc) -> Result<(), DocError> {
         let mut o = other.doc.clone();

@@ -65,6 +65,10 @@ struct Working {
     doc: CaseDoc,
     old_scope: BTreeSet<UnitId>,
     new: Vec<Logged>,
+    /// The trail's event ids as of the last applied change (decoded once per case).
+    events: Option<HashSet<EventId>>,
+    /// The projection row after the last applied change.
+    summary: Option<CaseSummary>,
 }
 
 /// Receives a batch of envelopes (in the sender's feed order) on this node, working for
@@ -81,7 +85,6 @@ pub fn ingest(
     source: Option<Source<'_>>,
     now: Millis,
 ) -> Result<IngestReport, EngineError> {
-    let rules = engine.rules();
     let district = &engine.district;
     let wt = engine.store.begin(true)?;
     let mut report = IngestReport::default();
@@ -166,6 +169,8 @@ pub fn ingest(
                     doc,
                     old_scope,
                     new: Vec::new(),
+                    events: None,
+                    summary: None,
                 },
             );
         }
@@ -179,34 +184,41 @@ pub fn ingest(
             report.missing.insert(id);
             continue;
         }
-        let before: HashSet<EventId> = if doc.get_heads().is_empty() {
-            HashSet::new()
-        } else {
-            w.doc.events()?.into_iter().map(|e| e.id).collect()
-        };
-        let mut trial = w.doc.automerge().clone();
-        if let Err(e) = trial.apply_changes([change]) {
+        let heads = doc.get_heads();
+        if w.events.is_none() {
+            w.events = Some(if heads.is_empty() {
+                HashSet::new()
+            } else {
+                w.doc.events()?.into_iter().map(|e| e.id).collect()
+            });
+        }
+        let before = w.events.as_ref().expect("set above");
+        // Apply in place; a refused change is dropped by going back to the old heads.
+        if let Err(e) = w.doc.apply_change(change) {
+            w.doc = w.doc.fork_at(&heads)?;
             refuse(format!("does not apply: {e}"), &mut report)?;
             continue;
         }
-        let trial = CaseDoc::from_automerge(trial);
         match check(
             engine,
             &id,
-            &trial,
-            &before,
+            &w.doc,
+            before,
             &w.old_scope,
             &grant,
             env,
             importer,
         ) {
-            Ok(()) => {}
+            Ok((events, summary)) => {
+                w.events = Some(events.into_iter().map(|e| e.id).collect());
+                w.summary = Some(summary);
+            }
             Err(why) => {
+                w.doc = w.doc.fork_at(&heads)?;
                 refuse(why, &mut report)?;
                 continue;
             }
         }
-        w.doc = trial;
         w.new.push(Logged {
             hash: hash.clone(),
             envelope: env.clone(),
@@ -218,10 +230,9 @@ pub fn ingest(
         if w.new.is_empty() {
             continue;
         }
-        let intake = w.doc.intake()?;
-        let events = w.doc.events()?;
-        let derived = rules.replay(&intake, &events)?;
-        let summary = CaseSummary::build(&id, &intake, &derived);
+        let Some(summary) = w.summary else {
+            continue;
+        };
         let scope = feed_scope(&summary, district);
         // A case stays in the scope of every unit that once saw it.
         if !scope.contains(me) && !w.old_scope.contains(me) {
@@ -271,7 +282,7 @@ fn check(
     grant: &Grant,
     env: &Envelope,
     importer: bool,
-) -> Result<(), String> {
+) -> Result<(Vec<crate::event::Event>, CaseSummary), String> {
     let district = &engine.district;
     let rules = engine.rules();
     let doc_id = doc.id().map_err(|e| format!("not a case document: {e}"))?;
@@ -337,7 +348,8 @@ fn check(
             return Err("a second report event".into());
         }
     }
-    Ok(())
+    let summary = CaseSummary::build(id, &intake, &derived);
+    Ok((events, summary))
 }
 
 fn short(hash: &[u8]) -> String {

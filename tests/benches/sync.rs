@@ -1,0 +1,291 @@
+//! Replication benchmark (同步基准): real nodes on loopback with real redb stores.
+//!
+//! Measures: initial sync of the street's cases; reconnect after an outage in which 5 000
+//! cases changed (time, bytes on the wire against raw change bytes); reconnect with nothing
+//! changed; a new case at a community visible at the district through its street. Prints a
+//! table and, with `GRIDLOOP_BENCH_WRITE=1`, replaces the "## Replication" section of
+//! BENCHMARKS.md.
+//!
+//! `cargo bench -p gridloop-tests --bench sync` (env GRIDLOOP_BENCH_SYNC_CASES, default 5 000).
+
+use std::time::{Duration, Instant};
+
+use gridloop_core::event::Action;
+use gridloop_core::role::Role;
+use gridloop_core::unit::UnitId;
+use gridloop_core::workflow::State;
+use gridloop_tests::{Spec, T0, TestNet, units};
+
+fn wire_bytes(net: &TestNet) -> u64 {
+    net.nodes
+        .values()
+        .filter_map(|n| n.node.as_ref())
+        .flat_map(|n| n.peers())
+        .map(|p| p.bytes_out)
+        .sum()
+}
+
+fn count(net: &TestNet, node: &str, holder: &UnitId, state: State) -> u64 {
+    net.n(node)
+        .engine()
+        .store
+        .read()
+        .unwrap()
+        .queue_counts(holder)
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| *s == state)
+        .map(|(_, c)| c)
+        .unwrap_or(0)
+}
+
+async fn until(secs: u64, what: &str, pred: impl Fn() -> bool) -> Duration {
+    let t = Instant::now();
+    while !pred() {
+        assert!(t.elapsed() < Duration::from_secs(secs), "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    t.elapsed()
+}
+
+fn live(net: &TestNet, a: &str, b: &str) -> bool {
+    net.n(a)
+        .node()
+        .peers()
+        .iter()
+        .any(|p| p.node == b && p.state == gridloop_sync::node::LinkState::Live)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let cases: usize = std::env::var("GRIDLOOP_BENCH_SYNC_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
+    let u = units();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+
+    // 1. District and one street; the street reports `cases` cases.
+    let net = TestNet::start(vec![
+        Spec {
+            name: "d",
+            unit: u["d"].clone(),
+            role: Role::Dispatcher,
+            links: vec![],
+        },
+        Spec {
+            name: "s1",
+            unit: u["s1"].clone(),
+            role: Role::ShiftLead,
+            links: vec!["d"],
+        },
+    ])
+    .await;
+    net.cut("s1", "d");
+    let s1 = net.n("s1");
+    let mut ids = Vec::with_capacity(cases);
+    eprintln!("reporting {cases} cases at the street…");
+    for i in 0..cases {
+        ids.push(s1.report(Role::ShiftLead, &u["c11"], "E0104", T0 + i as i64));
+    }
+    let b0 = wire_bytes(&net);
+    net.restore("s1", "d");
+    let t = until(120, "initial sync", || {
+        count(&net, "d", &u["s1"], State::Reported) == cases as u64
+    })
+    .await;
+    let initial_bytes = wire_bytes(&net) - b0;
+    rows.push((
+        format!("initial sync of {cases} new cases, street → district"),
+        format!(
+            "{:.0} ms, {:.1} KB on the wire ({:.0} B a case)",
+            t.as_secs_f64() * 1e3,
+            initial_bytes as f64 / 1e3,
+            initial_bytes as f64 / cases as f64
+        ),
+        "—".into(),
+    ));
+    until(30, "both live", || {
+        live(&net, "s1", "d") && live(&net, "d", "s1")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await; // digests settle
+
+    // 2. Outage: one move on every case at the street, then reconnect.
+    net.cut("s1", "d");
+    let head = s1
+        .engine()
+        .store
+        .read()
+        .unwrap()
+        .feed_head(&u["d"])
+        .unwrap();
+    eprintln!("moving {cases} cases while cut off…");
+    for (i, id) in ids.iter().enumerate() {
+        s1.engine()
+            .act(
+                &s1.actor(Role::Intake),
+                id,
+                Action::Accept,
+                T0 + 3_600_000 + i as i64,
+            )
+            .expect("accept");
+    }
+    let raw: u64 = s1
+        .engine()
+        .store
+        .read()
+        .unwrap()
+        .feed(&u["d"], head, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|e| e.envelope.change.len() as u64)
+        .sum();
+    let b0 = wire_bytes(&net);
+    net.restore("s1", "d");
+    let t = until(120, "reconnect", || {
+        count(&net, "d", &u["s1"], State::ToRegister) == cases as u64
+    })
+    .await;
+    until(30, "both live", || {
+        live(&net, "s1", "d") && live(&net, "d", "s1")
+    })
+    .await;
+    let bytes = wire_bytes(&net) - b0;
+    rows.push((
+        format!("reconnect after an outage, {cases} cases changed"),
+        format!("{:.0} ms", t.as_secs_f64() * 1e3),
+        "≤ 1 s; ≥ 100× faster than samod (not measured here)".into(),
+    ));
+    rows.push((
+        "bytes on the wire per change (that reconnect, both ways)".into(),
+        format!(
+            "{:.2}× raw ({} B on the wire, {} B of raw changes)",
+            bytes as f64 / raw as f64,
+            bytes,
+            raw
+        ),
+        "≤ 1.3×".into(),
+    ));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // 3. Reconnect with nothing changed.
+    let mut times = Vec::new();
+    let mut wire = Vec::new();
+    for _ in 0..10 {
+        net.cut("s1", "d");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let b0 = wire_bytes(&net);
+        net.restore("s1", "d");
+        let t = until(30, "no-change reconnect", || {
+            live(&net, "s1", "d") && live(&net, "d", "s1")
+        })
+        .await;
+        times.push(t.as_secs_f64() * 1e3);
+        wire.push(wire_bytes(&net) - b0);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    times.sort_by(f64::total_cmp);
+    wire.sort();
+    let store_cases = net.n("d").cases().len();
+    rows.push((
+        format!(
+            "reconnect with nothing changed ({store_cases} cases each side), until live both ways"
+        ),
+        format!(
+            "median {:.1} ms (QUIC handshake included), {} B on the wire (median of 10)",
+            times[times.len() / 2],
+            wire[wire.len() / 2]
+        ),
+        "≤ 50 ms, ≤ 4 KB (target stated for 1 M cases)".into(),
+    ));
+    net.shutdown().await;
+
+    // 4. Community → street → district, the direct link cut.
+    let net = TestNet::start(vec![
+        Spec {
+            name: "d",
+            unit: u["d"].clone(),
+            role: Role::Dispatcher,
+            links: vec![],
+        },
+        Spec {
+            name: "s1",
+            unit: u["s1"].clone(),
+            role: Role::ShiftLead,
+            links: vec!["d"],
+        },
+        Spec {
+            name: "c11",
+            unit: u["c11"].clone(),
+            role: Role::GridWorker,
+            links: vec!["s1", "d"],
+        },
+    ])
+    .await;
+    net.cut("c11", "d");
+    until(30, "links up", || {
+        live(&net, "c11", "s1") && live(&net, "s1", "d")
+    })
+    .await;
+    let mut lat = Vec::new();
+    for i in 0..20 {
+        let c = net.n("c11");
+        let t = Instant::now();
+        let id = c.report(Role::GridWorker, &u["c11"], "E0104", T0 + i);
+        until(10, "visible at the district", || {
+            net.n("d").summary(&id).is_some()
+        })
+        .await;
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    lat.sort_by(f64::total_cmp);
+    rows.push((
+        "new case at a community visible at the district through its street".into(),
+        format!(
+            "median {:.1} ms, max {:.1} ms (20 cases)",
+            lat[lat.len() / 2],
+            lat[lat.len() - 1]
+        ),
+        "≤ 1 s".into(),
+    ));
+    net.shutdown().await;
+
+    let mut table = String::from("| what | measured | target |\n|---|---|---|\n");
+    for (a, b, c) in &rows {
+        table.push_str(&format!("| {a} | {b} | {c} |\n"));
+    }
+    println!("\n{table}");
+    if std::env::var("GRIDLOOP_BENCH_WRITE").is_ok() {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| {
+                c.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+            })
+            .unwrap_or_default();
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0);
+        let section = format!(
+            "## Replication\n\nMachine: {cores} cores, {cpu}. Command: `GRIDLOOP_BENCH_WRITE=1 cargo bench -p gridloop-tests --bench sync` ({cases} cases). Real iroh endpoints on 127.0.0.1, real redb stores, release build, both nodes in one process.\n\n{table}"
+        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md");
+        let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
+        let new = match old.find("## Replication\n") {
+            Some(start) => {
+                let rest = &old[start + 3..];
+                let end = rest
+                    .find("\n## ")
+                    .map(|e| start + 3 + e + 1)
+                    .unwrap_or(old.len());
+                format!("{}{}{}", &old[..start], section, &old[end..])
+            }
+            None => format!("{}\n\n{section}", old.trim_end()),
+        };
+        std::fs::write(path, new).unwrap();
+        println!("wrote {path}");
+    }
+}
