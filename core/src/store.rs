@@ -55,6 +55,8 @@ const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
 pub const FORMAT: &str = "gridloop-store";
 /// The store layout version written by this code.
 pub const STORE_VERSION: u64 = 2;
+/// Stored documents grow by appended changes up to this size, then are saved compacted.
+const APPEND_LIMIT: usize = 4096;
 /// "No deadline" in due-ordered indexes: sorts after every real time.
 const NO_DUE: i64 = i64::MAX;
 
@@ -570,9 +572,28 @@ impl Store {
     pub fn put_case(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
         let id = w.id.as_str();
         let mut docs = wt.open_table(DOCS)?;
-        match w.saved {
-            Some(bytes) => docs.insert(id, bytes)?,
-            None => docs.insert(id, w.doc.save().as_slice())?,
+        // A small document grows by appending its new changes to the stored bytes (Automerge
+        // loads a document chunk followed by change chunks); past APPEND_LIMIT it is saved
+        // compacted again. Saving a whole document costs more than the rest of a move.
+        let appended = match (w.saved, w.changes.is_empty()) {
+            (None, false) => docs.get(id)?.and_then(|old| {
+                let old = old.value();
+                let extra: usize = w.changes.iter().map(|c| c.envelope.change.len()).sum();
+                (old.len() + extra <= APPEND_LIMIT).then(|| {
+                    let mut v = Vec::with_capacity(old.len() + extra);
+                    v.extend_from_slice(old);
+                    for c in &w.changes {
+                        v.extend_from_slice(&c.envelope.change);
+                    }
+                    v
+                })
+            }),
+            _ => None,
+        };
+        match (w.saved, appended) {
+            (Some(bytes), _) => docs.insert(id, bytes)?,
+            (None, Some(bytes)) => docs.insert(id, bytes.as_slice())?,
+            (None, None) => docs.insert(id, w.doc.save().as_slice())?,
         };
         drop(docs);
         Self::put_changes(wt, w)?;
@@ -583,10 +604,10 @@ impl Store {
         };
         proj.insert(id, enc(w.summary).as_slice())?;
         drop(proj);
-        if let Some(old) = &old {
-            unindex(wt, old)?;
+        match &old {
+            Some(old) => reindex(wt, old, w.summary)?,
+            None => index(wt, w.summary)?,
         }
-        index(wt, w.summary)?;
         Ok(())
     }
 
@@ -848,20 +869,48 @@ fn index(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn unindex(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
-    let id = s.id.as_str();
-    let due = s.due.unwrap_or(NO_DUE);
-    wt.open_table(IDX_HOLDER)?
-        .remove((s.holder.as_str(), s.state.to_u8(), due, id))?;
-    if s.due.is_some() {
-        wt.open_table(IDX_DUE)?.remove((due, id))?;
+/// Moves a case's index entries from `old` to `new`, touching only the indexes whose key or
+/// value changed (most moves change state and deadlines only).
+fn reindex(wt: &WriteTransaction, old: &CaseSummary, new: &CaseSummary) -> Result<(), StoreError> {
+    let id = new.id.as_str();
+    let (od, nd) = (old.due.unwrap_or(NO_DUE), new.due.unwrap_or(NO_DUE));
+    if (&old.holder, old.state, od, old.warn_at) != (&new.holder, new.state, nd, new.warn_at) {
+        let mut t = wt.open_table(IDX_HOLDER)?;
+        t.remove((old.holder.as_str(), old.state.to_u8(), od, id))?;
+        t.insert(
+            (new.holder.as_str(), new.state.to_u8(), nd, id),
+            new.warn_at.unwrap_or(NO_DUE),
+        )?;
     }
-    wt.open_table(IDX_GRID)?
-        .remove((s.grid.as_str(), s.reported, id))?;
-    wt.open_table(IDX_CATEGORY)?
-        .remove((s.category.as_str(), s.reported, id))?;
-    wt.open_table(IDX_TIME)?.remove((s.reported, id))?;
-    wt.open_table(IDX_NUMBER)?.remove(s.number.as_str())?;
+    if (old.due, &old.holder) != (new.due, &new.holder) {
+        let mut t = wt.open_table(IDX_DUE)?;
+        if old.due.is_some() {
+            t.remove((od, id))?;
+        }
+        if new.due.is_some() {
+            t.insert((nd, id), new.holder.as_str())?;
+        }
+    }
+    if (&old.grid, old.reported) != (&new.grid, new.reported) {
+        let mut t = wt.open_table(IDX_GRID)?;
+        t.remove((old.grid.as_str(), old.reported, id))?;
+        t.insert((new.grid.as_str(), new.reported, id), ())?;
+    }
+    if (&old.category, old.reported) != (&new.category, new.reported) {
+        let mut t = wt.open_table(IDX_CATEGORY)?;
+        t.remove((old.category.as_str(), old.reported, id))?;
+        t.insert((new.category.as_str(), new.reported, id), ())?;
+    }
+    if old.reported != new.reported {
+        let mut t = wt.open_table(IDX_TIME)?;
+        t.remove((old.reported, id))?;
+        t.insert((new.reported, id), ())?;
+    }
+    if old.number != new.number {
+        let mut t = wt.open_table(IDX_NUMBER)?;
+        t.remove(old.number.as_str())?;
+        t.insert(new.number.as_str(), id)?;
+    }
     Ok(())
 }
 
@@ -1099,7 +1148,8 @@ impl Reader {
         Ok(out)
     }
 
-    /// The highest log sequence number written (0 for an empty log).
+    /// The highest log sequence number written (0 for an empty log). Log and feed entries
+    /// share one counter, so this is not a count: see [`Reader::log_len`].
     pub fn log_head(&self) -> Result<u64, StoreError> {
         Ok(self
             .rt
@@ -1107,6 +1157,11 @@ impl Reader {
             .last()?
             .map(|(k, _)| k.value())
             .unwrap_or(0))
+    }
+
+    /// How many changes the log holds (one entry per change ever applied here).
+    pub fn log_len(&self) -> Result<u64, StoreError> {
+        Ok(self.rt.open_table(LOG)?.len()?)
     }
 
     /// The last position of `unit`'s change feed (0 if empty).
