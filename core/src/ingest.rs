@@ -116,28 +116,33 @@ pub fn ingest(
             report.duplicates += 1;
             continue;
         }
-        let refuse = |why: String, report: &mut IngestReport| -> Result<(), EngineError> {
-            let why = format!(
-                "case {} change {} from {}: {why}",
-                env.case,
-                short(&hash),
-                env.author
-            );
-            Store::quarantine_in(&wt, &why, Some(&hash), &env.change, now)?;
-            report.quarantined.push(why);
-            Ok(())
-        };
+        // A refusal remembers the change's hash (so it is never applied later) only once the
+        // signature has verified: otherwise anyone could poison a genuine change's hash by
+        // sending it with a forged envelope.
+        let refuse =
+            |why: String, report: &mut IngestReport, signed: bool| -> Result<(), EngineError> {
+                let why = format!(
+                    "case {} change {} from {}: {why}",
+                    env.case,
+                    short(&hash),
+                    env.author
+                );
+                let remember = signed.then_some(hash.as_slice());
+                Store::quarantine_in(&wt, &why, remember, &env.change, now)?;
+                report.quarantined.push(why);
+                Ok(())
+            };
         let grant = match authority.authorize(env, &hash) {
             Ok(g) => g,
             Err(why) => {
-                refuse(why, &mut report)?;
+                refuse(why, &mut report, false)?;
                 continue;
             }
         };
         let id = match CaseId::parse(&env.case) {
             Ok(id) => id,
             Err(e) => {
-                refuse(e.to_string(), &mut report)?;
+                refuse(e.to_string(), &mut report, true)?;
                 continue;
             }
         };
@@ -146,7 +151,7 @@ pub fn ingest(
             .iter()
             .any(|d| matches!(Store::refused_in(&wt, &d.0), Ok(Some(_))))
         {
-            refuse("depends on a refused change".into(), &mut report)?;
+            refuse("depends on a refused change".into(), &mut report, true)?;
             continue;
         }
         let importer = district.root().id == grant.unit;
@@ -154,6 +159,7 @@ pub fn ingest(
             refuse(
                 "the change was written by another actor than its signer".into(),
                 &mut report,
+                true,
             )?;
             continue;
         }
@@ -196,7 +202,7 @@ pub fn ingest(
         // Apply in place; a refused change is dropped by going back to the old heads.
         if let Err(e) = w.doc.apply_change(change) {
             w.doc = w.doc.fork_at(&heads)?;
-            refuse(format!("does not apply: {e}"), &mut report)?;
+            refuse(format!("does not apply: {e}"), &mut report, true)?;
             continue;
         }
         match check(
@@ -215,7 +221,7 @@ pub fn ingest(
             }
             Err(why) => {
                 w.doc = w.doc.fork_at(&heads)?;
-                refuse(why, &mut report)?;
+                refuse(why, &mut report, true)?;
                 continue;
             }
         }

@@ -205,18 +205,17 @@ async fn forged_tampered_out_of_scope_and_unauthorized_changes_are_quarantined()
     let c21_key = net.n("c21").key.clone();
 
     // 1. Forged: c11's move signed with another key.
-    let (forged, _) = crafted(
-        &doc,
-        &event(
-            "c11",
-            &u["c11"],
-            Role::GridWorker,
-            Action::SelfHandle,
-            std::slice::from_ref(&tip),
-        ),
+    let handle = event(
         "c11",
-        &NodeKey::generate(),
+        &u["c11"],
+        Role::GridWorker,
+        Action::SelfHandle,
+        std::slice::from_ref(&tip),
     );
+    let (forged, _) = crafted(&doc, &handle, "c11", &NodeKey::generate());
+    // The same change, genuinely signed, sent after the forgery: it must still apply.
+    let (genuine, _) = crafted(&doc, &handle, "c11", &c11_key);
+    assert_eq!(genuine.change, forged.change);
     // 2. Tampered: a validly signed change with one byte flipped afterwards.
     let (mut tampered, _) = crafted(
         &doc,
@@ -341,6 +340,27 @@ async fn forged_tampered_out_of_scope_and_unauthorized_changes_are_quarantined()
     // Nothing was applied.
     assert_eq!(d.summary(&id).unwrap(), before);
     assert_eq!(d.engine().store.doc(&id).unwrap().heads(), doc.heads());
+
+    // A forgery does not poison the genuine change: sent properly signed, it applies.
+    let (authors, changes) = to_wire(std::slice::from_ref(&genuine));
+    rogue
+        .send(&Frame::Changes {
+            from: 5,
+            upto: 6,
+            authors,
+            changes,
+        })
+        .await
+        .unwrap();
+    let ack = rogue
+        .until(|f| matches!(f, Frame::Ack { .. }))
+        .await
+        .expect("ack");
+    assert_eq!(ack, Frame::Ack { upto: 6 });
+    let after = d.summary(&id).unwrap();
+    assert_eq!(after.state, gridloop_core::workflow::State::Handling);
+    assert!(after.self_handling);
+    let before = after;
 
     // A malformed frame ends the session with a clear reason and changes nothing.
     rogue.send.write_all(&[0, 0, 0, 3, 7, 1, 2]).await.unwrap();
