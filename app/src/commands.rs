@@ -162,11 +162,18 @@ pub fn run(cli: Cli) -> Result<()> {
         } => crate::net::run_node(&dir, listen, mdns, quiet),
         Command::Peers => crate::net::peers(&dir),
         Command::Demo {
-            headless: _,
+            headless,
             history,
             seconds,
             keep,
-        } => crate::demo::run_headless(keep.as_deref(), history, seconds),
+        } => {
+            if !headless {
+                eprintln!(
+                    "note: the egui workstation is not built yet; running the demo in the terminal"
+                );
+            }
+            crate::demo::run_headless(keep.as_deref(), history, seconds)
+        }
     }
 }
 
