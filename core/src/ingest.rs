@@ -205,16 +205,22 @@ pub fn ingest(
             refuse(format!("does not apply: {e}"), &mut report, true)?;
             continue;
         }
-        match check(
-            engine,
-            &id,
-            &w.doc,
-            before,
-            &w.old_scope,
-            &grant,
-            env,
-            importer,
-        ) {
+        // The case's scope before this change: what this node held, grown by the changes of
+        // this batch applied before it (a case can enter a territory and be moved there by
+        // that territory's unit within one batch).
+        let grown: BTreeSet<UnitId>;
+        let prior = match &w.summary {
+            Some(s) => {
+                grown = w
+                    .old_scope
+                    .union(&feed_scope(s, district))
+                    .cloned()
+                    .collect();
+                &grown
+            }
+            None => &w.old_scope,
+        };
+        match check(engine, &id, &w.doc, before, prior, &grant, env, importer) {
             Ok((events, summary)) => {
                 w.events = Some(events.into_iter().map(|e| e.id).collect());
                 w.summary = Some(summary);
