@@ -15,9 +15,9 @@ pub struct Cli {
     /// drills and tests.
     #[arg(long, global = true)]
     pub now: Option<String>,
-    /// What to do.
+    /// What to do (without a subcommand: open the workstation on this node).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.

@@ -114,7 +114,11 @@ fn actor(engine: &Engine, as_: Option<&str>) -> Result<Actor> {
 pub fn run(cli: Cli) -> Result<()> {
     let dir = data_dir(cli.data.as_deref())?;
     let at = now(cli.now.as_deref())?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        let listen = "0.0.0.0:7447".parse().expect("valid address");
+        return crate::window::open_node(&dir, listen);
+    };
+    match command {
         Command::Init { unit, role, node } => init(&dir, &unit, &role, node.as_deref()),
         Command::Report(args) => report(&dir, args, at),
         Command::List(args) => list(&dir, args, at),
@@ -167,12 +171,11 @@ pub fn run(cli: Cli) -> Result<()> {
             seconds,
             keep,
         } => {
-            if !headless {
-                eprintln!(
-                    "note: the egui workstation is not built yet; running the demo in the terminal"
-                );
+            if headless {
+                crate::demo::run_headless(keep.as_deref(), history, seconds)
+            } else {
+                crate::window::open_demo(keep, history)
             }
-            crate::demo::run_headless(keep.as_deref(), history, seconds)
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The `gridloop` binary: a thin shell over gridloop-core (CLI today; the egui workstation and
-//! the headless sync node come with their issues).
+//! The `gridloop` binary: a thin shell over gridloop-core, gridloop-sync and gridloop-ui —
+//! the command line, the headless sync node, the demo district and the workstation window.
 
 mod cli;
 mod commands;
@@ -7,6 +7,7 @@ mod demo;
 mod net;
 mod output;
 mod walkthrough;
+mod window;
 
 use clap::Parser;
 

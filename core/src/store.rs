@@ -1023,6 +1023,39 @@ impl Reader {
         self.summaries(hits.into_iter().map(|(_, id)| id))
     }
 
+    /// A holder's queue as keys only (due time, case id), most urgent first: what a
+    /// virtualized inbox table lists, fetching rows with [`Reader::summaries_of`] only for
+    /// the rows on screen. Reads the holder index alone.
+    pub fn queue_keys(
+        &self,
+        holder: &UnitId,
+        states: &[State],
+    ) -> Result<Vec<(i64, CaseId)>, StoreError> {
+        let idx = self.rt.open_table(IDX_HOLDER)?;
+        let mut out = Vec::new();
+        for st in states {
+            let code = st.to_u8();
+            for item in idx.range(
+                (holder.as_str(), code, i64::MIN, "")
+                    ..=(holder.as_str(), code, NO_DUE, "\u{10ffff}"),
+            )? {
+                let (k, _) = item?;
+                let (_, _, due, id) = k.value();
+                out.push((due, CaseId(id.to_string())));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The projection rows of these cases, in order (missing ones skipped).
+    pub fn summaries_of<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a CaseId>,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        self.summaries(ids.into_iter().map(|i| i.0.clone()))
+    }
+
     /// Count of a holder's cases per state (for queue badges), from the index alone.
     pub fn queue_counts(&self, holder: &UnitId) -> Result<Vec<(State, u64)>, StoreError> {
         let idx = self.rt.open_table(IDX_HOLDER)?;

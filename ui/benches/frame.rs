@@ -1,0 +1,159 @@
+//! Frame time of the workstation (帧时间) with a large store open on the inbox, idle and
+//! while scrolling, against the same workstation over an empty store in the same run.
+//!
+//! `cargo bench -p gridloop-ui --bench frame`. The store: `GRIDLOOP_BENCH_STORE=PATH` opens an
+//! existing one (e.g. the 1.5 M-case store the engine benchmark imports); otherwise
+//! `GRIDLOOP_BENCH_CASES` (default 100 000) synthetic cases are imported into a temporary one.
+//! A frame is egui's layout of the whole window plus tessellation of what it draws (the CPU
+//! side of a frame; no GPU here), measured with egui_kittest's headless harness.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use gridloop_core::bulk;
+use gridloop_core::engine::Engine;
+use gridloop_core::generate::Generator;
+use gridloop_core::role::{NodeId, Role};
+use gridloop_core::store::Store;
+use gridloop_core::unit::District;
+use gridloop_ui::queue::Queue;
+use gridloop_ui::{NodeHandle, Workstation};
+
+struct Stats {
+    median: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+fn stats(mut v: Vec<Duration>) -> Stats {
+    v.sort();
+    Stats {
+        median: v[v.len() / 2],
+        p99: v[(v.len() * 99 / 100).min(v.len() - 1)],
+        max: *v.last().expect("frames"),
+    }
+}
+
+fn frame(h: &mut Harness<'_, Workstation>) -> Duration {
+    let t = Instant::now();
+    h.step();
+    let out = h.output();
+    let ppp = out.pixels_per_point;
+    let prims = h.ctx.tessellate(out.shapes.clone(), ppp);
+    std::hint::black_box(prims);
+    t.elapsed()
+}
+
+struct Run {
+    rows: usize,
+    first: Duration,
+    idle: Stats,
+    scroll: Stats,
+}
+
+fn run(engine: Arc<Engine>, now: i64) -> Run {
+    let node = NodeHandle::from_engine(engine).expect("node");
+    let mut ws = Workstation::new(vec![node], None).with_clock(move || now);
+    ws.inbox.queue = Queue::AllOpen;
+    ws.inbox.dirty = true;
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .with_max_steps(u64::MAX)
+        .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
+    gridloop_ui::fonts::install(&h.ctx);
+    let first = frame(&mut h);
+    let rows = h.state().inbox.rows.len();
+    // Open the first case so the detail panel is part of every frame, as at work.
+    if let Some((_, id)) = h.state().inbox.rows.first().cloned() {
+        h.state_mut().open_case(id);
+    }
+    for _ in 0..5 {
+        frame(&mut h);
+    }
+    let idle: Vec<Duration> = (0..300).map(|_| frame(&mut h)).collect();
+    let mut offset = 0.0f32;
+    let scroll: Vec<Duration> = (0..300)
+        .map(|_| {
+            // A fast fling: about 180 rows further each frame, so every frame reads new rows.
+            offset += 4000.0;
+            h.state_mut().inbox.scroll_to = Some(offset);
+            frame(&mut h)
+        })
+        .collect();
+    Run {
+        rows,
+        first,
+        idle: stats(idle),
+        scroll: stats(scroll),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let now = chrono::Utc::now().timestamp_millis();
+    let district = District::demo();
+    let open = |path: &std::path::Path| {
+        let store = Store::open(path).expect("store");
+        if store.node().expect("node").is_none() {
+            store
+                .set_node(&NodeId("d".into()), &district.root().id, Role::Dispatcher)
+                .expect("node");
+        }
+        Arc::new(Engine::demo(store))
+    };
+    let big = match std::env::var("GRIDLOOP_BENCH_STORE") {
+        Ok(p) => open(std::path::Path::new(&p)),
+        Err(_) => {
+            let n: u64 = std::env::var("GRIDLOOP_BENCH_CASES")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(100_000);
+            let e = open(&tmp.path().join("big.redb"));
+            eprintln!("importing {n} synthetic cases…");
+            let rules = e.rules();
+            let mut g = Generator::new(rules, 11, now - 60 * 86_400_000, 60, now);
+            bulk::import(
+                &e.store,
+                rules,
+                &NodeId("d".into()),
+                (0..n).map(move |_| Ok(g.next_case())),
+                2,
+                &|_| {},
+            )
+            .expect("import");
+            e
+        }
+    };
+    let cases = big.store.read().and_then(|r| r.count()).expect("count");
+    let empty = open(&tmp.path().join("empty.redb"));
+    let anchor = run(empty, now);
+    let measured = run(big, now);
+    println!(
+        "\nworkstation frame time (layout + tessellation, 1600×1000, inbox 辖区在办 + case detail)"
+    );
+    println!(
+        "| store | rows in table | first frame ms | idle median | idle p99 | scroll median | scroll p99 | scroll max |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, r) in [
+        ("empty (anchor)".to_string(), &anchor),
+        (format!("{cases} cases"), &measured),
+    ] {
+        println!(
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            r.rows,
+            ms(r.first),
+            ms(r.idle.median),
+            ms(r.idle.p99),
+            ms(r.scroll.median),
+            ms(r.scroll.p99),
+            ms(r.scroll.max)
+        );
+    }
+    println!("target: ≤ 16 ms per frame");
+}

@@ -1,0 +1,241 @@
+//! The moves offered to an operator (可办操作): every move the workflow rules would accept
+//! from this person, at this unit, in this role, on this case, now, and nothing else.
+//!
+//! Offers are found by asking the rules: each candidate move is checked against the case's
+//! live state exactly as the engine will check it, with placeholder text where the move
+//! carries some. A move the rules refuse is never shown.
+
+use gridloop_core::calendar::Millis;
+use gridloop_core::case::Intake;
+use gridloop_core::event::{Action, Event, EventId, RequestKind};
+use gridloop_core::hlc::Hlc;
+use gridloop_core::role::{Actor, Role};
+use gridloop_core::unit::{UnitId, UnitKind};
+use gridloop_core::workflow::{Derived, Rules};
+
+/// One move the operator may make, as a template the dialog fills in (可办操作).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Offer {
+    /// Who makes it (the operator, or the operator for a handling department).
+    pub actor: Actor,
+    /// The move, with placeholder text and the choices the rules accepted.
+    pub action: Action,
+}
+
+impl Offer {
+    /// The button's label.
+    pub fn label(&self) -> String {
+        let base = self.action.label_zh().to_string();
+        match &self.action {
+            Action::Verify {
+                confirmed: false, ..
+            } => "核实不属实".into(),
+            Action::Verify { .. } => "核实属实".into(),
+            Action::Callback {
+                satisfied: true, ..
+            } => "回访·满意".into(),
+            Action::Callback { .. } => "回访·不满意".into(),
+            _ => base,
+        }
+    }
+
+    /// Whether the move needs a dialog before it is made (reason, choice, approval).
+    pub fn needs_dialog(&self) -> bool {
+        !matches!(
+            self.action,
+            Action::Accept
+                | Action::SendToVerify
+                | Action::Close
+                | Action::SelfHandle
+                | Action::Reactivate
+        )
+    }
+}
+
+/// The roles an operator can take at a unit of this kind (岗位).
+pub fn roles_for(kind: UnitKind) -> &'static [Role] {
+    match kind {
+        UnitKind::Community => &[Role::GridWorker, Role::StationChief],
+        UnitKind::Department => &[Role::Handler],
+        _ => &[
+            Role::Intake,
+            Role::ShiftLead,
+            Role::Dispatcher,
+            Role::Supervisor,
+            Role::Callback,
+            Role::Leader,
+            Role::Handler,
+        ],
+    }
+}
+
+/// Placeholder text for checking moves that carry some; the dialog asks for the real text.
+const TEXT: &str = "（待填写）";
+
+/// The moves `actor` may make on the case now.
+///
+/// A 处置人员 at a command centre works for the case's handling departments: the moves are
+/// offered for each of them.
+pub fn offered(
+    rules: &Rules<'_>,
+    intake: &Intake,
+    derived: &Derived,
+    actor: &Actor,
+    now: Millis,
+) -> Vec<Offer> {
+    let s = &derived.current;
+    let d = rules.district;
+    let mut actors = vec![actor.clone()];
+    if actor.role == Role::Handler {
+        actors = s
+            .handlers
+            .iter()
+            .chain(s.summons.iter().map(|x| &x.unit))
+            .map(|u| Actor {
+                node: actor.node.clone(),
+                unit: u.clone(),
+                role: Role::Handler,
+            })
+            .collect();
+    }
+    let first_dept = d.departments().first().map(|u| u.id.clone());
+    let mut downs: Vec<UnitId> = vec![s.grid.street(), s.grid.community()];
+    downs.retain(|u| d.parent(u) == Some(&s.holder));
+    let mut offers = Vec::new();
+    for a in &actors {
+        let own = a.unit.clone();
+        let mut cands = vec![
+            Action::Accept,
+            Action::SendToVerify,
+            Action::Reject {
+                reason: TEXT.into(),
+            },
+            Action::Verify {
+                confirmed: true,
+                note: TEXT.into(),
+            },
+            Action::Verify {
+                confirmed: false,
+                note: TEXT.into(),
+            },
+            Action::Register {
+                category: s.category.clone(),
+                grid: s.grid.clone(),
+            },
+            Action::Void {
+                reason: TEXT.into(),
+            },
+            Action::SelfHandle,
+            Action::Escalate {
+                reason: TEXT.into(),
+            },
+        ];
+        if let Some(dept) = &first_dept {
+            cands.push(Action::Dispatch {
+                lead: dept.clone(),
+                assists: vec![],
+            });
+            cands.push(Action::Whistle {
+                departments: vec![dept.clone()],
+            });
+        }
+        for u in &downs {
+            cands.push(Action::DispatchDown { unit: u.clone() });
+        }
+        let handler_units: Vec<UnitId> =
+            if a.role == Role::Handler || matches!(a.role, Role::GridWorker | Role::StationChief) {
+                vec![own.clone()]
+            } else {
+                s.handlers.clone()
+            };
+        for u in handler_units.iter().take(1) {
+            cands.push(Action::Feedback {
+                unit: u.clone(),
+                note: TEXT.into(),
+                photos: vec![],
+            });
+            for kind in [
+                RequestKind::SendBack,
+                RequestKind::Extension,
+                RequestKind::Park,
+            ] {
+                cands.push(Action::Request {
+                    kind,
+                    unit: u.clone(),
+                    reason: TEXT.into(),
+                    until: (kind == RequestKind::Extension).then_some(now + 3 * 86_400_000),
+                });
+            }
+        }
+        for sm in s.summons.iter().filter(|x| x.reported_in.is_none()) {
+            cands.push(Action::ReportIn {
+                unit: sm.unit.clone(),
+            });
+        }
+        if let Some(p) = &s.pending {
+            cands.push(Action::Decide {
+                request: p.id.clone(),
+                approve: true,
+                note: TEXT.into(),
+            });
+            cands.push(Action::Decide {
+                request: p.id.clone(),
+                approve: false,
+                note: TEXT.into(),
+            });
+        }
+        cands.extend([
+            Action::Reactivate,
+            Action::Check {
+                passed: true,
+                note: TEXT.into(),
+            },
+            Action::Check {
+                passed: false,
+                note: TEXT.into(),
+            },
+            Action::Close,
+            Action::Callback {
+                satisfied: true,
+                note: TEXT.into(),
+            },
+            Action::Callback {
+                satisfied: false,
+                note: TEXT.into(),
+            },
+            Action::Supervise { note: TEXT.into() },
+            Action::Urge { note: TEXT.into() },
+            Action::SelfClose {
+                evidence: vec!["photo://evidence".into()],
+                note: TEXT.into(),
+            },
+        ]);
+        for b in derived.conflict.iter().flatten() {
+            cands.push(Action::Resolve {
+                keep: b.tip.clone(),
+                note: TEXT.into(),
+            });
+        }
+        for action in cands {
+            let e = Event {
+                id: EventId("0000000000000000".into()),
+                after: derived.after_for(&action),
+                at: Hlc {
+                    millis: now.max(s.updated + 1),
+                    counter: 0,
+                },
+                node: a.node.clone(),
+                unit: a.unit.clone(),
+                role: a.role,
+                action: action.clone(),
+            };
+            if rules.check_live(intake, derived, &e).is_ok() {
+                offers.push(Offer {
+                    actor: a.clone(),
+                    action,
+                });
+            }
+        }
+    }
+    offers
+}

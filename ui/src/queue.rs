@@ -1,0 +1,166 @@
+//! The operator's queues (待办队列): which cases each queue lists at a unit, loaded as keys
+//! so the inbox table stays smooth with hundreds of thousands of rows.
+
+use gridloop_core::calendar::Millis;
+use gridloop_core::case::CaseId;
+use gridloop_core::store::{CaseSummary, Reader, StoreError};
+use gridloop_core::unit::{District, UnitId};
+use gridloop_core::workflow::State;
+
+use crate::i18n::Lang;
+
+/// One queue of the inbox (工作台队列).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Queue {
+    /// 待受理: reported, waiting to be accepted (待核实 included).
+    ToAccept,
+    /// 待立案.
+    ToRegister,
+    /// 待派遣.
+    ToDispatch,
+    /// 处置中.
+    Handling,
+    /// 待核查.
+    ToCheck,
+    /// 待结案.
+    ToClose,
+    /// 待回访: closed, the citizen not yet called back.
+    ToCallback,
+    /// 超时: overdue at this unit.
+    Overdue,
+    /// 冲突: concurrent moves waiting for a resolution.
+    Conflict,
+    /// 辖区在办: every open case with a running clock held at or under this unit.
+    AllOpen,
+}
+
+impl Queue {
+    /// The queues in the order the inbox lists them.
+    pub const ALL: [Queue; 10] = [
+        Queue::ToAccept,
+        Queue::ToRegister,
+        Queue::ToDispatch,
+        Queue::Handling,
+        Queue::ToCheck,
+        Queue::ToClose,
+        Queue::ToCallback,
+        Queue::Overdue,
+        Queue::Conflict,
+        Queue::AllOpen,
+    ];
+
+    /// The queue's name.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            Queue::ToAccept => ("待受理", "To accept"),
+            Queue::ToRegister => ("待立案", "To register"),
+            Queue::ToDispatch => ("待派遣", "To dispatch"),
+            Queue::Handling => ("处置中", "Handling"),
+            Queue::ToCheck => ("待核查", "To check"),
+            Queue::ToClose => ("待结案", "To close"),
+            Queue::ToCallback => ("待回访", "To call back"),
+            Queue::Overdue => ("超时", "Overdue"),
+            Queue::Conflict => ("冲突", "Conflicts"),
+            Queue::AllOpen => ("辖区在办", "Open in area"),
+        };
+        lang.t(zh, en)
+    }
+
+    /// The states a queue lists.
+    pub fn states(self) -> &'static [State] {
+        match self {
+            Queue::ToAccept => &[State::Reported, State::Verifying],
+            Queue::ToRegister => &[State::ToRegister],
+            Queue::ToDispatch => &[State::ToDispatch],
+            Queue::Handling => &[State::Handling, State::Parked],
+            Queue::ToCheck => &[State::ToCheck],
+            Queue::ToClose => &[State::ToClose],
+            Queue::ToCallback => &[State::Closed],
+            Queue::Overdue | Queue::Conflict | Queue::AllOpen => &OPEN,
+        }
+    }
+
+    /// Whether the queue keeps only some of its states' cases (so rows must be read to
+    /// know what it holds).
+    fn filtered(self) -> bool {
+        matches!(self, Queue::ToCallback | Queue::Conflict)
+    }
+
+    /// Whether a case belongs in this queue at `now` (for the filtered queues).
+    pub fn admits(self, s: &CaseSummary, now: Millis) -> bool {
+        match self {
+            Queue::ToCallback => s.state == State::Closed && s.due.is_some(),
+            Queue::Conflict => s.conflict,
+            Queue::Overdue => s.overdue(now),
+            _ => self.states().contains(&s.state),
+        }
+    }
+}
+
+/// Every open state.
+pub const OPEN: [State; 8] = [
+    State::Reported,
+    State::Verifying,
+    State::ToRegister,
+    State::ToDispatch,
+    State::Handling,
+    State::ToCheck,
+    State::ToClose,
+    State::Closed,
+];
+
+/// How many conflict or callback rows a badge count reads at most before it says "≥".
+pub const BADGE_SCAN: usize = 20_000;
+
+/// The cases of `queue` held by `holder`, as (due, id), most urgent first.
+///
+/// The state queues come from the holder index alone; 超时 is the part of the open queues
+/// whose due time has passed (a range of the same sorted keys); 待回访 and 冲突 read the
+/// rows of their states, at most [`BADGE_SCAN`].
+pub fn load(
+    r: &Reader,
+    district: &District,
+    holder: &UnitId,
+    queue: Queue,
+    now: Millis,
+) -> Result<Vec<(i64, CaseId)>, StoreError> {
+    if queue == Queue::AllOpen {
+        let within = |h: &UnitId| district.is_same_or_above(holder, h);
+        return Ok(r
+            .overdue(i64::MAX, &within, AREA_LIMIT)?
+            .into_iter()
+            .map(|s| (s.due.unwrap_or(i64::MAX), s.id))
+            .collect());
+    }
+    let keys = r.queue_keys(holder, queue.states())?;
+    Ok(match queue {
+        Queue::Overdue => keys.into_iter().take_while(|(due, _)| *due < now).collect(),
+        q if q.filtered() => {
+            let take: Vec<CaseId> = keys.iter().take(BADGE_SCAN).map(|k| k.1.clone()).collect();
+            r.summaries_of(&take)?
+                .into_iter()
+                .filter(|s| q.admits(s, now))
+                .map(|s| (s.due.unwrap_or(i64::MAX), s.id))
+                .collect()
+        }
+        _ => keys,
+    })
+}
+
+/// At most this many rows in 辖区在办.
+pub const AREA_LIMIT: usize = 200_000;
+
+/// Counts for the queue badges at `holder` (辖区在办 is counted only when shown: it reads
+/// rows across the whole area).
+pub fn counts(
+    r: &Reader,
+    district: &District,
+    holder: &UnitId,
+    now: Millis,
+) -> Result<Vec<(Queue, usize)>, StoreError> {
+    Queue::ALL
+        .iter()
+        .filter(|q| **q != Queue::AllOpen)
+        .map(|q| Ok((*q, load(r, district, holder, *q, now)?.len())))
+        .collect()
+}

@@ -1,0 +1,161 @@
+//! 地图 map: the district's grid cells drawn schematically (no internet tiles), coloured by
+//! open and overdue cases; clicking a cell filters the inbox to it.
+
+use std::collections::HashMap;
+
+use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
+use gridloop_core::unit::{GridCode, UnitKind};
+
+use crate::queue::Queue;
+use crate::views::light_color;
+use crate::workstation::{View, Workstation};
+
+/// The map's state: the scene's view rectangle and the counts per cell.
+pub struct MapState {
+    /// The part of the schematic plane on screen.
+    pub scene: Rect,
+    /// Open and overdue cases per grid cell.
+    pub counts: HashMap<GridCode, (u32, u32)>,
+    /// Counts need reading again.
+    pub stale: bool,
+    loaded: bool,
+}
+
+impl Default for MapState {
+    fn default() -> Self {
+        MapState {
+            // An empty rectangle: the scene fits itself to the cells on first draw.
+            scene: Rect::ZERO,
+            counts: HashMap::new(),
+            stale: true,
+            loaded: false,
+        }
+    }
+}
+
+/// Side of a cell on the schematic plane (0..1000).
+const CELL: f32 = 22.0;
+
+/// Reads open and overdue counts per cell from the open-case index (cases with a running
+/// clock), visible at this node.
+fn count(ws: &Workstation) -> HashMap<GridCode, (u32, u32)> {
+    let mut out: HashMap<GridCode, (u32, u32)> = HashMap::new();
+    let Some(node) = ws.node() else {
+        return out;
+    };
+    let now = ws.now();
+    let Ok(r) = node.engine.store.read() else {
+        return out;
+    };
+    if let Ok(rows) = r.overdue(i64::MAX, &|_| true, 200_000) {
+        for s in rows {
+            let e = out.entry(s.grid.clone()).or_default();
+            e.0 += 1;
+            if s.overdue(now) {
+                e.1 += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Draws the map.
+pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
+    let lang = ws.lang;
+    if ws.map.stale || !ws.map.loaded {
+        ws.map.counts = count(ws);
+        ws.map.stale = false;
+        ws.map.loaded = true;
+    }
+    let Some(node) = ws.node().cloned() else {
+        return;
+    };
+    let d = &node.engine.district;
+    ui.horizontal(|ui| {
+        ui.heading(lang.t("网格地图", "Grid map"));
+        ui.label(lang.t(
+            "颜色深浅＝在办案件数，红框＝有超时案件；点击网格筛选工作台",
+            "Shade = open cases, red outline = overdue; click a cell to filter the inbox",
+        ));
+    });
+    let max = ws
+        .map
+        .counts
+        .values()
+        .map(|c| c.0)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f32;
+    let mut clicked: Option<GridCode> = None;
+    let scene = egui::Scene::new().zoom_range(0.2..=8.0);
+    let mut rect = ws.map.scene;
+    scene.show(ui, &mut rect, |ui| {
+        let painter = ui.painter().clone();
+        // Community names at the centre of their cells.
+        let mut centres: HashMap<&str, (f32, f32, u32)> = HashMap::new();
+        for g in d.grids() {
+            let pos = Pos2::new(g.x, g.y);
+            let r = Rect::from_min_size(pos, Vec2::splat(CELL));
+            let (open, overdue) = ws.map.counts.get(&g.code).copied().unwrap_or((0, 0));
+            let mine = match node.kind() {
+                UnitKind::Community => g.community == node.unit,
+                UnitKind::Street => g.code.street() == node.unit,
+                _ => true,
+            };
+            let t = open as f32 / max;
+            let fill = if open == 0 {
+                Color32::from_gray(if mine { 225 } else { 240 })
+            } else {
+                Color32::from_rgb(
+                    (255.0 - 160.0 * t) as u8,
+                    (235.0 - 120.0 * t) as u8,
+                    (200.0 - 40.0 * t) as u8,
+                )
+            };
+            painter.rect_filled(r, 2.0, fill);
+            let stroke = if overdue > 0 {
+                Stroke::new(2.0, light_color(gridloop_core::calendar::Light::Red))
+            } else if mine {
+                Stroke::new(1.0, Color32::from_gray(120))
+            } else {
+                Stroke::new(0.5, Color32::from_gray(200))
+            };
+            painter.rect_stroke(r, 2.0, stroke, egui::StrokeKind::Inside);
+            let resp = ui
+                .interact(r, ui.scope_id().with(g.code.as_str()), Sense::click())
+                .on_hover_text(format!(
+                    "{}\n{} {open} · {} {overdue}",
+                    g.name,
+                    lang.t("在办", "open"),
+                    lang.t("超时", "overdue")
+                ));
+            if resp.clicked() {
+                clicked = Some(g.code.clone());
+            }
+            let c = centres.entry(g.community.as_str()).or_insert((0.0, 0.0, 0));
+            c.0 += g.x;
+            c.1 += g.y;
+            c.2 += 1;
+        }
+        for (id, (x, y, n)) in centres {
+            let name = d
+                .unit(&gridloop_core::unit::UnitId(id.to_string()))
+                .map(|u| u.name.as_str())
+                .unwrap_or(id);
+            painter.text(
+                Pos2::new(x / n as f32 + CELL / 2.0, y / n as f32 - 4.0),
+                egui::Align2::CENTER_BOTTOM,
+                name,
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(60),
+            );
+        }
+    });
+    ws.map.scene = rect;
+    if let Some(g) = clicked {
+        ws.inbox.grid = Some(g);
+        ws.inbox.queue = Queue::AllOpen;
+        ws.inbox.dirty = true;
+        ws.view = View::Inbox;
+    }
+}

@@ -1,0 +1,190 @@
+//! 网络 network: each peer with its state, last sync and backlog, an outage banner when a
+//! link is down, the links an operator may cut or restore (demo and drills), refused
+//! connections and the quarantine with reasons.
+
+use egui::{Color32, RichText};
+
+use crate::i18n::Lang;
+use crate::network::LinkStatus;
+use crate::views::fmt_time;
+use crate::workstation::Workstation;
+
+fn status_text(s: &LinkStatus, lang: Lang) -> (String, Color32) {
+    match s {
+        LinkStatus::Live => (
+            lang.t("实时", "live").into(),
+            Color32::from_rgb(46, 160, 67),
+        ),
+        LinkStatus::Syncing => (
+            lang.t("同步中", "syncing").into(),
+            Color32::from_rgb(30, 110, 200),
+        ),
+        LinkStatus::Connecting => (
+            lang.t("连接中", "connecting").into(),
+            Color32::from_rgb(222, 170, 20),
+        ),
+        LinkStatus::Down(why) => (
+            format!("{}（{why}）", lang.t("断开", "down")),
+            Color32::from_rgb(214, 52, 52),
+        ),
+        LinkStatus::Cut => (
+            lang.t("已切断", "cut").into(),
+            Color32::from_rgb(214, 52, 52),
+        ),
+    }
+}
+
+/// Draws the network view.
+pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
+    let lang = ws.lang;
+    let Some(node) = ws.node().cloned() else {
+        return;
+    };
+    ui.heading(lang.t("网络与同步", "Network and sync"));
+    let Some(net) = ws.net.clone() else {
+        ui.label(lang.t(
+            "此工作台没有连接网络（单机模式）：用 gridloop node 运行同步节点",
+            "This workstation has no network (standalone): run a sync node with `gridloop node`",
+        ));
+        quarantine(ws, ui, lang);
+        return;
+    };
+    let peers = net.peers(&node.name);
+    let down: Vec<&str> = peers
+        .iter()
+        .filter(|p| !p.state.is_up())
+        .map(|p| p.peer.as_str())
+        .collect();
+    if !down.is_empty() {
+        egui::Frame::new()
+            .fill(Color32::from_rgb(255, 232, 228))
+            .inner_margin(8.0)
+            .show(ui, |ui| {
+                ui.colored_label(
+                    Color32::from_rgb(170, 30, 20),
+                    RichText::new(format!(
+                        "{}：{}。{}",
+                        lang.t("链路中断", "Links down"),
+                        down.join("、"),
+                        lang.t(
+                            "本节点继续离线办理，链路恢复后自动补齐",
+                            "this node keeps working offline and catches up when they return"
+                        )
+                    ))
+                    .strong(),
+                );
+            });
+    }
+    egui::Grid::new("peers")
+        .num_columns(7)
+        .striped(true)
+        .show(ui, |ui| {
+            for (zh, en) in [
+                ("对端节点", "Peer"),
+                ("单位", "Unit"),
+                ("状态", "State"),
+                ("最近同步", "Last sync"),
+                ("待发送", "Backlog out"),
+                ("已接收", "Applied in"),
+                ("隔离", "Quarantined"),
+            ] {
+                ui.strong(lang.t(zh, en));
+            }
+            ui.end_row();
+            for p in &peers {
+                let (text, color) = status_text(&p.state, lang);
+                ui.label(RichText::new(&p.peer).monospace());
+                ui.label(&p.unit);
+                ui.colored_label(color, text);
+                ui.label(p.last_sync.map(fmt_time).unwrap_or_else(|| "—".into()));
+                ui.label(p.backlog_out.to_string());
+                ui.label(p.applied.to_string());
+                ui.label(p.quarantined.to_string());
+                ui.end_row();
+            }
+        });
+    let links = net.links();
+    if !links.is_empty() {
+        ui.separator();
+        ui.strong(lang.t(
+            "链路（演示/演练：可切断与恢复）",
+            "Links (demo/drill: cut and restore)",
+        ));
+        egui::Grid::new("links")
+            .num_columns(3)
+            .striped(true)
+            .show(ui, |ui| {
+                for l in &links {
+                    ui.label(format!("{} ⇄ {}", l.a, l.b));
+                    if l.cut {
+                        ui.colored_label(Color32::from_rgb(214, 52, 52), lang.t("已切断", "cut"));
+                        if ui
+                            .button(format!("{} {}-{}", lang.t("恢复", "Restore"), l.a, l.b))
+                            .clicked()
+                        {
+                            net.set_link(&l.a, &l.b, true);
+                            ws.notify(
+                                format!("{} {} ⇄ {}", lang.t("已恢复", "restored"), l.a, l.b),
+                                false,
+                            );
+                        }
+                    } else {
+                        ui.colored_label(Color32::from_rgb(46, 160, 67), lang.t("连通", "up"));
+                        if ui
+                            .button(format!("{} {}-{}", lang.t("切断", "Cut"), l.a, l.b))
+                            .clicked()
+                        {
+                            net.set_link(&l.a, &l.b, false);
+                            ws.notify(
+                                format!("{} {} ⇄ {}", lang.t("已切断", "cut"), l.a, l.b),
+                                false,
+                            );
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+    let refused = net.refused(&node.name);
+    if !refused.is_empty() {
+        ui.separator();
+        ui.strong(lang.t("拒绝的连接", "Refused connections"));
+        for r in refused.iter().rev().take(50) {
+            ui.label(format!("{} {} — {}", fmt_time(r.at), r.who, r.why));
+        }
+    }
+    quarantine(ws, ui, lang);
+}
+
+fn quarantine(ws: &mut Workstation, ui: &mut egui::Ui, lang: Lang) {
+    let Some(node) = ws.node() else {
+        return;
+    };
+    ui.separator();
+    let rows = node
+        .engine
+        .store
+        .read()
+        .and_then(|r| r.quarantined())
+        .unwrap_or_default();
+    ui.strong(format!("{} {}", lang.t("隔离区", "Quarantine"), rows.len()));
+    if rows.is_empty() {
+        ui.label(lang.t("没有被拒收的变更", "No change was refused"));
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .max_height(240.0)
+        .show(ui, |ui| {
+            egui::Grid::new("quarantine")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (seq, q) in rows.iter().rev().take(500) {
+                        ui.label(format!("#{seq} {}", fmt_time(q.at)));
+                        ui.label(&q.reason);
+                        ui.label(format!("{} B", q.bytes.len()));
+                        ui.end_row();
+                    }
+                });
+        });
+}

@@ -1,0 +1,486 @@
+//! The workstation driven by its labels (egui_kittest), over real redb stores in temporary
+//! directories. kittest's missing-glyph policy stays at its default (panic), so every frame
+//! drawn here proves the bundled font covers every Chinese label shown.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use gridloop_core::bulk;
+use gridloop_core::calendar::Millis;
+use gridloop_core::case::CaseId;
+use gridloop_core::engine::{CaseRecord, Engine, NewCase};
+use gridloop_core::event::Action;
+use gridloop_core::role::{Actor, NodeId, Role};
+use gridloop_core::store::Store;
+use gridloop_core::unit::{District, UnitId, UnitKind};
+use gridloop_core::workflow::State;
+use gridloop_ui::{NodeHandle, Workstation};
+
+/// Monday 2026-03-02 09:30 Beijing time: inside working hours.
+const T0: Millis = 1_772_415_000_000;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    clock: Arc<AtomicI64>,
+}
+
+fn engine_at(dir: &std::path::Path, name: &str, unit: &UnitId, role: Role) -> Arc<Engine> {
+    let store = Store::open(&dir.join(format!("{name}.redb"))).expect("store");
+    store
+        .set_node(&NodeId(name.into()), unit, role)
+        .expect("node");
+    Arc::new(Engine::demo(store))
+}
+
+fn harness(ws: Workstation) -> Harness<'static, Workstation> {
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
+    gridloop_ui::fonts::install(&h.ctx);
+    h.run_steps(3);
+    h
+}
+
+fn settle(h: &mut Harness<'_, Workstation>) {
+    h.run_steps(4);
+}
+
+fn fixture() -> Fixture {
+    Fixture {
+        _dir: tempfile::tempdir().expect("tempdir"),
+        clock: Arc::new(AtomicI64::new(T0)),
+    }
+}
+
+fn workstation(f: &Fixture, engines: &[Arc<Engine>]) -> Workstation {
+    let nodes = engines
+        .iter()
+        .map(|e| NodeHandle::from_engine(e.clone()).expect("node"))
+        .collect();
+    let clock = f.clock.clone();
+    Workstation::new(nodes, None).with_clock(move || clock.load(Ordering::Relaxed))
+}
+
+fn state_of(e: &Engine, id: &CaseId) -> gridloop_core::store::CaseSummary {
+    e.store.read().unwrap().summary(id).unwrap().expect("case")
+}
+
+/// Takes a role (岗位) from the role picker in the top bar.
+fn role(h: &mut Harness<'_, Workstation>, name: &str) {
+    h.get_by_label("岗位").click();
+    settle(h);
+    h.get_all_by_label(name)
+        .last()
+        .expect("the role in the list")
+        .click();
+    settle(h);
+}
+
+/// Clicks a button by its exact label and lets the UI settle.
+fn click(h: &mut Harness<'_, Workstation>, label: &str) {
+    h.get_by_label(label).hover();
+    settle(h);
+    h.get_by_label(label).click();
+    settle(h);
+}
+
+/// Makes a move through its dialog: the button, the opinion, 确定.
+fn move_with_dialog(h: &mut Harness<'_, Workstation>, button: &str, opinion: Option<&str>) {
+    match h.query_by_label(button) {
+        Some(b) => b.click(),
+        None => h.get_by_label_contains(button).click(),
+    }
+    settle(h);
+    if let Some(text) = opinion {
+        let label = if h.query_by_label("处理意见").is_some() {
+            "处理意见"
+        } else {
+            "理由"
+        };
+        h.get_by_label(label).click();
+        settle(h);
+        h.get_by_label(label).type_text(text);
+        settle(h);
+    }
+    click(h, "确定");
+}
+
+#[test]
+fn a_whole_case_from_report_to_callback_through_clicks() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Intake);
+    let mut h = harness(workstation(&f, std::slice::from_ref(&d)));
+
+    // 新建: a hotline report, category and grid picked by search.
+    click(&mut h, "新建");
+    click(&mut h, "12345热线");
+    h.get_by_label("类别").click();
+    settle(&mut h);
+    h.get_by_label("类别").type_text("E0102");
+    settle(&mut h);
+    h.get_by_label_contains("E0102 暴露垃圾").click();
+    settle(&mut h);
+    let grid = district.grids().next().expect("a grid").clone();
+    h.get_by_label("网格").click();
+    settle(&mut h);
+    h.get_by_label("网格").type_text(grid.code.as_str());
+    settle(&mut h);
+    h.get_by_label_contains(&format!("{} (", grid.name)).click();
+    settle(&mut h);
+    h.get_by_label("地址").click();
+    settle(&mut h);
+    h.get_by_label("地址").type_text("东四北大街12号");
+    settle(&mut h);
+    h.get_by_label("描述").click();
+    settle(&mut h);
+    h.get_by_label("描述").type_text("路边堆放生活垃圾");
+    settle(&mut h);
+    click(&mut h, "上报");
+
+    let ids = d.store.read().unwrap().case_ids().unwrap();
+    assert_eq!(ids.len(), 1, "the report made exactly one case");
+    let id = ids[0].clone();
+    let s = state_of(&d, &id);
+    assert_eq!(s.state, State::Reported);
+    assert_eq!(s.address, "东四北大街12号");
+    assert_eq!(s.category.as_str(), "E0102");
+    assert_eq!(s.grid, grid.code);
+
+    // The case opened in the detail panel: 受理 as 受理员.
+    click(&mut h, "受理");
+    assert_eq!(state_of(&d, &id).state, State::ToRegister);
+
+    // A move the role may not make is not offered: a 受理员 cannot register.
+    assert!(
+        h.query_by_label("立案").is_none(),
+        "立案 must not be offered to a 受理员"
+    );
+
+    role(&mut h, "值班长");
+    move_with_dialog(&mut h, "立案", None);
+    assert_eq!(state_of(&d, &id).state, State::ToDispatch);
+
+    role(&mut h, "派遣员");
+    move_with_dialog(&mut h, "派遣", None);
+    let s = state_of(&d, &id);
+    assert_eq!(s.state, State::Handling, "dispatched: {s:?}");
+    let lead = s.handlers[0].clone();
+
+    role(&mut h, "处置人员");
+    move_with_dialog(&mut h, "处置反馈", Some("已清运完毕"));
+    assert_eq!(state_of(&d, &id).state, State::ToCheck);
+
+    role(&mut h, "监督员");
+    move_with_dialog(&mut h, "核查通过", Some("现场已清理"));
+    assert_eq!(state_of(&d, &id).state, State::ToClose);
+
+    role(&mut h, "值班长");
+    click(&mut h, "结案");
+    assert_eq!(state_of(&d, &id).state, State::Closed);
+
+    role(&mut h, "回访员");
+    move_with_dialog(&mut h, "回访·满意", Some("市民表示满意"));
+    let s = state_of(&d, &id);
+    assert_eq!(s.state, State::Archived);
+    assert_eq!(s.satisfied, Some(true));
+
+    // The trail holds every move, by the roles that made them, with the opinions typed.
+    let rec = d.record(id.as_str()).unwrap();
+    let names: Vec<&str> = rec.events.iter().map(|e| e.action.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "report", "accept", "register", "dispatch", "feedback", "check", "close", "callback"
+        ]
+    );
+    let fb = rec
+        .events
+        .iter()
+        .find(|e| e.action.name() == "feedback")
+        .unwrap();
+    assert_eq!(fb.unit, lead);
+    assert!(matches!(&fb.action, Action::Feedback { note, .. } if note == "已清运完毕"));
+    // The timeline shows the opinions.
+    h.get_by_label("市民表示满意");
+}
+
+#[test]
+fn a_community_escalates_to_its_street() {
+    let f = fixture();
+    let district = District::demo();
+    let street = district.streets()[0].id.clone();
+    let community = district.children(&street)[0].id.clone();
+    let c = engine_at(f._dir.path(), "c11", &community, Role::GridWorker);
+    let grid = district.grids_of(&community)[0].code.clone();
+    let s = c
+        .report(
+            &Actor::new("c11", community.clone(), Role::GridWorker),
+            &NewCase {
+                source: "grid_patrol".into(),
+                category: "E0104".into(),
+                grid: grid.as_str().into(),
+                address: "社区东门".into(),
+                description: "占道经营".into(),
+                ..NewCase::default()
+            },
+            T0,
+        )
+        .unwrap();
+    let mut h = harness(workstation(&f, std::slice::from_ref(&c)));
+    // The case waits in 待受理 at the community; open it from the table.
+    h.get_by_label(&s.number).click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().inbox.selected.as_ref(),
+        Some(&s.id),
+        "the row opened the case"
+    );
+    // A community may handle it itself (自处置) or escalate it, but never dispatch it.
+    assert!(h.query_by_label("自处置").is_some());
+    assert!(h.query_by_label("上报上级").is_some());
+    assert!(h.query_by_label("派遣").is_none());
+    role(&mut h, "站长");
+    move_with_dialog(&mut h, "上报上级", Some("需街道协调城管执法"));
+    let after = state_of(&c, &s.id);
+    assert_eq!(after.holder, street, "the street holds the case now");
+    assert_eq!(after.escalations, 1);
+    // It left the community's queue.
+    assert_eq!(h.state_mut().count(gridloop_ui::queue::Queue::ToAccept), 0);
+}
+
+fn copy(from: &Engine, to: &Engine, id: &CaseId) {
+    let doc = from.store.doc(id).unwrap();
+    let rec = CaseRecord {
+        id: id.clone(),
+        intake: doc.intake().unwrap(),
+        events: doc.events().unwrap(),
+        document: Some(gridloop_core::case::to_hex(&doc.save())),
+    };
+    let me = to.node().unwrap().node;
+    bulk::import(
+        &to.store,
+        to.rules(),
+        &me,
+        std::iter::once(Ok(rec)),
+        1,
+        &|_| {},
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_conflict_is_shown_with_both_branches_and_resolved() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let street = district.streets()[0].id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Leader);
+    let s = engine_at(f._dir.path(), "s1", &street, Role::ShiftLead);
+    let grid = district.grids_of(&district.children(&street)[0].id)[0]
+        .code
+        .clone();
+    let at = |u: &UnitId, r: Role, n: &str| Actor::new(n, u.clone(), r);
+    // A case the street holds, dispatched to a department, handled.
+    let case = s
+        .report(
+            &at(&street, Role::Intake, "s1"),
+            &NewCase {
+                source: "supervisor".into(),
+                category: "E0102".into(),
+                grid: grid.as_str().into(),
+                address: "胡同口".into(),
+                description: "垃圾堆积".into(),
+                ..NewCase::default()
+            },
+            T0,
+        )
+        .unwrap();
+    let id = case.id.clone();
+    s.act(
+        &at(&street, Role::Intake, "s1"),
+        &id,
+        Action::Accept,
+        T0 + 60_000,
+    )
+    .unwrap();
+    s.act(
+        &at(&street, Role::ShiftLead, "s1"),
+        &id,
+        Action::Register {
+            category: case.category.clone(),
+            grid: grid.clone(),
+        },
+        T0 + 120_000,
+    )
+    .unwrap();
+    let dept = district.departments()[0].id.clone();
+    s.act(
+        &at(&street, Role::Dispatcher, "s1"),
+        &id,
+        Action::Dispatch {
+            lead: dept.clone(),
+            assists: vec![],
+        },
+        T0 + 180_000,
+    )
+    .unwrap();
+    s.act(
+        &at(&dept, Role::Handler, "s1"),
+        &id,
+        Action::Feedback {
+            unit: dept.clone(),
+            note: "已清理".into(),
+            photos: vec![],
+        },
+        T0 + 240_000,
+    )
+    .unwrap();
+    // Cut off from each other, the street passes the check and the district fails it.
+    copy(&s, &d, &id);
+    s.act(
+        &at(&street, Role::Supervisor, "s1"),
+        &id,
+        Action::Check {
+            passed: true,
+            note: "街道核查通过".into(),
+        },
+        T0 + 300_000,
+    )
+    .unwrap();
+    d.act(
+        &at(&root, Role::Supervisor, "d"),
+        &id,
+        Action::Check {
+            passed: false,
+            note: "区级抽查仍有残留".into(),
+        },
+        T0 + 310_000,
+    )
+    .unwrap();
+    copy(&s, &d, &id);
+    assert!(state_of(&d, &id).conflict, "the merge shows the conflict");
+
+    f.clock.store(T0 + 400_000, Ordering::Relaxed);
+    let mut h = harness(workstation(&f, std::slice::from_ref(&d)));
+    // The district's 辖区在办 queue lists it; open it.
+    click(&mut h, "辖区在办");
+    h.get_by_label(&case.number).click();
+    settle(&mut h);
+    // The banner shows both branches, each with its move; nothing was dropped.
+    h.get_by_label_contains("冲突：断网期间");
+    h.get_by_label_contains("核查通过（");
+    h.get_by_label_contains("核查不通过（");
+    // In a conflict no ordinary move is offered.
+    assert!(h.query_by_label("结案").is_none());
+    // The district leader keeps the district's branch.
+    let rec = d.record(id.as_str()).unwrap();
+    let derived = d.derive(&rec).unwrap();
+    let branches = derived.conflict.as_ref().unwrap();
+    let keep_index = branches.iter().position(|b| b.state.rework > 0).unwrap();
+    move_with_dialog(
+        &mut h,
+        &format!("保留分支{}", keep_index + 1),
+        Some("以区级核查为准，返工"),
+    );
+    let after = state_of(&d, &id);
+    assert!(!after.conflict, "resolved");
+    assert_eq!(
+        after.state,
+        State::Handling,
+        "the kept branch sent it back to rework"
+    );
+    assert_eq!(after.rework, 1);
+    // Both branches' moves stay in the trail; the other one is shown as set aside.
+    let rec = d.record(id.as_str()).unwrap();
+    assert_eq!(
+        rec.events
+            .iter()
+            .filter(|e| e.action.name() == "check")
+            .count(),
+        2
+    );
+    h.get_by_label_contains("已被冲突处理撤销");
+}
+
+#[test]
+fn english_switch_and_every_view_render() {
+    let f = fixture();
+    let district = District::demo();
+    let street = district.streets()[0].id.clone();
+    let s = engine_at(f._dir.path(), "s1", &street, Role::ShiftLead);
+    let mut h = harness(workstation(&f, std::slice::from_ref(&s)));
+    for v in ["地图", "网络", "设置", "新建", "工作台"] {
+        click(&mut h, v);
+    }
+    h.get_by_label_contains("单机");
+    click(&mut h, "English");
+    h.get_by_label("Inbox");
+    h.get_by_label_contains("standalone");
+    for v in ["Map", "Network", "Settings", "New case", "Inbox"] {
+        click(&mut h, v);
+    }
+    click(&mut h, "中文");
+    h.get_by_label("工作台");
+    assert_eq!(
+        district.unit(&street).map(|u| u.kind),
+        Some(UnitKind::Street)
+    );
+}
+
+#[test]
+fn a_first_run_offers_the_demo_and_joining_and_opens_what_was_chosen() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Dispatcher);
+    let chosen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = chosen.clone();
+    let ws = Workstation::first_run(Box::new(move |c| {
+        seen.lock().unwrap().push(c.clone());
+        match c {
+            gridloop_ui::workstation::FirstRunChoice::Join(p) => {
+                Err(format!("{} is not a roster file", p.display()))
+            }
+            gridloop_ui::workstation::FirstRunChoice::Demo => {
+                let d = d.clone();
+                Ok(Box::new(move |p: &gridloop_ui::workstation::Progress| {
+                    p.set("starting", 0.5);
+                    Ok((vec![NodeHandle::from_engine(d).unwrap()], None))
+                }))
+            }
+        }
+    }));
+    let mut h = harness(ws);
+    // Joining without a file says what is missing; a bad file says why it was refused.
+    click(&mut h, "加入本区");
+    h.get_by_label("请填写入网文件路径");
+    h.get_by_label("入网文件（roster.json）路径").click();
+    settle(&mut h);
+    h.get_by_label("入网文件（roster.json）路径")
+        .type_text("/nowhere/roster.json");
+    settle(&mut h);
+    click(&mut h, "加入本区");
+    h.get_by_label("/nowhere/roster.json is not a roster file");
+    // The demo opens the workstation on what the start delivered.
+    click(&mut h, "打开演示区");
+    for _ in 0..50 {
+        if h.query_by_label("工作台").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+    h.get_by_label("工作台");
+    assert_eq!(h.state().node().map(|n| n.name.as_str()), Some("d"));
+    assert_eq!(
+        *chosen.lock().unwrap(),
+        vec![
+            gridloop_ui::workstation::FirstRunChoice::Join("/nowhere/roster.json".into()),
+            gridloop_ui::workstation::FirstRunChoice::Demo
+        ]
+    );
+}
