@@ -475,6 +475,20 @@ async fn run(
     let mut session = Session::new(&*replica, Some((peer.node.clone(), peer.unit.clone())));
     let mut changed = ctx.changed.subscribe();
     let mut tick = tokio::time::interval(TICK);
+    // Frames are read on their own task: reading inside the select below would lose the
+    // bytes of a frame half read when a tick or a local change wins the race, and the next
+    // read would take the middle of a frame for a length prefix.
+    let (frames_tx, mut frames) =
+        tokio::sync::mpsc::channel::<Result<(Frame, usize), ReadError>>(8);
+    let reader = tokio::spawn(async move {
+        loop {
+            let r = read_frame(&mut recv).await;
+            let end = r.is_err();
+            if frames_tx.send(r).await.is_err() || end {
+                break;
+            }
+        }
+    });
     let result: Result<(), SyncError> = async {
         loop {
             while let Some(f) = session.poll_transmit() {
@@ -500,11 +514,12 @@ async fn run(
                 return Err(proto(why.to_string()));
             }
             tokio::select! {
-                frame = read_frame(&mut recv) => {
+                frame = frames.recv() => {
                     let (frame, n) = match frame {
-                        Ok(f) => f,
-                        Err(ReadError::Closed(why)) => return Err(link(why)),
-                        Err(ReadError::Bad(why)) => return Err(proto(why)),
+                        Some(Ok(f)) => f,
+                        Some(Err(ReadError::Closed(why))) => return Err(link(why)),
+                        Some(Err(ReadError::Bad(why))) => return Err(proto(why)),
+                        None => return Err(link("the frame reader ended".into())),
                     };
                     if let Some(p) = lock(&ctx.shared.peers).get_mut(&peer.node) {
                         p.bytes_in += n as u64;
@@ -526,6 +541,7 @@ async fn run(
         }
     }
     .await;
+    reader.abort();
     if let Some(conns) = lock(&ctx.shared.conns).get_mut(&peer.node) {
         conns.retain(|c| c.stable_id() != conn.stable_id());
     }
