@@ -319,6 +319,8 @@ impl Workstation {
             .into_iter()
             .find(|q| self.count(*q) > 0)
             .unwrap_or(Queue::ToAccept);
+        self.inbox.dirty = true;
+        self.refresh_if_needed();
     }
 
     /// Sets the operator's role (岗位).
@@ -602,7 +604,8 @@ impl Workstation {
             ui.separator();
             if self.nodes.len() > 1 {
                 let mut pick = self.current;
-                egui::ComboBox::new("node", lang.t("节点", "Node"))
+                let l = ui.label(lang.t("节点", "Node"));
+                egui::ComboBox::from_id_salt("node")
                     .selected_text(format!(
                         "{} ({})",
                         self.nodes[pick].label, self.nodes[pick].name
@@ -613,6 +616,7 @@ impl Workstation {
                         }
                     })
                     .response
+                    .labelled_by(l.id)
                     .on_hover_text(lang.t("切换到任一节点的视图", "Show any node's view"));
                 if pick != self.current {
                     self.select_node(pick);
@@ -622,7 +626,8 @@ impl Workstation {
             }
             let roles = roles_for(self.nodes[self.current].kind());
             let mut role = self.role;
-            egui::ComboBox::new("role", lang.t("岗位", "Role"))
+            let l = ui.label(lang.t("岗位", "Role"));
+            egui::ComboBox::from_id_salt("role")
                 .selected_text(match lang {
                     Lang::Zh => role.label_zh(),
                     Lang::En => role.label_en(),
@@ -635,7 +640,9 @@ impl Workstation {
                         };
                         ui.selectable_value(&mut role, *r, text);
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
             if role != self.role {
                 self.set_role(role);
             }

@@ -484,3 +484,41 @@ fn a_first_run_offers_the_demo_and_joining_and_opens_what_was_chosen() {
         ]
     );
 }
+
+#[test]
+fn switching_node_shows_that_nodes_queue_rows() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let street = district.streets()[0].id.clone();
+    let community = district.children(&street)[0].id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Dispatcher);
+    let c = engine_at(f._dir.path(), "c11", &community, Role::GridWorker);
+    let me = Actor::new("c11", community.clone(), Role::GridWorker);
+    let grid = district.grids_of(&community)[0].code.clone();
+    let s = c
+        .report(
+            &me,
+            &NewCase {
+                source: "grid_patrol".into(),
+                category: "E0104".into(),
+                grid: grid.as_str().into(),
+                address: "社区北门".into(),
+                description: "占道经营".into(),
+                ..NewCase::default()
+            },
+            T0,
+        )
+        .unwrap();
+    c.act(&me, &s.id, Action::SelfHandle, T0 + 60_000).unwrap();
+    let mut h = harness(workstation(&f, &[d.clone(), c.clone()]));
+    h.get_by_label("节点").click();
+    settle(&mut h);
+    h.get_by_label_contains("(c11)").click();
+    settle(&mut h);
+    assert_eq!(h.state().node().map(|n| n.name.as_str()), Some("c11"));
+    // The first queue with work is chosen, and its table lists exactly what its badge counts.
+    assert_eq!(h.state().inbox.queue, gridloop_ui::queue::Queue::Handling);
+    assert_eq!(h.state().inbox.rows.len(), 1);
+    h.get_by_label(&s.number);
+}

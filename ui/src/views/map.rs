@@ -34,7 +34,7 @@ impl Default for MapState {
 }
 
 /// Side of a cell on the schematic plane (0..1000).
-const CELL: f32 = 22.0;
+const CELL: f32 = 16.0;
 
 /// Reads open and overdue counts per cell from the open-case index (cases with a running
 /// clock), visible at this node.
@@ -89,13 +89,22 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     let mut clicked: Option<GridCode> = None;
     let scene = egui::Scene::new().zoom_range(0.2..=8.0);
     let mut rect = ws.map.scene;
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        // First draw: fit the whole district.
+        let mut bounds = Rect::NOTHING;
+        for g in d.grids() {
+            bounds.extend_with(Pos2::new(g.x, g.y));
+        }
+        rect = bounds.expand(30.0);
+    }
+    let dark = ui.visuals().dark_mode;
+    let text_color = ui.visuals().strong_text_color();
     scene.show(ui, &mut rect, |ui| {
         let painter = ui.painter().clone();
         // Community names at the centre of their cells.
         let mut centres: HashMap<&str, (f32, f32, u32)> = HashMap::new();
         for g in d.grids() {
-            let pos = Pos2::new(g.x, g.y);
-            let r = Rect::from_min_size(pos, Vec2::splat(CELL));
+            let r = Rect::from_center_size(Pos2::new(g.x, g.y), Vec2::splat(CELL));
             let (open, overdue) = ws.map.counts.get(&g.code).copied().unwrap_or((0, 0));
             let mine = match node.kind() {
                 UnitKind::Community => g.community == node.unit,
@@ -104,21 +113,27 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
             };
             let t = open as f32 / max;
             let fill = if open == 0 {
-                Color32::from_gray(if mine { 225 } else { 240 })
+                match (dark, mine) {
+                    (true, true) => Color32::from_gray(72),
+                    (true, false) => Color32::from_gray(48),
+                    (false, true) => Color32::from_gray(215),
+                    (false, false) => Color32::from_gray(238),
+                }
             } else {
+                // From pale yellow (one case) to deep orange (the busiest cell).
                 Color32::from_rgb(
-                    (255.0 - 160.0 * t) as u8,
-                    (235.0 - 120.0 * t) as u8,
-                    (200.0 - 40.0 * t) as u8,
+                    (250.0 - 25.0 * t) as u8,
+                    (215.0 - 135.0 * t) as u8,
+                    (120.0 - 95.0 * t) as u8,
                 )
             };
             painter.rect_filled(r, 2.0, fill);
             let stroke = if overdue > 0 {
                 Stroke::new(2.0, light_color(gridloop_core::calendar::Light::Red))
             } else if mine {
-                Stroke::new(1.0, Color32::from_gray(120))
+                Stroke::new(1.0, Color32::from_gray(140))
             } else {
-                Stroke::new(0.5, Color32::from_gray(200))
+                Stroke::new(0.5, Color32::from_gray(100))
             };
             painter.rect_stroke(r, 2.0, stroke, egui::StrokeKind::Inside);
             let resp = ui
@@ -143,11 +158,11 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                 .map(|u| u.name.as_str())
                 .unwrap_or(id);
             painter.text(
-                Pos2::new(x / n as f32 + CELL / 2.0, y / n as f32 - 4.0),
-                egui::Align2::CENTER_BOTTOM,
+                Pos2::new(x / n as f32, y / n as f32),
+                egui::Align2::CENTER_CENTER,
                 name,
-                egui::FontId::proportional(11.0),
-                Color32::from_gray(60),
+                egui::FontId::proportional(7.0),
+                text_color,
             );
         }
     });
