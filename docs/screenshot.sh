@@ -17,11 +17,11 @@ win=$(xdotool search --sync --name gridloop | head -1)
 xdotool windowmove "$win" 0 0
 xdotool windowsize "$win" 1440 900
 sleep 2
-xdotool mousemove 300 48 click 1           # the inbox (工作台)
+xdotool mousemove 497 13 click 1           # the inbox (工作台)
 sleep 1
-xdotool mousemove 60 300 click 1           # the 处置中 queue
+xdotool mousemove 70 147 click 1           # the 处置中 queue
 sleep 2
-xdotool mousemove 420 150 click 1          # open the first case in the table
+xdotool mousemove 400 103 click 1          # open the first (most urgent) case
 sleep 3
 import -window root docs/screenshot.png
 echo "wrote docs/screenshot.png"
