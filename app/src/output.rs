@@ -145,6 +145,11 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         } else {
             ""
         };
+        let mark = if e.offline {
+            format!("{mark} [离线 offline]")
+        } else {
+            mark.to_string()
+        };
         println!(
             "  {}  {:<8} {} {} {}{}{}",
             time(e.millis()),

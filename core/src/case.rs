@@ -438,6 +438,9 @@ struct StoredEvent {
     u: UnitId,
     r: Role,
     m: Action,
+    /// Made offline (absent when not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    o: bool,
 }
 
 impl StoredEvent {
@@ -450,6 +453,7 @@ impl StoredEvent {
             u: e.unit.clone(),
             r: e.role,
             m: e.action.clone(),
+            o: e.offline,
         }
     }
 
@@ -462,6 +466,7 @@ impl StoredEvent {
             unit: self.u,
             role: self.r,
             action: self.m,
+            offline: self.o,
         }
     }
 }

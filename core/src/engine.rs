@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::calendar::{Millis, WorkCalendar};
 use crate::case::{CaseDoc, CaseId, DocError, Intake, Reporter, Source};
@@ -97,6 +98,7 @@ pub struct Engine {
     /// Stage limits.
     pub limits: StageLimits,
     clock: Mutex<HlcClock>,
+    offline: AtomicBool,
 }
 
 impl Engine {
@@ -115,6 +117,7 @@ impl Engine {
             calendar,
             limits,
             clock: Mutex::new(HlcClock::new()),
+            offline: AtomicBool::new(false),
         }
     }
 
@@ -137,6 +140,17 @@ impl Engine {
             calendar: &self.calendar,
             limits: &self.limits,
         }
+    }
+
+    /// Tells the engine whether its node has a link to any peer: moves made while it has
+    /// none are marked offline (离线办理) in the trail. The sync node keeps this up to date.
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, Ordering::Relaxed);
+    }
+
+    /// Whether moves made now are marked offline.
+    pub fn is_offline(&self) -> bool {
+        self.offline.load(Ordering::Relaxed)
     }
 
     /// The node's identity.
@@ -202,6 +216,7 @@ impl Engine {
             unit: actor.unit.clone(),
             role: actor.role,
             action: Action::Report,
+            offline: self.is_offline(),
         };
         let rules = self.rules();
         rules.initial(&intake, &report)?;
@@ -257,6 +272,7 @@ impl Engine {
             unit: actor.unit.clone(),
             role: actor.role,
             action,
+            offline: self.is_offline(),
         };
         rules.check_live(&intake, &derived, &event)?;
         let before = doc.heads();

@@ -236,6 +236,9 @@ pub struct Event {
     /// The move and what it carries.
     #[serde(flatten)]
     pub action: Action,
+    /// Made while the author's node had no link to any peer (离线办理).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline: bool,
 }
 
 impl Event {

@@ -215,6 +215,7 @@ impl<'a> Generator<'a> {
             unit: unit.clone(),
             role,
             action,
+            offline: false,
         }
     }
 

@@ -222,6 +222,7 @@ fn play(f: &Fixture, c: &mut Copy, picks: &[usize], serial: &mut u32) {
                     unit,
                     role,
                     action,
+                    offline: false,
                 }
             })
             .filter(|e| f.rules().check_live(&intake, &d, e).is_ok())
@@ -252,6 +253,7 @@ fn base_doc(f: &Fixture, community_case: bool) -> CaseDoc {
         unit,
         role,
         action: Action::Report,
+        offline: false,
     };
     CaseDoc::create(
         &CaseId("0123456789abcdef0123456789abcdef".into()),
@@ -320,7 +322,7 @@ proptest! {
             let d = derive(&f, &r.doc);
             let intake = r.doc.intake().unwrap();
             let resolution = menu(&f, &d).into_iter().filter(|(_, _, a)| matches!(a, Action::Resolve { .. })).find_map(|(unit, role, action)| {
-                let e = Event { id: EventId("resolve".into()), after: d.after_for(&action), at: Hlc::at(r.t + 60_000), node: NodeId(format!("resolver-{unit}")), unit, role, action };
+                let e = Event { id: EventId("resolve".into()), after: d.after_for(&action), at: Hlc::at(r.t + 60_000), node: NodeId(format!("resolver-{unit}")), unit, role, action, offline: false };
                 f.rules().check_live(&intake, &d, &e).is_ok().then_some(e)
             });
             let e = resolution.expect("a leader at the district may always resolve");

@@ -142,6 +142,8 @@ pub struct Refusal {
 
 #[derive(Default)]
 struct Shared {
+    /// The node's engine, told whether any link is up (moves made with none are offline).
+    engine: std::sync::OnceLock<Arc<gridloop_core::engine::Engine>>,
     peers: Mutex<BTreeMap<String, PeerStatus>>,
     cut: Mutex<BTreeSet<String>>,
     conns: Mutex<BTreeMap<String, Vec<Connection>>>,
@@ -180,10 +182,14 @@ impl Node {
             .ok_or_else(|| NodeError::NotEnrolled(me.node.clone()))?;
         let (changed, _) = watch::channel(0u64);
         let (cut_tx, _) = watch::channel(0u64);
+        let shared = Arc::new(Shared::default());
+        let _ = shared.engine.set(replica.engine().clone());
+        // No link is up yet.
+        replica.engine().set_offline(true);
         let mut node = Node {
             replica,
             endpoint,
-            shared: Arc::new(Shared::default()),
+            shared,
             changed,
             cut_tx,
             tasks: Vec::new(),
@@ -314,6 +320,12 @@ fn set_state(shared: &Shared, node: &str, unit: Option<&str>, state: LinkState) 
         return;
     }
     p.state = state;
+    let any_up = peers
+        .values()
+        .any(|p| matches!(p.state, LinkState::Syncing | LinkState::Live));
+    if let Some(e) = shared.engine.get() {
+        e.set_offline(!any_up);
+    }
 }
 
 fn refuse(shared: &Shared, who: String, reason: String) {

@@ -485,6 +485,7 @@ impl World {
                 unit: unit.clone(),
                 role: *role,
                 action: action.clone(),
+                offline: false,
             };
             rules.check_live(&intake, &derived, &event).is_ok()
         });

@@ -116,6 +116,7 @@ fn event(
         unit: unit.clone(),
         role,
         action,
+        offline: false,
     }
 }
 

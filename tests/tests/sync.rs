@@ -145,6 +145,19 @@ async fn the_three_loops_run_offline_and_converge_after_healing() {
         net.n("c21").summary(&own).unwrap().state,
         d.summary(&own).unwrap().state
     );
+    // The district's copy of the trail says which moves were made offline (离线办理): every
+    // move of the community's micro-loop case, made while it was isolated, and none of the
+    // street's, which kept its links to its other communities.
+    let trail = |id: &gridloop_core::case::CaseId| d.engine().record(id.as_str()).unwrap().events;
+    let micro_trail = trail(&micro);
+    assert_eq!(micro_trail.len(), 3);
+    assert!(micro_trail.iter().all(|e| e.offline), "{micro_trail:?}");
+    let street_moves: Vec<_> = trail(&esc)
+        .into_iter()
+        .filter(|e| e.node.0 == "s1")
+        .collect();
+    assert_eq!(street_moves.len(), 5);
+    assert!(street_moves.iter().all(|e| !e.offline), "{street_moves:?}");
     net.shutdown().await;
 }
 

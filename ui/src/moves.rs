@@ -228,6 +228,7 @@ pub fn offered(
                 unit: a.unit.clone(),
                 role: a.role,
                 action: action.clone(),
+                offline: false,
             };
             if rules.check_live(intake, derived, &e).is_ok() {
                 offers.push(Offer {

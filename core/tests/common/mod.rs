@@ -90,6 +90,7 @@ impl Fixture {
             unit: unit.clone(),
             role,
             action: Action::Report,
+            offline: false,
         };
         TestCase {
             f: self,
@@ -201,6 +202,7 @@ impl<'a> TestCase<'a> {
             unit: unit.clone(),
             role,
             action,
+            offline: false,
         }
     }
 

@@ -425,7 +425,18 @@ fn timeline(
                 ui.label(fmt_time(e.at.millis));
                 ui.label(mv);
                 ui.label(format!("{} · {}", unit_name(d, &e.unit), e.role.label_zh()));
-                ui.label(RichText::new(&e.node.0).monospace());
+                if e.offline {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(&e.node.0).monospace());
+                        ui.colored_label(Color32::from_rgb(200, 90, 0), lang.t("离线", "offline"))
+                            .on_hover_text(lang.t(
+                                "此操作在本节点与所有对端断开时做出",
+                                "Made while its node had no link to any peer",
+                            ));
+                    });
+                } else {
+                    ui.label(RichText::new(&e.node.0).monospace());
+                }
                 ui.label(note);
                 ui.end_row();
             }
