@@ -25,8 +25,9 @@ pub struct Grant {
     pub roles: Vec<Role>,
 }
 
-/// Checks signatures and looks up authors (the roster, from the sync layer).
-pub trait Authority {
+/// Checks signatures and looks up authors (the roster, from the sync layer). Called from
+/// several threads at once: a batch's signatures are verified in parallel.
+pub trait Authority: Sync {
     /// Verifies the envelope's signature over [`crate::store::signing_bytes`] and returns
     /// what its author may do, or a reason to refuse it (unknown author, revoked, bad
     /// signature).
@@ -61,14 +62,44 @@ pub struct IngestReport {
     pub cases: BTreeSet<CaseId>,
 }
 
+/// A case with changes to write.
 struct Working {
     doc: CaseDoc,
     old_scope: BTreeSet<UnitId>,
     new: Vec<Logged>,
-    /// The trail's event ids as of the last applied change (decoded once per case).
-    events: Option<HashSet<EventId>>,
     /// The projection row after the last applied change.
     summary: Option<CaseSummary>,
+}
+
+/// One change accepted so far (signed, not a duplicate), waiting to be applied.
+struct Item {
+    index: usize,
+    change: Change,
+    hash: Vec<u8>,
+    grant: Grant,
+    importer: bool,
+}
+
+/// A case's accepted changes, in batch order, with what the store holds of it.
+struct Group {
+    id: CaseId,
+    stored: Option<Vec<u8>>,
+    old_scope: BTreeSet<UnitId>,
+    items: Vec<Item>,
+}
+
+/// What applying a case's changes came to.
+struct Outcome {
+    id: CaseId,
+    doc: CaseDoc,
+    old_scope: BTreeSet<UnitId>,
+    /// Applied: (batch index, hash).
+    new: Vec<(usize, Vec<u8>)>,
+    summary: Option<CaseSummary>,
+    /// Refused: (batch index, why, hash).
+    refused: Vec<(usize, String, Vec<u8>)>,
+    /// Some change's dependencies are missing here.
+    missing: bool,
 }
 
 /// Receives a batch of envelopes (in the sender's feed order) on this node, working for
@@ -94,8 +125,14 @@ pub fn ingest(
         .as_ref()
         .map(|s| format!("{}@{}", s.peer, s.epoch))
         .unwrap_or_default();
-    for env in batch {
-        let change = match Change::from_bytes(env.change.clone()) {
+    // Decoding and signature checks need nothing from the store: do them for the whole
+    // batch on every core first; what follows (reads, applying, writes) stays in order.
+    let pre = prepare(batch, authority);
+    // Serially, in batch order: duplicates, and refusals that need no document.
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of: HashMap<CaseId, usize> = HashMap::new();
+    for (i, (env, (decoded, grant))) in batch.iter().zip(pre).enumerate() {
+        let change = match decoded {
             Ok(c) => c,
             Err(e) => {
                 let why = format!(
@@ -116,33 +153,19 @@ pub fn ingest(
             report.duplicates += 1;
             continue;
         }
-        // A refusal remembers the change's hash (so it is never applied later) only once the
-        // signature has verified: otherwise anyone could poison a genuine change's hash by
-        // sending it with a forged envelope.
-        let refuse =
-            |why: String, report: &mut IngestReport, signed: bool| -> Result<(), EngineError> {
-                let why = format!(
-                    "case {} change {} from {}: {why}",
-                    env.case,
-                    short(&hash),
-                    env.author
-                );
-                let remember = signed.then_some(hash.as_slice());
-                Store::quarantine_in(&wt, &why, remember, &env.change, now)?;
-                report.quarantined.push(why);
-                Ok(())
-            };
-        let grant = match authority.authorize(env, &hash) {
+        let grant = match grant.expect("a decoded change was authorized") {
             Ok(g) => g,
             Err(why) => {
-                refuse(why, &mut report, false)?;
+                // Not remembered: the signature did not verify, and anyone could otherwise
+                // poison a genuine change's hash by sending it with a forged envelope.
+                refuse_in(&wt, &mut report, env, &hash, why, false, now)?;
                 continue;
             }
         };
         let id = match CaseId::parse(&env.case) {
             Ok(id) => id,
             Err(e) => {
-                refuse(e.to_string(), &mut report, true)?;
+                refuse_in(&wt, &mut report, env, &hash, e.to_string(), true, now)?;
                 continue;
             }
         };
@@ -151,92 +174,76 @@ pub fn ingest(
             .iter()
             .any(|d| matches!(Store::refused_in(&wt, &d.0), Ok(Some(_))))
         {
-            refuse("depends on a refused change".into(), &mut report, true)?;
+            let why = "depends on a refused change".to_string();
+            refuse_in(&wt, &mut report, env, &hash, why, true, now)?;
             continue;
         }
         let importer = district.root().id == grant.unit;
         if !importer && change.actor_id() != &actor_for(&crate::role::NodeId(env.author.clone())) {
-            refuse(
-                "the change was written by another actor than its signer".into(),
-                &mut report,
-                true,
-            )?;
+            let why = "the change was written by another actor than its signer".to_string();
+            refuse_in(&wt, &mut report, env, &hash, why, true, now)?;
             continue;
         }
-        if !work.contains_key(&id) {
-            let (doc, old_scope) = if Store::contains_in(&wt, &id)? {
-                (Store::doc_in(&wt, &id)?, Store::scope_in(&wt, &id)?)
-            } else {
-                (CaseDoc::from_automerge(Automerge::new()), BTreeSet::new())
-            };
-            work.insert(
-                id.clone(),
-                Working {
-                    doc,
+        seen.insert(hash.clone());
+        let g = match group_of.get(&id) {
+            Some(g) => *g,
+            None => {
+                let stored = Store::doc_bytes_in(&wt, &id)?;
+                let old_scope = if stored.is_some() {
+                    Store::scope_in(&wt, &id)?
+                } else {
+                    BTreeSet::new()
+                };
+                groups.push(Group {
+                    id: id.clone(),
+                    stored,
                     old_scope,
-                    new: Vec::new(),
-                    events: None,
-                    summary: None,
+                    items: Vec::new(),
+                });
+                group_of.insert(id, groups.len() - 1);
+                groups.len() - 1
+            }
+        };
+        groups[g].items.push(Item {
+            index: i,
+            change,
+            hash,
+            grant,
+            importer,
+        });
+    }
+    // Each case's changes are applied and checked against the workflow on its own: cases in
+    // parallel, each case's changes in order.
+    let outcomes = run_groups(engine, batch, groups)?;
+    let mut refused: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    for o in outcomes {
+        refused.extend(o.refused);
+        if o.missing {
+            report.missing.insert(o.id.clone());
+        }
+        if !o.new.is_empty() {
+            work.insert(
+                o.id,
+                Working {
+                    doc: o.doc,
+                    old_scope: o.old_scope,
+                    new: o
+                        .new
+                        .into_iter()
+                        .map(|(i, hash)| Logged {
+                            hash,
+                            envelope: batch[i].clone(),
+                            origin: origin.clone(),
+                        })
+                        .collect(),
+                    summary: o.summary,
                 },
             );
         }
-        let w = work.get_mut(&id).expect("inserted above");
-        let doc = w.doc.automerge();
-        if change
-            .deps()
-            .iter()
-            .any(|d| doc.get_change_by_hash(d).is_none())
-        {
-            report.missing.insert(id);
-            continue;
-        }
-        let heads = doc.get_heads();
-        if w.events.is_none() {
-            w.events = Some(if heads.is_empty() {
-                HashSet::new()
-            } else {
-                w.doc.events()?.into_iter().map(|e| e.id).collect()
-            });
-        }
-        let before = w.events.as_ref().expect("set above");
-        // Apply in place; a refused change is dropped by going back to the old heads.
-        if let Err(e) = w.doc.apply_change(change) {
-            w.doc = w.doc.fork_at(&heads)?;
-            refuse(format!("does not apply: {e}"), &mut report, true)?;
-            continue;
-        }
-        // The case's scope before this change: what this node held, grown by the changes of
-        // this batch applied before it (a case can enter a territory and be moved there by
-        // that territory's unit within one batch).
-        let grown: BTreeSet<UnitId>;
-        let prior = match &w.summary {
-            Some(s) => {
-                grown = w
-                    .old_scope
-                    .union(&feed_scope(s, district))
-                    .cloned()
-                    .collect();
-                &grown
-            }
-            None => &w.old_scope,
-        };
-        match check(engine, &id, &w.doc, before, prior, &grant, env, importer) {
-            Ok((events, summary)) => {
-                w.events = Some(events.into_iter().map(|e| e.id).collect());
-                w.summary = Some(summary);
-            }
-            Err(why) => {
-                w.doc = w.doc.fork_at(&heads)?;
-                refuse(why, &mut report, true)?;
-                continue;
-            }
-        }
-        w.new.push(Logged {
-            hash: hash.clone(),
-            envelope: env.clone(),
-            origin: origin.clone(),
-        });
-        seen.insert(hash);
+    }
+    refused.sort_by_key(|r| r.0);
+    for (i, why, hash) in refused {
+        refuse_in(&wt, &mut report, &batch[i], &hash, why, true, now)?;
     }
     for (id, w) in work {
         if w.new.is_empty() {
@@ -279,6 +286,218 @@ pub fn ingest(
     }
     wt.commit().map_err(StoreError::from)?;
     Ok(report)
+}
+
+/// Quarantines a refused change with its reason; remembers its hash (so it is never applied
+/// later) only if its signature verified.
+fn refuse_in(
+    wt: &redb::WriteTransaction,
+    report: &mut IngestReport,
+    env: &Envelope,
+    hash: &[u8],
+    why: String,
+    signed: bool,
+    now: Millis,
+) -> Result<(), EngineError> {
+    let why = format!(
+        "case {} change {} from {}: {why}",
+        env.case,
+        short(hash),
+        env.author
+    );
+    Store::quarantine_in(wt, &why, signed.then_some(hash), &env.change, now)?;
+    report.quarantined.push(why);
+    Ok(())
+}
+
+/// Applies every group, spread over the cores.
+fn run_groups(
+    engine: &Engine,
+    batch: &[Envelope],
+    groups: Vec<Group>,
+) -> Result<Vec<Outcome>, EngineError> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || groups.len() < 16 {
+        return groups
+            .into_iter()
+            .map(|g| apply_group(engine, batch, g))
+            .collect();
+    }
+    // Deal the groups round-robin so each thread gets a fair share of large and small ones.
+    let mut parts: Vec<Vec<Group>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, g) in groups.into_iter().enumerate() {
+        parts[i % threads].push(g);
+    }
+    let results: Vec<Result<Vec<Outcome>, EngineError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                s.spawn(move || {
+                    part.into_iter()
+                        .map(|g| apply_group(engine, batch, g))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an ingest thread panicked"))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Applies one case's changes in order: each must find its dependencies, apply, and pass
+/// [`check`]; a refused one is rolled back and later ones that depend on it are refused.
+fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome, EngineError> {
+    let district = &engine.district;
+    let mut doc = match &g.stored {
+        Some(bytes) => CaseDoc::load(bytes).map_err(|source| StoreError::Doc {
+            case: g.id.0.clone(),
+            source: Box::new(source),
+        })?,
+        None => CaseDoc::from_automerge(Automerge::new()),
+    };
+    let mut out = Outcome {
+        id: g.id.clone(),
+        doc: CaseDoc::from_automerge(Automerge::new()),
+        old_scope: g.old_scope.clone(),
+        new: Vec::new(),
+        summary: None,
+        refused: Vec::new(),
+        missing: false,
+    };
+    let mut refused_here: HashSet<Vec<u8>> = HashSet::new();
+    let mut events: Option<HashSet<EventId>> = None;
+    for item in g.items {
+        let env = &batch[item.index];
+        if item
+            .change
+            .deps()
+            .iter()
+            .any(|d| refused_here.contains(&d.0[..]))
+        {
+            out.refused.push((
+                item.index,
+                "depends on a refused change".into(),
+                item.hash.clone(),
+            ));
+            refused_here.insert(item.hash);
+            continue;
+        }
+        let am = doc.automerge();
+        if item
+            .change
+            .deps()
+            .iter()
+            .any(|d| am.get_change_by_hash(d).is_none())
+        {
+            out.missing = true;
+            continue;
+        }
+        let heads = am.get_heads();
+        if events.is_none() {
+            events = Some(if heads.is_empty() {
+                HashSet::new()
+            } else {
+                doc.events()?.into_iter().map(|e| e.id).collect()
+            });
+        }
+        let before = events.as_ref().expect("set above");
+        // Apply in place; a refused change is dropped by going back to the old heads.
+        if let Err(e) = doc.apply_change(item.change) {
+            doc = doc.fork_at(&heads)?;
+            out.refused.push((
+                item.index,
+                format!("does not apply: {e}"),
+                item.hash.clone(),
+            ));
+            refused_here.insert(item.hash);
+            continue;
+        }
+        // The case's scope before this change: what this node held, grown by the changes of
+        // this batch applied before it (a case can enter a territory and be moved there by
+        // that territory's unit within one batch).
+        let grown: BTreeSet<UnitId>;
+        let prior = match &out.summary {
+            Some(s) => {
+                grown = g
+                    .old_scope
+                    .union(&feed_scope(s, district))
+                    .cloned()
+                    .collect();
+                &grown
+            }
+            None => &g.old_scope,
+        };
+        match check(
+            engine,
+            &g.id,
+            &doc,
+            before,
+            prior,
+            &item.grant,
+            env,
+            item.importer,
+        ) {
+            Ok((evs, summary)) => {
+                events = Some(evs.into_iter().map(|e| e.id).collect());
+                out.summary = Some(summary);
+                out.new.push((item.index, item.hash));
+            }
+            Err(why) => {
+                doc = doc.fork_at(&heads)?;
+                out.refused.push((item.index, why, item.hash.clone()));
+                refused_here.insert(item.hash);
+            }
+        }
+    }
+    out.doc = doc;
+    Ok(out)
+}
+
+/// A change decoded, and its envelope's authorization (none if it did not decode).
+type Prepared = (
+    Result<Change, automerge::LoadChangeError>,
+    Option<Result<Grant, String>>,
+);
+
+/// Decodes every change of a batch and authorizes its envelope, on all cores.
+fn prepare(batch: &[Envelope], authority: &dyn Authority) -> Vec<Prepared> {
+    let one = |env: &Envelope| -> Prepared {
+        match Change::from_bytes(env.change.clone()) {
+            Ok(c) => {
+                let grant = authority.authorize(env, &c.hash().0);
+                (Ok(c), Some(grant))
+            }
+            Err(e) => (Err(e), None),
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || batch.len() < 64 {
+        return batch.iter().map(one).collect();
+    }
+    let chunk = batch.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = batch
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("a decoding thread panicked"))
+            .collect()
+    })
 }
 
 /// Checks one applied change: the document is a readable case, the case is in the author's

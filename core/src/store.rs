@@ -806,6 +806,15 @@ impl Store {
         })
     }
 
+    /// A case's stored document bytes, inside a write transaction (`None` if absent): to be
+    /// loaded off the transaction's thread.
+    pub fn doc_bytes_in(wt: &WriteTransaction, id: &CaseId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(wt
+            .open_table(DOCS)?
+            .get(id.as_str())?
+            .map(|v| v.value().to_vec()))
+    }
+
     /// Whether a case exists, inside a write transaction.
     pub fn contains_in(wt: &WriteTransaction, id: &CaseId) -> Result<bool, StoreError> {
         Ok(wt.open_table(DOCS)?.get(id.as_str())?.is_some())
