@@ -61,7 +61,8 @@ fn run(engine: Arc<Engine>, now: i64) -> Run {
         .with_size([1600.0, 1000.0])
         .with_max_steps(u64::MAX)
         .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
-    gridloop_ui::fonts::install(&h.ctx);
+    // The workstation's own first frame installs the bundled font and draws nothing.
+    h.step();
     let first = frame(&mut h);
     let rows = h.state().inbox.rows.len();
     // Open the first case so the detail panel is part of every frame, as at work.
@@ -72,12 +73,12 @@ fn run(engine: Arc<Engine>, now: i64) -> Run {
         frame(&mut h);
     }
     let idle: Vec<Duration> = (0..300).map(|_| frame(&mut h)).collect();
-    let mut offset = 0.0f32;
-    let scroll: Vec<Duration> = (0..300)
-        .map(|_| {
-            // A fast fling: about 180 rows further each frame, so every frame reads new rows.
-            offset += 4000.0;
-            h.state_mut().inbox.scroll_to = Some(offset);
+    let height = (rows as f32 * 22.0).max(1.0);
+    let scroll: Vec<Duration> = (1..=300)
+        .map(|i| {
+            // A fast fling: about 180 rows further each frame, wrapping at the end, so every
+            // frame reads rows it has not shown yet.
+            h.state_mut().inbox.scroll_to = Some((i as f32 * 4000.0) % height);
             frame(&mut h)
         })
         .collect();
