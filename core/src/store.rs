@@ -58,7 +58,8 @@ pub const STORE_VERSION: u64 = 2;
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
 const APPEND_LIMIT: usize = 4096;
 /// "No deadline" in due-ordered indexes: sorts after every real time.
-const NO_DUE: i64 = i64::MAX;
+/// The due time indexes give a case with no running clock.
+pub const NO_DUE: i64 = i64::MAX;
 
 /// Errors of the store (存储错误); each names the file or the case concerned.
 #[derive(Debug, thiserror::Error)]

@@ -1,9 +1,9 @@
 //! Frame time of the workstation (帧时间) with a large store open on the inbox, idle and
 //! while scrolling, against the same workstation over an empty store in the same run.
 //!
-//! `cargo bench -p gridloop-ui --bench frame`. The store: `GRIDLOOP_BENCH_STORE=PATH` opens an
-//! existing one (e.g. the 1.5 M-case store the engine benchmark imports); otherwise
-//! `GRIDLOOP_BENCH_CASES` (default 100 000) synthetic cases are imported into a temporary one.
+//! `cargo bench -p gridloop-ui --bench frame`. The store: `GRIDLOOP_BENCH_CASES` (default
+//! 100 000) synthetic cases imported into a temporary store, or into `GRIDLOOP_BENCH_STORE=PATH`
+//! which later runs open as it is.
 //! A frame is egui's layout of the whole window plus tessellation of what it draws (the CPU
 //! side of a frame; no GPU here), measured with egui_kittest's headless harness.
 
@@ -50,6 +50,7 @@ struct Run {
     first: Duration,
     idle: Stats,
     scroll: Stats,
+    reload: Stats,
 }
 
 fn run(engine: Arc<Engine>, now: i64) -> Run {
@@ -82,11 +83,21 @@ fn run(engine: Arc<Engine>, now: i64) -> Run {
             frame(&mut h)
         })
         .collect();
+    // The store changed (a peer's changes arrived, a move was made): the frame that follows
+    // re-reads the queue, every badge count and the open case.
+    let reload: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            h.state_mut().invalidate();
+            t.elapsed() + frame(&mut h)
+        })
+        .collect();
     Run {
         rows,
         first,
         idle: stats(idle),
         scroll: stats(scroll),
+        reload: stats(reload),
     }
 }
 
@@ -107,14 +118,18 @@ fn main() {
         }
         Arc::new(Engine::demo(store))
     };
-    let big = match std::env::var("GRIDLOOP_BENCH_STORE") {
-        Ok(p) => open(std::path::Path::new(&p)),
-        Err(_) => {
+    let kept = std::env::var("GRIDLOOP_BENCH_STORE")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let big = match kept {
+        Some(p) if p.exists() => open(&p),
+        kept => {
             let n: u64 = std::env::var("GRIDLOOP_BENCH_CASES")
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(100_000);
-            let e = open(&tmp.path().join("big.redb"));
+            let path = kept.unwrap_or_else(|| tmp.path().join("big.redb"));
+            let e = open(&path);
             eprintln!("importing {n} synthetic cases…");
             let rules = e.rules();
             let mut g = Generator::new(rules, 11, now - 60 * 86_400_000, 60, now);
@@ -138,22 +153,24 @@ fn main() {
         "\nworkstation frame time (layout + tessellation, 1600×1000, inbox 辖区在办 + case detail)"
     );
     println!(
-        "| store | rows in table | first frame ms | idle median | idle p99 | scroll median | scroll p99 | scroll max |"
+        "| store | rows in table | first frame ms | idle median | idle p99 | scroll median | scroll p99 | scroll max | frame after a store change, median | max |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, r) in [
         ("empty (anchor)".to_string(), &anchor),
         (format!("{cases} cases"), &measured),
     ] {
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.rows,
             ms(r.first),
             ms(r.idle.median),
             ms(r.idle.p99),
             ms(r.scroll.median),
             ms(r.scroll.p99),
-            ms(r.scroll.max)
+            ms(r.scroll.max),
+            ms(r.reload.median),
+            ms(r.reload.max)
         );
     }
     println!("target: ≤ 16 ms per frame");

@@ -3,7 +3,7 @@
 
 use gridloop_core::calendar::Millis;
 use gridloop_core::case::CaseId;
-use gridloop_core::store::{CaseSummary, Reader, StoreError};
+use gridloop_core::store::{CaseSummary, NO_DUE, Reader, StoreError};
 use gridloop_core::unit::{District, UnitId};
 use gridloop_core::workflow::State;
 
@@ -83,7 +83,7 @@ impl Queue {
     /// Whether the queue keeps only some of its states' cases (so rows must be read to
     /// know what it holds).
     fn filtered(self) -> bool {
-        matches!(self, Queue::ToCallback | Queue::Conflict)
+        matches!(self, Queue::Conflict)
     }
 
     /// Whether a case belongs in this queue at `now` (for the filtered queues).
@@ -115,8 +115,8 @@ pub const BADGE_SCAN: usize = 20_000;
 /// The cases of `queue` held by `holder`, as (due, id), most urgent first.
 ///
 /// The state queues come from the holder index alone; 超时 is the part of the open queues
-/// whose due time has passed (a range of the same sorted keys); 待回访 and 冲突 read the
-/// rows of their states, at most [`BADGE_SCAN`].
+/// whose due time has passed and 待回访 the closed cases whose callback clock runs (ranges of
+/// the same sorted keys); 冲突 reads the rows of the open states, at most [`BADGE_SCAN`].
 pub fn load(
     r: &Reader,
     district: &District,
@@ -135,6 +135,11 @@ pub fn load(
     let keys = r.queue_keys(holder, queue.states())?;
     Ok(match queue {
         Queue::Overdue => keys.into_iter().take_while(|(due, _)| *due < now).collect(),
+        // A closed case waits for its callback while the callback's clock runs.
+        Queue::ToCallback => keys
+            .into_iter()
+            .take_while(|(due, _)| *due < NO_DUE)
+            .collect(),
         q if q.filtered() => {
             let take: Vec<CaseId> = keys.iter().take(BADGE_SCAN).map(|k| k.1.clone()).collect();
             r.summaries_of(&take)?

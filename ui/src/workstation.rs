@@ -396,7 +396,7 @@ impl Workstation {
     }
 
     /// Reloads queues (and the open case) when the store has changed since the last look,
-    /// at most four times a second unless told to.
+    /// at most once a second unless told to (a busy district changes many times a second).
     pub(crate) fn refresh_if_needed(&mut self) {
         let Some(n) = self.nodes.get(self.current) else {
             return;
@@ -404,7 +404,7 @@ impl Workstation {
         if !self.inbox.dirty
             && self
                 .last_refresh
-                .is_some_and(|t| t.elapsed() < Duration::from_millis(250))
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(1000))
         {
             return;
         }
