@@ -1036,19 +1036,25 @@ impl Reader {
     /// A holder's queue as keys only (due time, case id), most urgent first: what a
     /// virtualized inbox table lists, fetching rows with [`Reader::summaries_of`] only for
     /// the rows on screen. Reads the holder index alone.
+    /// Only cases due before `before` are listed ([`NO_DUE`] lists every case, with a clock
+    /// or not): the index is sorted by due time, so 超时 or 待回访 reads only its own keys.
     pub fn queue_keys(
         &self,
         holder: &UnitId,
         states: &[State],
+        before: i64,
     ) -> Result<Vec<(i64, CaseId)>, StoreError> {
         let idx = self.rt.open_table(IDX_HOLDER)?;
         let mut out = Vec::new();
         for st in states {
             let code = st.to_u8();
-            for item in idx.range(
-                (holder.as_str(), code, i64::MIN, "")
-                    ..=(holder.as_str(), code, NO_DUE, "\u{10ffff}"),
-            )? {
+            let lo = (holder.as_str(), code, i64::MIN, "");
+            let range = if before == NO_DUE {
+                idx.range(lo..=(holder.as_str(), code, NO_DUE, "\u{10ffff}"))?
+            } else {
+                idx.range(lo..(holder.as_str(), code, before, ""))?
+            };
+            for item in range {
                 let (k, _) = item?;
                 let (_, _, due, id) = k.value();
                 out.push((due, CaseId(id.to_string())));
@@ -1079,6 +1085,29 @@ impl Reader {
                 .count() as u64;
             if n > 0 {
                 out.push((st, n));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open cases with a running clock due before `before`, as (due, id) from the due index
+    /// alone (no row is read), most urgent first; only those whose holder passes `within`.
+    pub fn open_keys(
+        &self,
+        before: Millis,
+        within: &dyn Fn(&UnitId) -> bool,
+        limit: usize,
+    ) -> Result<Vec<(i64, CaseId)>, StoreError> {
+        let idx = self.rt.open_table(IDX_DUE)?;
+        let mut out = Vec::new();
+        for item in idx.range((i64::MIN, "")..(before, ""))? {
+            let (k, holder) = item?;
+            if within(&UnitId(holder.value().to_string())) {
+                let (due, id) = k.value();
+                out.push((due, CaseId(id.to_string())));
+                if out.len() >= limit {
+                    break;
+                }
             }
         }
         Ok(out)

@@ -126,20 +126,16 @@ pub fn load(
 ) -> Result<Vec<(i64, CaseId)>, StoreError> {
     if queue == Queue::AllOpen {
         let within = |h: &UnitId| district.is_same_or_above(holder, h);
-        return Ok(r
-            .overdue(i64::MAX, &within, AREA_LIMIT)?
-            .into_iter()
-            .map(|s| (s.due.unwrap_or(i64::MAX), s.id))
-            .collect());
+        return r.open_keys(i64::MAX, &within, AREA_LIMIT);
     }
-    let keys = r.queue_keys(holder, queue.states())?;
-    Ok(match queue {
-        Queue::Overdue => keys.into_iter().take_while(|(due, _)| *due < now).collect(),
+    let before = match queue {
+        Queue::Overdue => now,
         // A closed case waits for its callback while the callback's clock runs.
-        Queue::ToCallback => keys
-            .into_iter()
-            .take_while(|(due, _)| *due < NO_DUE)
-            .collect(),
+        Queue::ToCallback => NO_DUE - 1,
+        _ => NO_DUE,
+    };
+    let keys = r.queue_keys(holder, queue.states(), before)?;
+    Ok(match queue {
         q if q.filtered() => {
             let take: Vec<CaseId> = keys.iter().take(BADGE_SCAN).map(|k| k.1.clone()).collect();
             r.summaries_of(&take)?

@@ -108,6 +108,30 @@ pub enum LightPick {
     Green,
 }
 
+/// What the inbox lists: its queue and filters (what a reload needs to know).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filters {
+    /// The queue.
+    pub queue: Queue,
+    /// Light filter.
+    pub light: LightPick,
+    /// Search text.
+    pub search: String,
+    /// Grid filter.
+    pub grid: Option<GridCode>,
+}
+
+/// A queue's rows (due, id) and every badge count, or why they could not be read.
+type QueueRead = Result<(Vec<(i64, CaseId)>, HashMap<Queue, usize>), String>;
+
+/// Queue rows and badge counts read off the UI thread, for one node and one set of filters.
+struct Reloaded {
+    node: usize,
+    head: u64,
+    filters: Filters,
+    result: QueueRead,
+}
+
 /// The inbox's state: queue, filters, and the loaded keys.
 pub struct InboxState {
     /// The queue shown.
@@ -207,6 +231,7 @@ pub struct Workstation {
     pub(crate) clock: Arc<dyn Fn() -> Millis + Send + Sync>,
     seen_head: Option<(usize, u64)>,
     last_refresh: Option<Instant>,
+    reloading: Option<std::sync::mpsc::Receiver<Reloaded>>,
     title: String,
     phase: Phase,
     fonts: bool,
@@ -214,6 +239,33 @@ pub struct Workstation {
 
 fn wall_clock() -> Millis {
     chrono::Utc::now().timestamp_millis()
+}
+
+impl InboxState {
+    /// The queue and filters as they are now.
+    pub fn filters(&self) -> Filters {
+        Filters {
+            queue: self.queue,
+            light: self.light,
+            search: self.search.clone(),
+            grid: self.grid.clone(),
+        }
+    }
+}
+
+/// Reads a queue's rows and every badge count on one snapshot.
+fn read_queues(
+    engine: &Engine,
+    unit: &UnitId,
+    filters: &Filters,
+    now: Millis,
+) -> QueueRead {
+    let r = engine.store.read().map_err(|e| e.to_string())?;
+    let district = &engine.district;
+    let rows = crate::views::inbox::load_rows(&r, district, unit, filters, now)
+        .map_err(|e| e.to_string())?;
+    let counts = crate::queue::counts(&r, district, unit, now).map_err(|e| e.to_string())?;
+    Ok((rows, counts.into_iter().collect()))
 }
 
 impl Workstation {
@@ -245,6 +297,7 @@ impl Workstation {
             clock: Arc::new(wall_clock),
             seen_head: None,
             last_refresh: None,
+            reloading: None,
             title: String::new(),
             phase: Phase::Ready,
             fonts: false,
@@ -395,44 +448,83 @@ impl Workstation {
         Some(net.peers(&n.name).iter().any(|p| p.state.is_up()))
     }
 
-    /// Reloads queues (and the open case) when the store has changed since the last look,
-    /// at most once a second unless told to (a busy district changes many times a second).
+    /// Keeps queues (and the open case) current. What the operator asks for (another queue,
+    /// a filter, a move made here) is read at once; changes arriving in the store are read on
+    /// a background thread, at most once a second, and shown when ready, so a busy district's
+    /// frames never wait for a large queue to be read.
     pub(crate) fn refresh_if_needed(&mut self) {
-        let Some(n) = self.nodes.get(self.current) else {
+        if self.nodes.get(self.current).is_none() {
             return;
-        };
-        if !self.inbox.dirty
-            && self
+        }
+        if let Some(rx) = &self.reloading {
+            match rx.try_recv() {
+                Ok(done) => {
+                    self.reloading = None;
+                    if done.node == self.current && done.filters == self.inbox.filters() {
+                        self.apply_reload(done.head, done.result);
+                    }
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.reloading = None,
+            }
+        }
+        let n = &self.nodes[self.current];
+        let engine = n.engine.clone();
+        let unit = n.unit.clone();
+        if self.inbox.dirty {
+            self.inbox.dirty = false;
+            self.reloading = None;
+            let head = engine.store.read().and_then(|r| r.log_head()).unwrap_or(0);
+            let result = read_queues(&engine, &unit, &self.inbox.filters(), self.now());
+            self.last_refresh = Some(Instant::now());
+            self.apply_reload(head, result);
+            return;
+        }
+        if self.reloading.is_some()
+            || self
                 .last_refresh
                 .is_some_and(|t| t.elapsed() < Duration::from_millis(1000))
         {
             return;
         }
-        let engine = n.engine.clone();
-        let unit = n.unit.clone();
-        let r = match engine.store.read() {
-            Ok(r) => r,
+        self.last_refresh = Some(Instant::now());
+        let head = match engine.store.read().and_then(|r| r.log_head()) {
+            Ok(h) => h,
             Err(e) => {
                 self.notify(format!("读取存储失败 store read failed: {e}"), true);
                 return;
             }
         };
-        self.last_refresh = Some(Instant::now());
-        let head = r.log_head().unwrap_or(0);
-        let changed = self.seen_head != Some((self.current, head));
-        if !changed && !self.inbox.dirty {
+        if self.seen_head == Some((self.current, head)) {
             return;
         }
-        self.seen_head = Some((self.current, head));
-        self.inbox.dirty = false;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let filters = self.inbox.filters();
+        let node = self.current;
         let now = self.now();
-        let district = &engine.district;
-        match crate::views::inbox::load_rows(&r, district, &unit, &self.inbox, now) {
-            Ok(rows) => self.inbox.rows = rows,
-            Err(e) => self.notify(format!("读取队列失败 queue read failed: {e}"), true),
-        }
-        match crate::queue::counts(&r, district, &unit, now) {
-            Ok(c) => self.inbox.counts = c.into_iter().collect(),
+        std::thread::spawn(move || {
+            let result = read_queues(&engine, &unit, &filters, now);
+            let _ = tx.send(Reloaded {
+                node,
+                head,
+                filters,
+                result,
+            });
+        });
+        self.reloading = Some(rx);
+    }
+
+    fn apply_reload(
+        &mut self,
+        head: u64,
+        result: QueueRead,
+    ) {
+        self.seen_head = Some((self.current, head));
+        match result {
+            Ok((rows, counts)) => {
+                self.inbox.rows = rows;
+                self.inbox.counts = counts;
+            }
             Err(e) => self.notify(format!("读取队列失败 queue read failed: {e}"), true),
         }
         self.inbox.cache.clear();

@@ -183,7 +183,10 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
     assert_eq!(state_of(&d, &id).state, State::Closed);
     // A hotline case waits for its callback (待回访).
     h.state_mut().invalidate();
-    assert_eq!(h.state_mut().count(gridloop_ui::queue::Queue::ToCallback), 1);
+    assert_eq!(
+        h.state_mut().count(gridloop_ui::queue::Queue::ToCallback),
+        1
+    );
 
     role(&mut h, "回访员");
     move_with_dialog(&mut h, "回访·满意", Some("市民表示满意"));
@@ -191,7 +194,10 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
     assert_eq!(s.state, State::Archived);
     assert_eq!(s.satisfied, Some(true));
     h.state_mut().invalidate();
-    assert_eq!(h.state_mut().count(gridloop_ui::queue::Queue::ToCallback), 0);
+    assert_eq!(
+        h.state_mut().count(gridloop_ui::queue::Queue::ToCallback),
+        0
+    );
 
     // The trail holds every move, by the roles that made them, with the opinions typed.
     let rec = d.record(id.as_str()).unwrap();

@@ -11,7 +11,7 @@ use gridloop_core::unit::{District, UnitId};
 use crate::i18n::Lang;
 use crate::queue::{self, Queue};
 use crate::views::{fmt_span, fmt_time, light_color, unit_name};
-use crate::workstation::{InboxState, LightPick, Workstation};
+use crate::workstation::{Filters, LightPick, Workstation};
 
 /// Loads the rows of the inbox: the queue's keys, narrowed by the filters (which read the
 /// rows of the queue; without filters only keys are read).
@@ -19,7 +19,7 @@ pub fn load_rows(
     r: &Reader,
     district: &District,
     unit: &UnitId,
-    inbox: &InboxState,
+    inbox: &Filters,
     now: Millis,
 ) -> Result<Vec<(i64, CaseId)>, StoreError> {
     let keys = queue::load(r, district, unit, inbox.queue, now)?;

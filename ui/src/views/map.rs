@@ -19,6 +19,7 @@ pub struct MapState {
     /// Counts need reading again.
     pub stale: bool,
     loaded: bool,
+    loading: Option<std::sync::mpsc::Receiver<HashMap<GridCode, (u32, u32)>>>,
 }
 
 impl Default for MapState {
@@ -29,6 +30,7 @@ impl Default for MapState {
             counts: HashMap::new(),
             stale: true,
             loaded: false,
+            loading: None,
         }
     }
 }
@@ -38,13 +40,9 @@ const CELL: f32 = 16.0;
 
 /// Reads open and overdue counts per cell from the open-case index (cases with a running
 /// clock), visible at this node.
-fn count(ws: &Workstation) -> HashMap<GridCode, (u32, u32)> {
+fn count(engine: &gridloop_core::engine::Engine, now: i64) -> HashMap<GridCode, (u32, u32)> {
     let mut out: HashMap<GridCode, (u32, u32)> = HashMap::new();
-    let Some(node) = ws.node() else {
-        return out;
-    };
-    let now = ws.now();
-    let Ok(r) = node.engine.store.read() else {
+    let Ok(r) = engine.store.read() else {
         return out;
     };
     if let Ok(rows) = r.overdue(i64::MAX, &|_| true, 200_000) {
@@ -62,10 +60,26 @@ fn count(ws: &Workstation) -> HashMap<GridCode, (u32, u32)> {
 /// Draws the map.
 pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     let lang = ws.lang;
-    if ws.map.stale || !ws.map.loaded {
-        ws.map.counts = count(ws);
-        ws.map.stale = false;
+    // Counting reads every open case's row: done on a background thread, shown when ready.
+    if let Some(rx) = &ws.map.loading
+        && let Ok(counts) = rx.try_recv()
+    {
+        ws.map.counts = counts;
+        ws.map.loading = None;
         ws.map.loaded = true;
+    }
+    if (ws.map.stale || !ws.map.loaded)
+        && ws.map.loading.is_none()
+        && let Some(node) = ws.node()
+    {
+        let engine = node.engine.clone();
+        let now = ws.now();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(count(&engine, now));
+        });
+        ws.map.loading = Some(rx);
+        ws.map.stale = false;
     }
     let Some(node) = ws.node().cloned() else {
         return;
