@@ -254,12 +254,7 @@ impl InboxState {
 }
 
 /// Reads a queue's rows and every badge count on one snapshot.
-fn read_queues(
-    engine: &Engine,
-    unit: &UnitId,
-    filters: &Filters,
-    now: Millis,
-) -> QueueRead {
+fn read_queues(engine: &Engine, unit: &UnitId, filters: &Filters, now: Millis) -> QueueRead {
     let r = engine.store.read().map_err(|e| e.to_string())?;
     let district = &engine.district;
     let rows = crate::views::inbox::load_rows(&r, district, unit, filters, now)
@@ -514,11 +509,7 @@ impl Workstation {
         self.reloading = Some(rx);
     }
 
-    fn apply_reload(
-        &mut self,
-        head: u64,
-        result: QueueRead,
-    ) {
+    fn apply_reload(&mut self, head: u64, result: QueueRead) {
         self.seen_head = Some((self.current, head));
         match result {
             Ok((rows, counts)) => {
