@@ -71,7 +71,42 @@ pub fn open_engine(dir: &Path) -> Result<Engine> {
         );
     }
     let store = Store::open(&path)?;
-    Ok(Engine::demo(store))
+    engine_over(store)
+}
+
+/// An engine over `store`, first rebuilding the projection from the documents when an older
+/// version of gridloop wrote it (with a progress bar; nothing else in the store changes).
+pub fn engine_over(store: Store) -> Result<Engine> {
+    let engine = Engine::demo(store);
+    if engine.store.projection_stale() {
+        let bar = output::progress(0, "重建摘要 rebuilding the projection");
+        let done = gridloop_core::rebuild::rebuild_if_stale(&engine, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .with_context(|| {
+            format!(
+                "rebuilding the projection of {}",
+                engine.store.path().display()
+            )
+        })?;
+        bar.finish_and_clear();
+        if let Some(r) = done {
+            eprintln!(
+                "rebuilt the projection of {} cases{}",
+                r.cases,
+                if r.failed.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} cases no longer replay and were left out (see the log)",
+                        r.failed.len()
+                    )
+                }
+            );
+        }
+    }
+    Ok(engine)
 }
 
 fn resolve_unit(engine: &Engine, s: &str) -> Result<UnitId> {

@@ -221,7 +221,7 @@ pub fn open_replica(data: &Path) -> Result<Arc<NodeReplica>> {
             data.display()
         )
     })?;
-    let engine = Arc::new(Engine::demo(store));
+    let engine = Arc::new(crate::commands::engine_over(store)?);
     Ok(Arc::new(NodeReplica::new(
         engine,
         key,

@@ -451,6 +451,11 @@ impl WorkCalendar {
         })
     }
 
+    /// 零点 — the instant local midnight begins `date` in the calendar's offset.
+    pub fn start_of_day(&self, date: NaiveDate) -> Millis {
+        self.at(day_number(date), 0)
+    }
+
     /// 法定节假日 — the listed public holidays, sorted.
     pub fn holidays(&self) -> &[NaiveDate] {
         &self.holidays

@@ -5,6 +5,7 @@
 //! a case's state by replaying that trail, and the redb store with its projection.
 //! No network, no UI.
 
+pub mod assess;
 pub mod bulk;
 pub mod calendar;
 pub mod case;
@@ -14,6 +15,8 @@ pub mod event;
 pub mod generate;
 pub mod hlc;
 pub mod ingest;
+pub mod period;
+pub mod rebuild;
 pub mod role;
 pub mod store;
 pub mod unit;

@@ -53,8 +53,12 @@ const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
 
 /// The value of the `format` meta key that marks a gridloop store.
 pub const FORMAT: &str = "gridloop-store";
-/// The store layout version written by this code.
-pub const STORE_VERSION: u64 = 2;
+/// The store layout version written by this code. Version 3 added the assessed acts and the
+/// reporter key to the projection; an older store opens with a stale projection that
+/// [`crate::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
+pub const STORE_VERSION: u64 = 3;
+/// The oldest layout whose documents, log and feeds this code reads as they are.
+const REBUILDABLE_FROM: u64 = 2;
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
 const APPEND_LIMIT: usize = 4096;
 /// "No deadline" in due-ordered indexes: sorts after every real time.
@@ -261,6 +265,11 @@ pub struct CaseSummary {
     pub milestones: Milestones,
     /// Units in scope.
     pub units: Vec<UnitId>,
+    /// 反映人 key for 高频诉求人: the phone, or the name when no phone was given; empty if
+    /// anonymous. Personal data, like the document it comes from.
+    pub reporter: String,
+    /// The assessed acts (考核记录).
+    pub acts: Vec<crate::workflow::Act>,
 }
 
 impl CaseSummary {
@@ -296,6 +305,18 @@ impl CaseSummary {
             satisfied: c.satisfied,
             milestones: c.milestones.clone(),
             units: c.units.iter().cloned().collect(),
+            reporter: intake
+                .reporter
+                .as_ref()
+                .map(|r| {
+                    if r.phone.trim().is_empty() {
+                        r.name.trim().to_string()
+                    } else {
+                        r.phone.trim().to_string()
+                    }
+                })
+                .unwrap_or_default(),
+            acts: c.acts.clone(),
         }
     }
 
@@ -378,6 +399,7 @@ pub fn heads_hash(case: &str, heads: &[automerge::ChangeHash]) -> u64 {
 pub struct Store {
     db: Database,
     path: PathBuf,
+    stale: std::sync::atomic::AtomicBool,
 }
 
 fn enc<T: Serialize>(v: &T) -> Vec<u8> {
@@ -416,6 +438,7 @@ impl Store {
         let store = Store {
             db,
             path: path.to_path_buf(),
+            stale: std::sync::atomic::AtomicBool::new(false),
         };
         if existed {
             store.check_format()?;
@@ -451,12 +474,88 @@ impl Store {
             .get("version")?
             .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
             .unwrap_or(0);
-        if version > STORE_VERSION {
+        if !(REBUILDABLE_FROM..=STORE_VERSION).contains(&version) {
             return Err(StoreError::Version {
                 path: self.path.clone(),
                 found: version,
             });
         }
+        if version < STORE_VERSION {
+            self.stale.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Whether the projection was written by an older version and must be rebuilt from the
+    /// documents before queries (see [`crate::rebuild::rebuild_projection`]).
+    pub fn projection_stale(&self) -> bool {
+        self.stale.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Every case id, from the documents (not the projection).
+    pub fn doc_ids(&self) -> Result<Vec<CaseId>, StoreError> {
+        let rt = self.db.begin_read()?;
+        let docs = rt.open_table(DOCS)?;
+        let mut out = Vec::new();
+        for item in docs.iter()? {
+            out.push(CaseId(item?.0.value().to_string()));
+        }
+        Ok(out)
+    }
+
+    /// The stored bytes of these cases' documents, in order (absent ones skipped).
+    pub fn doc_bytes(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, Vec<u8>)>, StoreError> {
+        let rt = self.db.begin_read()?;
+        let docs = rt.open_table(DOCS)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(v) = docs.get(id.as_str())? {
+                out.push((id.clone(), v.value().to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Empties the projection and its indexes, to be refilled by [`Store::put_projection`].
+    pub fn clear_projection(&self) -> Result<(), StoreError> {
+        let mut wt = self.db.begin_write()?;
+        wt.set_durability(Durability::Immediate)?;
+        wt.delete_table(PROJ)?;
+        wt.delete_table(IDX_HOLDER)?;
+        wt.delete_table(IDX_DUE)?;
+        wt.delete_table(IDX_GRID)?;
+        wt.delete_table(IDX_CATEGORY)?;
+        wt.delete_table(IDX_TIME)?;
+        wt.delete_table(IDX_NUMBER)?;
+        open_all(&wt)?;
+        wt.commit()?;
+        Ok(())
+    }
+
+    /// Writes projection rows (and their index entries) for cases that have none yet.
+    pub fn put_projection(&self, rows: &[CaseSummary]) -> Result<(), StoreError> {
+        let wt = self.begin(false)?;
+        {
+            let mut proj = wt.open_table(PROJ)?;
+            for r in rows {
+                proj.insert(r.id.as_str(), enc(r).as_slice())?;
+            }
+        }
+        for r in rows {
+            index(&wt, r)?;
+        }
+        wt.commit()?;
+        Ok(())
+    }
+
+    /// Marks the projection rebuilt: writes this version durably.
+    pub fn finish_rebuild(&self) -> Result<(), StoreError> {
+        let mut wt = self.db.begin_write()?;
+        wt.set_durability(Durability::Immediate)?;
+        wt.open_table(META)?
+            .insert("version", &STORE_VERSION.to_be_bytes()[..])?;
+        wt.commit()?;
+        self.stale.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -1195,6 +1294,40 @@ impl Reader {
             }
         }
         self.summaries(ids)
+    }
+
+    /// Every case reported in `[from, to)`, oldest first, decoded on all cores: what an
+    /// assessment folds (projection rows only).
+    pub fn reported_rows(&self, from: Millis, to: Millis) -> Result<Vec<CaseSummary>, StoreError> {
+        let idx = self.rt.open_table(IDX_TIME)?;
+        let proj = self.rt.open_table(PROJ)?;
+        let mut raw: Vec<(String, Vec<u8>)> = Vec::new();
+        for item in idx.range((from, "")..(to, ""))? {
+            let (k, _) = item?;
+            let id = k.value().1;
+            if let Some(v) = proj.get(id)? {
+                raw.push((id.to_string(), v.value().to_vec()));
+            }
+        }
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let per = raw.len().div_ceil(workers).max(4_096);
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = raw
+                .chunks(per)
+                .map(|part| {
+                    sc.spawn(move || {
+                        part.iter()
+                            .map(|(id, b)| dec::<CaseSummary>(id, b))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(raw.len());
+            for h in handles {
+                out.extend(h.join().expect("projection decoder panicked")?);
+            }
+            Ok(out)
+        })
     }
 
     /// Cases whose address or number contains `text`, newest first: a scan of the

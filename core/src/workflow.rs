@@ -313,6 +313,70 @@ pub struct Milestones {
     pub callback: Option<Millis>,
 }
 
+/// What an assessed act was (考核环节).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Step {
+    /// 上报: the report (the reporting unit and role).
+    Report,
+    /// 受理: accepted, or sent to verify first.
+    Accept,
+    /// 不予受理.
+    Reject,
+    /// 核实反馈; `ok` = confirmed.
+    Verify,
+    /// 立案.
+    Register,
+    /// 作废 at registration (against 准确立案率).
+    Void,
+    /// 派遣 or 属地派遣 or 吹哨; `ok` turns false when an approved 回退 shows it misdispatched.
+    Dispatch,
+    /// 反馈 by the handling unit; `ok` turns false when 核查 fails or the citizen is not
+    /// satisfied (返工).
+    Feedback,
+    /// 核查; `ok` = passed.
+    Check,
+    /// 结案 (自结案 included).
+    Close,
+    /// 回访; `ok` = satisfied.
+    Callback,
+    /// 报到 after a summons.
+    ReportIn,
+    /// 上报上级 (escalation).
+    Escalate,
+    /// An approved 回退, counted for the asking unit.
+    SendBack,
+    /// An approved 延期, counted for the asking unit.
+    Extension,
+    /// An approved 挂账, counted for the asking unit.
+    Park,
+}
+
+/// One assessed act (考核记录): which unit, in which role, did which step when, against
+/// which limit. Replay records them; assessment folds them without loading documents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    /// The step.
+    pub step: Step,
+    /// The unit credited with it (the acting unit; the asking unit for requests; the
+    /// handling unit for 反馈).
+    pub unit: UnitId,
+    /// The role the person acted in.
+    pub role: Role,
+    /// When.
+    pub at: Millis,
+    /// The limit it was measured against, if a clock ran.
+    pub due: Option<Millis>,
+    /// The step's outcome (see [`Step`]); true for steps without one.
+    pub ok: bool,
+}
+
+impl Act {
+    /// Done within its limit (按时): no clock ran, or it was done by the due time.
+    pub fn on_time(&self) -> bool {
+        self.due.is_none_or(|d| self.at <= d)
+    }
+}
+
 /// The state of a case after a sequence of moves (案件状态).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseState {
@@ -354,6 +418,8 @@ pub struct CaseState {
     pub notes: u32,
     /// Milestone times.
     pub milestones: Milestones,
+    /// The assessed acts, in the order applied (考核记录).
+    pub acts: Vec<Act>,
     /// Every unit the case has passed through (scope 可见范围).
     pub units: BTreeSet<UnitId>,
     /// The last move applied.
@@ -385,6 +451,86 @@ impl CaseState {
             Some((w, d)) => WorkCalendar::light_at(w, d, now),
             None => Light::Green,
         }
+    }
+}
+
+/// Appends the assessed acts of `e` (applied to `s`, giving `n`) to `n.acts`, and marks the
+/// earlier act a failure shows wrong (a failed 核查 the last 反馈, a 回退 the last 派遣).
+fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
+    let stage_due = s.stage.map(|d| d.due);
+    let overall_due = s.overall.map(|d| d.due);
+    let mut push = |step: Step, unit: &UnitId, due: Option<Millis>, ok: bool| {
+        n.acts.push(Act {
+            step,
+            unit: unit.clone(),
+            role: e.role,
+            at: e.millis(),
+            due,
+            ok,
+        })
+    };
+    let mut fail_last = None;
+    match &e.action {
+        Action::Report | Action::Resolve { .. } | Action::Request { .. } => {}
+        Action::Supervise { .. } | Action::Urge { .. } | Action::Reactivate => {}
+        Action::Accept | Action::SendToVerify | Action::SelfHandle => {
+            push(Step::Accept, &e.unit, stage_due, true)
+        }
+        Action::Reject { .. } => push(Step::Reject, &e.unit, stage_due, true),
+        Action::Verify { confirmed, .. } => push(Step::Verify, &e.unit, stage_due, *confirmed),
+        Action::Register { .. } => push(Step::Register, &e.unit, stage_due, true),
+        Action::Void { .. } => push(Step::Void, &e.unit, stage_due, true),
+        Action::Dispatch { .. } | Action::DispatchDown { .. } => {
+            push(Step::Dispatch, &e.unit, stage_due, true)
+        }
+        Action::Whistle { .. } => {
+            let due = (s.state == State::ToDispatch)
+                .then_some(stage_due)
+                .flatten();
+            push(Step::Dispatch, &e.unit, due, true)
+        }
+        Action::Feedback { unit, .. } => push(Step::Feedback, unit, overall_due, true),
+        Action::Check { passed, .. } => {
+            push(Step::Check, &e.unit, stage_due, *passed);
+            if !passed {
+                fail_last = Some(Step::Feedback);
+            }
+        }
+        Action::Close => push(Step::Close, &e.unit, stage_due, true),
+        Action::SelfClose { .. } => {
+            push(Step::Feedback, &e.unit, overall_due, true);
+            push(Step::Close, &e.unit, overall_due, true);
+        }
+        Action::Callback { satisfied, .. } => {
+            push(Step::Callback, &e.unit, stage_due, *satisfied);
+            if !satisfied {
+                fail_last = Some(Step::Feedback);
+            }
+        }
+        Action::ReportIn { unit } => {
+            let due = s.summons.iter().find(|x| &x.unit == unit).map(|x| x.due);
+            push(Step::ReportIn, unit, due, true)
+        }
+        Action::Escalate { .. } => push(Step::Escalate, &e.unit, None, true),
+        Action::Decide { approve: true, .. } => {
+            if let Some(p) = &s.pending {
+                let step = match p.kind {
+                    RequestKind::SendBack => {
+                        fail_last = Some(Step::Dispatch);
+                        Step::SendBack
+                    }
+                    RequestKind::Extension => Step::Extension,
+                    RequestKind::Park => Step::Park,
+                };
+                push(step, &p.unit, None, true);
+            }
+        }
+        Action::Decide { .. } => {}
+    }
+    if let Some(step) = fail_last
+        && let Some(a) = n.acts.iter_mut().rev().skip(1).find(|a| a.step == step)
+    {
+        a.ok = false;
     }
 }
 
@@ -562,6 +708,14 @@ impl<'a> Rules<'a> {
                 reported: at,
                 ..Milestones::default()
             },
+            acts: vec![Act {
+                step: Step::Report,
+                unit: report.unit.clone(),
+                role: report.role,
+                at,
+                due: None,
+                ok: true,
+            }],
             units: [holder].into_iter().collect(),
             last: report.id.clone(),
             updated: at,
@@ -1251,6 +1405,7 @@ impl<'a> Rules<'a> {
                     .then(|| Deadline::new(cal, at, lim.callback));
             }
         }
+        record_acts(s, &mut n, e);
         n
     }
 

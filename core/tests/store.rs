@@ -142,3 +142,161 @@ fn queries_agree_with_a_brute_force_scan() {
     );
     assert!(all.iter().any(|s| s.rework > 0), "workload has rework");
 }
+
+#[test]
+fn a_store_from_the_previous_layout_rebuilds_its_projection_from_the_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.redb");
+    let now = YEAR_2026 + 30 * 86_400_000;
+    let before: Vec<CaseSummary> = {
+        let engine = Engine::demo(Store::open(&path).unwrap());
+        let mut g = Generator::new(engine.rules(), 11, YEAR_2026, 30, now);
+        let records = (0..600).map(|_| Ok(g.next_case()));
+        gridloop_core::bulk::import(
+            &engine.store,
+            engine.rules(),
+            &gridloop_core::role::NodeId("t".into()),
+            records,
+            2,
+            &|_| {},
+        )
+        .unwrap();
+        let r = engine.store.read().unwrap();
+        r.case_ids()
+            .unwrap()
+            .iter()
+            .map(|id| r.summary(id).unwrap().unwrap())
+            .collect()
+    };
+    // Make it look like a version-2 store: older version number, projection rows unreadable.
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let wt = db.begin_write().unwrap();
+        {
+            let meta = redb::TableDefinition::<&str, &[u8]>::new("meta");
+            wt.open_table(meta)
+                .unwrap()
+                .insert("version", &2u64.to_be_bytes()[..])
+                .unwrap();
+            let proj = redb::TableDefinition::<&str, &[u8]>::new("projection");
+            let mut t = wt.open_table(proj).unwrap();
+            for s in &before {
+                t.insert(s.id.as_str(), &b"old layout"[..]).unwrap();
+            }
+        }
+        wt.commit().unwrap();
+    }
+    let engine = Engine::demo(Store::open(&path).unwrap());
+    assert!(engine.store.projection_stale());
+    let seen = std::sync::Mutex::new(Vec::new());
+    let rebuilt = gridloop_core::rebuild::rebuild_if_stale(&engine, &|d, t| {
+        seen.lock().unwrap().push((d, t))
+    })
+    .unwrap()
+    .expect("a stale projection is rebuilt");
+    assert_eq!(rebuilt.cases, 600);
+    assert!(rebuilt.failed.is_empty());
+    assert_eq!(
+        seen.lock().unwrap().last(),
+        Some(&(600, 600)),
+        "progress reaches the end"
+    );
+    assert!(!engine.store.projection_stale());
+    let r = engine.store.read().unwrap();
+    for s in &before {
+        assert_eq!(&r.summary(&s.id).unwrap().unwrap(), s, "row of {}", s.id.0);
+    }
+    assert_eq!(r.count().unwrap(), 600);
+    drop(r);
+    drop(engine);
+    // Reopened, it is current: nothing to rebuild.
+    let engine = Engine::demo(Store::open(&path).unwrap());
+    assert!(!engine.store.projection_stale());
+    assert!(
+        gridloop_core::rebuild::rebuild_if_stale(&engine, &|_, _| {})
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn the_assessment_agrees_with_a_brute_force_count_over_generated_cases() {
+    use gridloop_core::assess::{AssessConfig, Metric, assess};
+    use gridloop_core::period::Period;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("a.redb")).unwrap());
+    let now = YEAR_2026 + 40 * 86_400_000;
+    let mut g = Generator::new(engine.rules(), 5, YEAR_2026, 40, now);
+    let records = (0..4000).map(|_| Ok(g.next_case()));
+    gridloop_core::bulk::import(
+        &engine.store,
+        engine.rules(),
+        &gridloop_core::role::NodeId("t".into()),
+        records,
+        2,
+        &|_| {},
+    )
+    .unwrap();
+    let period = Period::parse("2026-01").unwrap();
+    let a = assess(&engine, period, now, &AssessConfig::default()).unwrap();
+    let (from, to) = period.bounds(&engine.calendar);
+    let r = engine.store.read().unwrap();
+    let all: Vec<CaseSummary> = r
+        .case_ids()
+        .unwrap()
+        .iter()
+        .map(|id| r.summary(id).unwrap().unwrap())
+        .filter(|s| s.reported >= from && s.reported < to && !s.drill)
+        .collect();
+    assert_eq!(a.cases, all.len() as u64);
+    assert!(a.cases > 1000, "January holds most generated cases");
+    let total = a.total(&engine.district);
+    // Reports: one per case.
+    assert_eq!(total.value(Metric::Reported), Some(all.len() as f64));
+    // Closed and due to close, counted directly from the rows.
+    let gone = |s: &CaseSummary| matches!(s.state, State::Rejected | State::Voided | State::Parked);
+    let closed = |s: &CaseSummary| matches!(s.state, State::Closed | State::Archived);
+    let due: Vec<&CaseSummary> = all
+        .iter()
+        .filter(|s| !gone(s) && (closed(s) || s.overall_due.is_some_and(|d| d <= now)))
+        .collect();
+    let c = total.ratio(Metric::CloseRate);
+    assert_eq!(c.total, due.len() as u64);
+    assert_eq!(c.hits, due.iter().filter(|s| closed(s)).count() as u64);
+    assert!(
+        c.hits > 0 && c.hits < c.total,
+        "some closed, some not: {c:?}"
+    );
+    // Rework: failed feedbacks equal the rework counter summed over rows.
+    let rework: u64 = all.iter().map(|s| s.rework as u64).sum();
+    assert_eq!(total.ratio(Metric::Rework).hits, rework);
+    // Street rollups add up to the streets' share of the district.
+    let sum: u64 = a
+        .streets
+        .iter()
+        .map(|s| s.figures.ratio(Metric::Reported).total)
+        .sum();
+    let by_streets = all
+        .iter()
+        .filter(|s| {
+            s.acts[0].unit != engine.district.root().id
+                && engine
+                    .district
+                    .unit(&s.acts[0].unit)
+                    .is_some_and(|u| u.kind != gridloop_core::unit::UnitKind::Department)
+        })
+        .count() as u64;
+    assert_eq!(sum, by_streets);
+    // Drill-down returns exactly the counted cases.
+    let root = engine.district.root().id.clone();
+    let behind = gridloop_core::assess::cases_behind(
+        &all,
+        &engine.district,
+        now,
+        &root,
+        true,
+        Metric::CloseRate,
+        Some(false),
+    );
+    assert_eq!(behind.len() as u64, c.total - c.hits);
+}

@@ -1,0 +1,407 @@
+//! Assessment formulas against hand-computed fixtures: cases driven move by move through the
+//! live checks at chosen times, their projection rows assessed, every figure worked out by
+//! hand in the comments.
+
+mod common;
+
+use common::*;
+use gridloop_core::assess::{
+    AssessConfig, Assessment, Grade, Metric, Post, assess_rows, cases_behind,
+};
+use gridloop_core::case::CaseId;
+use gridloop_core::event::{Action, RequestKind};
+use gridloop_core::period::Period;
+use gridloop_core::role::Role::*;
+use gridloop_core::store::CaseSummary;
+use gridloop_core::unit::UnitId;
+use gridloop_core::workflow::State;
+
+/// The day of `T0` (Monday 2026-11-23).
+fn today() -> Period {
+    Period::parse("2026-11-23").unwrap()
+}
+
+fn row(c: &TestCase<'_>, id: &str) -> CaseSummary {
+    CaseSummary::build(&CaseId(id.into()), &c.intake, &c.derived())
+}
+
+fn assess(f: &Fixture, rows: &[CaseSummary], now: i64) -> Assessment {
+    assess_rows(
+        rows,
+        &f.district_def,
+        &f.catalogue,
+        &f.calendar,
+        today(),
+        now,
+        &AssessConfig::default(),
+    )
+}
+
+fn rate(a: &Assessment, unit: &UnitId, m: Metric) -> Option<f64> {
+    a.units.get(unit).and_then(|f| f.value(m))
+}
+
+fn ratio(a: &Assessment, unit: &UnitId, m: Metric) -> (u64, u64) {
+    let r = a.units.get(unit).map(|f| f.ratio(m)).unwrap_or_default();
+    (r.hits, r.total)
+}
+
+fn close(f: &Fixture, c: &mut TestCase<'_>) {
+    c.ok(&f.dept, Handler, f.feedback());
+    c.ok(
+        &f.district,
+        Supervisor,
+        Action::Check {
+            passed: true,
+            note: "ok".into(),
+        },
+    );
+    c.ok(&f.district, ShiftLead, Action::Close);
+}
+
+#[test]
+fn nothing_due_shows_no_rate_rather_than_zero() {
+    let f = Fixture::new();
+    let c = f.handling_district_case();
+    let due = c.state().overall.expect("dispatched").due;
+    // Dispatched at 09:30; 暴露垃圾 has 4 working hours: due 14:30 (lunch 12–13).
+    assert_eq!(due, T0 + (5 * 60 + 30) * 60_000);
+    let a = assess(&f, &[row(&c, "a")], T0 + 3_600_000);
+    assert_eq!(ratio(&a, &f.dept, Metric::CloseRate), (0, 0));
+    assert_eq!(rate(&a, &f.dept, Metric::CloseRate), None);
+    assert_eq!(a.units[&f.dept].show(Metric::OnTimeCloseRate), "—");
+    assert_eq!(ratio(&a, &f.district, Metric::OnTimeDispatch), (1, 1));
+    assert_eq!(a.units[&f.district].show(Metric::Dispatched), "1");
+    assert_eq!(a.cases, 1);
+    assert_eq!(a.light_totals(), [1, 0, 0], "one open case, green");
+}
+
+#[test]
+fn all_overdue() {
+    let f = Fixture::new();
+    let rows: Vec<_> = (0..3)
+        .map(|i| row(&f.handling_district_case(), &format!("c{i}")))
+        .collect();
+    let now = T0 + 2 * DAY;
+    let a = assess(&f, &rows, now);
+    assert_eq!(ratio(&a, &f.dept, Metric::CloseRate), (0, 3));
+    assert_eq!(rate(&a, &f.dept, Metric::OnTimeCloseRate), Some(0.0));
+    let total = a.total(&f.district_def);
+    assert_eq!(total.value(Metric::Overdue), Some(3.0));
+    assert_eq!(a.light_totals(), [0, 0, 3]);
+    assert_eq!(a.units[&f.dept].show(Metric::CloseRate), "0.0%");
+    // The cases behind the figure are the three not closed.
+    let behind = cases_behind(
+        &rows,
+        &f.district_def,
+        now,
+        &f.dept,
+        false,
+        Metric::CloseRate,
+        Some(false),
+    );
+    assert_eq!(behind.len(), 3);
+}
+
+#[test]
+fn parked_cases_are_not_due_and_not_counted_as_registered() {
+    let f = Fixture::new();
+    let mut parked = f.handling_district_case();
+    parked.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Park,
+            unit: f.dept.clone(),
+            reason: "历史遗留".into(),
+            until: None,
+        },
+    );
+    let id = parked.state().pending.clone().expect("pending").id;
+    parked.ok(
+        &f.district,
+        Leader,
+        Action::Decide {
+            request: id,
+            approve: true,
+            note: "同意".into(),
+        },
+    );
+    assert_eq!(parked.state().state, State::Parked);
+    let mut done = f.handling_district_case();
+    close(&f, &mut done);
+    let a = assess(&f, &[row(&parked, "p"), row(&done, "d")], T0 + 5 * DAY);
+    // Due to close: only the closed case (the parked one is excluded though long overdue).
+    assert_eq!(ratio(&a, &f.dept, Metric::CloseRate), (1, 1));
+    assert_eq!(ratio(&a, &f.dept, Metric::OnTimeCloseRate), (1, 1));
+    // 立案数 excludes 挂账; the park counts for the department that asked.
+    assert_eq!(a.units[&f.district].value(Metric::Registered), Some(1.0));
+    assert_eq!(a.units[&f.dept].value(Metric::Parked), Some(1.0));
+    assert_eq!(
+        a.light_totals(),
+        [0, 0, 0],
+        "a parked case has no running clock"
+    );
+}
+
+#[test]
+fn rework_counts_the_failed_feedback() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    c.ok(&f.dept, Handler, f.feedback());
+    c.ok(
+        &f.district,
+        Supervisor,
+        Action::Check {
+            passed: false,
+            note: "未清理干净".into(),
+        },
+    );
+    close(&f, &mut c);
+    let a = assess(&f, &[row(&c, "r")], T0 + DAY);
+    // Two 反馈, the first failed 核查: 返工率 1/2.
+    assert_eq!(ratio(&a, &f.dept, Metric::Rework), (1, 2));
+    assert_eq!(rate(&a, &f.dept, Metric::Rework), Some(0.5));
+    assert_eq!(ratio(&a, &f.district, Metric::OnTimeCheck), (2, 2));
+    assert_eq!(ratio(&a, &f.dept, Metric::CloseRate), (1, 1));
+    // The dispatch was right: rework is the handler's, not the dispatcher's.
+    assert_eq!(ratio(&a, &f.district, Metric::AccurateDispatch), (1, 1));
+}
+
+#[test]
+fn an_extension_moves_the_due_time_and_counts_in_the_extension_rate() {
+    let f = Fixture::new();
+    let mut ext = f.handling_district_case();
+    let due = ext.state().overall.expect("overall").due;
+    ext.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Extension,
+            unit: f.dept.clone(),
+            reason: "施工".into(),
+            until: Some(due + DAY),
+        },
+    );
+    let id = ext.state().pending.clone().expect("pending").id;
+    ext.ok(
+        &f.district,
+        ShiftLead,
+        Action::Decide {
+            request: id,
+            approve: true,
+            note: "同意".into(),
+        },
+    );
+    ext.t = due + 2 * 3_600_000; // after the first due time, before the extended one
+    close(&f, &mut ext);
+    let mut late = f.handling_district_case();
+    let late_due = late.state().overall.expect("overall").due;
+    late.t = late_due + 3_600_000;
+    close(&f, &mut late);
+    let rows = [row(&ext, "e"), row(&late, "l")];
+    let a = assess(&f, &rows, T0 + 3 * DAY);
+    // Both closed: 结案率 2/2; only the extended one by its (new) due time: 按期 1/2.
+    assert_eq!(ratio(&a, &f.dept, Metric::CloseRate), (2, 2));
+    assert_eq!(ratio(&a, &f.dept, Metric::OnTimeCloseRate), (1, 2));
+    // The department handled two cases, one extended: 延期率 1/2; no 回退.
+    assert_eq!(ratio(&a, &f.dept, Metric::Extension), (1, 2));
+    assert_eq!(ratio(&a, &f.dept, Metric::SendBack), (0, 2));
+    let late_ones = cases_behind(
+        &rows,
+        &f.district_def,
+        T0 + 3 * DAY,
+        &f.dept,
+        false,
+        Metric::OnTimeCloseRate,
+        Some(false),
+    );
+    assert_eq!(
+        late_ones
+            .iter()
+            .map(|s| s.id.0.as_str())
+            .collect::<Vec<_>>(),
+        ["l"]
+    );
+}
+
+#[test]
+fn a_send_back_makes_the_dispatch_inaccurate() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::SendBack,
+            unit: f.dept.clone(),
+            reason: "非本部门职责".into(),
+            until: None,
+        },
+    );
+    let id = c.state().pending.clone().expect("pending").id;
+    c.ok(
+        &f.district,
+        ShiftLead,
+        Action::Decide {
+            request: id,
+            approve: true,
+            note: "同意".into(),
+        },
+    );
+    c.ok(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept2.clone(),
+            assists: vec![],
+        },
+    );
+    let a = assess(&f, &[row(&c, "s")], T0 + 3_600_000);
+    // Two dispatches, the first undone by an approved 回退: 准确派遣率 1/2, 派遣数 2.
+    assert_eq!(ratio(&a, &f.district, Metric::AccurateDispatch), (1, 2));
+    assert_eq!(a.units[&f.district].value(Metric::Dispatched), Some(2.0));
+    assert_eq!(ratio(&a, &f.dept, Metric::SendBack), (1, 1));
+}
+
+#[test]
+fn hotline_three_rates_and_the_shift_lead_composite() {
+    let f = Fixture::new();
+    // H1: on time all the way, callback satisfied.
+    let mut h1 = f.handling_district_case();
+    close(&f, &mut h1);
+    h1.ok(
+        &f.district,
+        Callback,
+        Action::Callback {
+            satisfied: true,
+            note: "满意".into(),
+        },
+    );
+    // H2: accepted a day late, dispatched, never closed.
+    let mut h2 = f.case_at(&f.district, Intake, "hotline");
+    h2.t += DAY;
+    h2.ok(&f.district, Intake, Action::Accept);
+    let r = f.register(&h2);
+    h2.ok(&f.district, ShiftLead, r);
+    h2.ok(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    // H3: closed, callback unsatisfied: reopened with a fresh clock.
+    let mut h3 = f.handling_district_case();
+    close(&f, &mut h3);
+    h3.ok(
+        &f.district,
+        Callback,
+        Action::Callback {
+            satisfied: false,
+            note: "没修好".into(),
+        },
+    );
+    // V: accepted and voided at registration.
+    let mut v = f.case_at(&f.district, Intake, "hotline");
+    v.ok(&f.district, Intake, Action::Accept);
+    v.ok(
+        &f.district,
+        ShiftLead,
+        Action::Void {
+            reason: "重复".into(),
+        },
+    );
+    let rows = [row(&h1, "h1"), row(&h2, "h2"), row(&h3, "h3"), row(&v, "v")];
+    let a = assess(&f, &rows, T0 + 10 * DAY);
+    // 响应率: 受理 on time in H1, H3, V; late in H2: 3/4 for the accepting district.
+    assert_eq!(ratio(&a, &f.district, Metric::HotlineResponse), (3, 4));
+    // 解决率: due to close H1 (closed), H2 and H3 (open, past due); V voided: 1/3.
+    assert_eq!(ratio(&a, &f.dept, Metric::HotlineResolution), (1, 3));
+    // 满意率: H1 yes, H3 no: 1/2. H3's 反馈 became rework.
+    assert_eq!(ratio(&a, &f.dept, Metric::HotlineSatisfaction), (1, 2));
+    assert_eq!(ratio(&a, &f.dept, Metric::Rework), (1, 2));
+    // District score over everything (10/45/45): 10×3/4 + 45×1/3 + 45×1/2 = 45.0.
+    let total = a.total(&f.district_def);
+    let score = a.config.hotline_score(&total).unwrap();
+    assert!((score - 45.0).abs() < 1e-9, "{score}");
+    // 值班长 at the district: 立案 on time 4/4 (3 立案 + 1 作废), accurate 3/4, 结案 on time
+    // 2/2: 25 + 40×0.75 + 35 = 90 → A.
+    let lead = a
+        .posts
+        .iter()
+        .find(|p| p.unit == f.district && p.post == Post::ShiftLead)
+        .expect("shift lead scored");
+    assert!((lead.score - 90.0).abs() < 1e-9, "{}", lead.score);
+    assert_eq!(lead.grade, Grade::A);
+    // 派遣员: 3 dispatches in a day against a target of 10: 20×0.3 + 40 + 40 = 86 → B.
+    let disp = a
+        .posts
+        .iter()
+        .find(|p| p.unit == f.district && p.post == Post::Dispatcher)
+        .expect("dispatcher scored");
+    assert!((disp.score - 86.0).abs() < 1e-9, "{}", disp.score);
+    assert_eq!(disp.grade, Grade::B);
+}
+
+#[test]
+fn a_community_closes_its_own_case_and_the_street_total_includes_it() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.community, GridWorker, "grid_patrol");
+    c.ok(&f.community, GridWorker, Action::SelfHandle);
+    c.ok(
+        &f.community,
+        StationChief,
+        Action::SelfClose {
+            evidence: vec!["photo://1".into()],
+            note: "已处理".into(),
+        },
+    );
+    let mut drill = f.case_at(&f.community, GridWorker, "drill");
+    drill.ok(&f.community, GridWorker, Action::SelfHandle);
+    let a = assess(&f, &[row(&c, "m"), row(&drill, "x")], T0 + DAY);
+    assert_eq!((a.cases, a.drill_cases), (1, 1), "drills never count");
+    assert_eq!(ratio(&a, &f.community, Metric::CloseRate), (1, 1));
+    assert_eq!(a.units[&f.community].value(Metric::Reported), Some(1.0));
+    let street = &a.rollups[&f.street];
+    assert_eq!(street.ratio(Metric::CloseRate).total, 1);
+    assert_eq!(street.value(Metric::Reported), Some(1.0));
+    assert!(
+        !a.units.contains_key(&f.street),
+        "the street itself did nothing"
+    );
+    // 漏报率 for the community: a patrol found it, not the public: 0/1.
+    assert_eq!(ratio(&a, &f.community, Metric::MissedReport), (0, 1));
+    // Ranked streets: the fixture's street has no hotline case, so no 三率 score.
+    let s = a.streets.iter().find(|r| r.unit == f.street).unwrap();
+    assert_eq!((s.rank, s.score), (0, None));
+}
+
+#[test]
+fn frequent_reporters_places_and_issues() {
+    let f = Fixture::new();
+    let mut rows = Vec::new();
+    for i in 0..5 {
+        let mut c = f.case_at(&f.district, Intake, "hotline");
+        c.intake.reporter = Some(gridloop_core::case::Reporter {
+            name: "张三".into(),
+            phone: if i < 3 {
+                "13812345678".into()
+            } else {
+                "13900000000".into()
+            },
+        });
+        rows.push(row(&c, &format!("f{i}")));
+    }
+    let a = assess(&f, &rows, T0 + DAY);
+    assert_eq!(a.top_reporters[0].key, "138****5678");
+    assert_eq!(a.top_reporters[0].count, 3);
+    assert_eq!(a.top_reporters[1].count, 2);
+    assert_eq!(a.top_places[0].count, 5);
+    assert_eq!(a.top_issues[0].label, "暴露垃圾");
+    let (issue, share) = a.dominant_issue.clone().unwrap();
+    assert_eq!((issue.key.as_str(), share), ("E0102", 1.0));
+    assert_eq!(a.daily.len(), 1);
+    assert_eq!(a.daily[0].reported, 5);
+}
