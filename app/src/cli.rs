@@ -38,6 +38,10 @@ pub enum Command {
         node: Option<String>,
     },
     /// Report a new case (上报).
+    #[command(visible_alias = "intake")]
+    New(NewArgs),
+    /// Assessment report (报表: 日报/周报/月报/年报) of the cases this node holds, as Markdown,
+    /// HTML, XLSX or JSON; or, with --cases-of, the cases behind one figure as CSV.
     Report(ReportArgs),
     /// List cases from the projection (列表): inbox, overdue, by grid, category, time or text.
     List(ListArgs),
@@ -188,9 +192,9 @@ pub enum DistrictCmd {
     },
 }
 
-/// Arguments of `report`.
+/// Arguments of `new`.
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub struct NewArgs {
     /// Source: hotline, supervisor, video, public, superior, grid_patrol, drill.
     #[arg(long)]
     pub source: String,
@@ -221,6 +225,63 @@ pub struct ReportArgs {
     /// Report as `role@unit` instead of the node's default.
     #[arg(long = "as")]
     pub as_: Option<String>,
+}
+
+/// Which report when no --period is given.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KindArg {
+    /// 日报: today.
+    Day,
+    /// 周报: this week (Monday to Sunday).
+    Week,
+    /// 月报: this month.
+    Month,
+    /// 年报: this year.
+    Year,
+}
+
+/// Report file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Markdown.
+    Md,
+    /// One self-contained HTML page.
+    Html,
+    /// An Excel workbook, one sheet per table (needs --out).
+    Xlsx,
+    /// The whole assessment as JSON.
+    Json,
+}
+
+/// Arguments of `report` (报表).
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The period: 2026-11-23 (day), 2026-W48 (week), 2026-11 (month), 2026 (year) or
+    /// 2026-11-01..2026-11-15 (custom). Default: the --kind period holding --now.
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Which report when --period is not given.
+    #[arg(long, value_enum, default_value = "month")]
+    pub kind: KindArg,
+    /// Output format (default: from --out's extension, else Markdown).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Assessment settings (TOML: hotline_weights, dispatch_target_per_day, grade_floors, top).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the cases behind this figure as CSV instead (its Chinese or English name, e.g.
+    /// 按期结案率 or "on-time close rate").
+    #[arg(long)]
+    pub cases_of: Option<String>,
+    /// With --cases-of: the unit (default: this node's unit), units below it included.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// With --cases-of: only the cases that missed (e.g. not closed on time, or reworked).
+    #[arg(long)]
+    pub missed: bool,
 }
 
 /// Light filter on the command line.
@@ -267,6 +328,9 @@ pub struct ListArgs {
     /// Print JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print CSV (UTF-8 with BOM, for spreadsheets) instead of a table.
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
 }
 
 /// Moves (操作), one per row of the workflow table.

@@ -14,7 +14,7 @@ use gridloop_core::store::{LightFilter, Store};
 use gridloop_core::unit::UnitId;
 use gridloop_core::workflow::State;
 
-use crate::cli::{Cli, Command, DistrictCmd, LightArg, ListArgs, Move, ReportArgs};
+use crate::cli::{Cli, Command, DistrictCmd, LightArg, ListArgs, Move, NewArgs};
 use crate::output;
 
 /// The store file inside a data directory.
@@ -109,7 +109,8 @@ pub fn engine_over(store: Store) -> Result<Engine> {
     Ok(engine)
 }
 
-fn resolve_unit(engine: &Engine, s: &str) -> Result<UnitId> {
+/// A unit by code or exact name.
+pub fn resolve_unit(engine: &Engine, s: &str) -> Result<UnitId> {
     let id = UnitId::from(s.trim());
     if engine.district.unit(&id).is_some() {
         return Ok(id);
@@ -155,7 +156,8 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match command {
         Command::Init { unit, role, node } => init(&dir, &unit, &role, node.as_deref()),
-        Command::Report(args) => report(&dir, args, at),
+        Command::New(args) => new_case(&dir, args, at),
+        Command::Report(args) => crate::reports::run(&dir, args, at),
         Command::List(args) => list(&dir, args, at),
         Command::Show { case, json } => show(&dir, &case, json, at),
         Command::Act { case, as_, mv } => act(&dir, &case, as_.as_deref(), mv, at),
@@ -243,7 +245,7 @@ fn init(dir: &Path, unit: &str, role: &str, node: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn report(dir: &Path, a: ReportArgs, at: Millis) -> Result<()> {
+fn new_case(dir: &Path, a: NewArgs, at: Millis) -> Result<()> {
     let engine = open_engine(dir)?;
     let actor = actor(&engine, a.as_.as_deref())?;
     let reporter = match (a.reporter_name, a.reporter_phone) {
@@ -331,6 +333,17 @@ fn list(dir: &Path, a: ListArgs, at: Millis) -> Result<()> {
         for s in &rows {
             println!("{}", serde_json::to_string(s)?);
         }
+    } else if a.csv {
+        print!(
+            "{}",
+            gridloop_core::report::cases_csv(
+                &rows,
+                &engine.district,
+                &engine.catalogue,
+                &engine.calendar,
+                at
+            )
+        );
     } else {
         output::table(&engine, &rows, at);
     }

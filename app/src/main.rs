@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod net;
 mod output;
+mod reports;
 mod walkthrough;
 mod window;
 

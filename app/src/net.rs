@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gridloop_core::engine::Engine;
 use gridloop_core::role::{NodeId, Role};
 use gridloop_core::store::Store;
 use gridloop_core::unit::{District, UnitId};

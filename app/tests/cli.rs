@@ -50,7 +50,7 @@ fn report(dir: &Path) -> String {
         &[
             "--now",
             NOW,
-            "report",
+            "new",
             "--source",
             "hotline",
             "--category",
@@ -238,7 +238,7 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     fails(
         dir,
         &[
-            "report",
+            "new",
             "--source",
             "hotline",
             "--category",
@@ -255,7 +255,7 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     fails(
         dir,
         &[
-            "report",
+            "new",
             "--source",
             "hotline",
             "--category",
@@ -272,7 +272,7 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     fails(
         dir,
         &[
-            "report",
+            "new",
             "--source",
             "telepathy",
             "--category",
@@ -325,4 +325,77 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     );
     let empty = tempfile::tempdir().unwrap();
     fails(empty.path(), &["list"], "gridloop init");
+}
+
+#[test]
+fn reports_are_written_in_every_format_and_bad_requests_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init_district(dir);
+    ok(
+        dir,
+        &["--now", NOW, "generate", "--cases", "3000", "--days", "40"],
+    );
+    let xlsx = dir.join("月报.xlsx");
+    ok(
+        dir,
+        &[
+            "--now",
+            NOW,
+            "report",
+            "--period",
+            "2026-10",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX file is a zip");
+    let md = ok(dir, &["--now", NOW, "report", "--period", "2026-10"]);
+    assert!(md.starts_with("# 东城区 2026-10 月报"), "{md}");
+    let json = ok(
+        dir,
+        &[
+            "--now", NOW, "report", "--period", "2026-10", "--format", "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cases = v["cases"].as_u64().unwrap();
+    assert!(cases > 1000, "October holds most of the 40 days: {cases}");
+    // The cases behind 按期结案率 that missed it, as CSV: as many as the figure says.
+    let root = &v["rollups"]["110101"]["parts"];
+    let on_time = &root[1];
+    let missed = on_time["total"].as_u64().unwrap() - on_time["hits"].as_u64().unwrap();
+    let csv = ok(
+        dir,
+        &[
+            "--now",
+            NOW,
+            "report",
+            "--period",
+            "2026-10",
+            "--cases-of",
+            "按期结案率",
+            "--missed",
+        ],
+    );
+    assert_eq!(csv.trim_end().split("\r\n").count() as u64, missed + 1);
+    let list = ok(dir, &["--now", NOW, "list", "--overdue", "--csv"]);
+    assert!(list.starts_with("\u{feff}案卷编号"));
+
+    fails(dir, &["report", "--period", "2026-13"], "expected a day");
+    fails(
+        dir,
+        &["report", "--cases-of", "幸福指数"],
+        "unknown figure `幸福指数`",
+    );
+    fails(dir, &["report", "--format", "xlsx"], "pass --out");
+    fails(dir, &["report", "--out", "r.pdf"], "`.pdf`");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "hotline_weights = [0, 0, 0]\n").unwrap();
+    fails(
+        dir,
+        &["report", "--config", bad.to_str().unwrap()],
+        "hotline_weights",
+    );
 }

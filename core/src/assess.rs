@@ -8,8 +8,8 @@
 //!
 //! **Attribution.** Each assessed act ([`Act`], recorded by replay) counts for the unit that
 //! made it (requests for the asking unit, 反馈 for the handling unit). Closure counts for the
-//! *responsible* unit: the lead handler once dispatched, else the holder. 漏报率 counts for the
-//! community of the case's grid. A street's figures (街道合计) add its communities'.
+//! *responsible* unit: the lead handler once dispatched, else the holder. 漏报率 and the hotline
+//! 三率 count for the territory: the community of the case's grid. A street's figures (街道合计) add its communities'.
 //!
 //! **Formulas** (`../shared/domain.md`; each a ratio, "—" when nothing is counted):
 //! - 结案率 = closed / due to close; 按期结案率 = closed by the overall due time / due to
@@ -29,9 +29,10 @@
 //!   按时派遣率×40% + 准确派遣率×40%, 派遣数分值 = min(1, dispatches / target). A part with
 //!   nothing counted is left out and the other weights rescaled. Grades A ≥ 90, B ≥ 75,
 //!   C ≥ 60, D ≥ 40, else E (configurable).
-//! - Hotline 三率 over 12345 cases: 响应率 = 受理 on time (for the accepting unit), 解决率 =
-//!   closed / due to close and 满意率 = satisfied 回访 / 回访 (for the responsible unit);
-//!   score = weighted mean, weights 10/45/45 by default.
+//! - Hotline 三率 over 12345 cases, for the territory (属地: the community of the case's grid,
+//!   so a street's figures cover every hotline case in its area, as 接诉即办 ranks streets):
+//!   响应率 = first 受理 on time, 解决率 = closed / due to close, 满意率 = satisfied 回访 /
+//!   回访; score = weighted mean, weights 10/45/45 by default.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -596,6 +597,7 @@ fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
     let parked = s.state == State::Parked;
     let closed = matches!(s.state, State::Closed | State::Archived);
     let responsible = s.handlers.first().unwrap_or(&s.holder);
+    let territory = s.grid.community();
     let mut responded = false;
     let mut handled: BTreeSet<&UnitId> = s.handlers.iter().collect();
     for a in &s.acts {
@@ -610,7 +612,7 @@ fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
                 emit(u, r, Metric::OnTimeAccept, a.on_time());
                 if hotline && !responded {
                     responded = true;
-                    emit(u, None, Metric::HotlineResponse, a.on_time());
+                    emit(&territory, None, Metric::HotlineResponse, a.on_time());
                 }
             }
             Step::Verify => emit(u, r, Metric::OnTimeVerify, a.on_time()),
@@ -638,7 +640,7 @@ fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
             Step::Close => emit(u, r, Metric::OnTimeCloseStep, a.on_time()),
             Step::Callback => {
                 if hotline {
-                    emit(responsible, None, Metric::HotlineSatisfaction, a.ok);
+                    emit(&territory, None, Metric::HotlineSatisfaction, a.ok);
                 }
             }
             Step::ReportIn => emit(u, r, Metric::OnTimeReportIn, a.on_time()),
@@ -670,11 +672,11 @@ fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
             emit(responsible, None, Metric::Closed, true);
         }
         if hotline {
-            emit(responsible, None, Metric::HotlineResolution, closed);
+            emit(&territory, None, Metric::HotlineResolution, closed);
         }
     }
     emit(
-        &s.grid.community(),
+        &territory,
         Some(Role::Supervisor),
         Metric::MissedReport,
         matches!(s.source, Source::Hotline | Source::Public),

@@ -17,6 +17,7 @@ pub mod hlc;
 pub mod ingest;
 pub mod period;
 pub mod rebuild;
+pub mod report;
 pub mod role;
 pub mod store;
 pub mod unit;

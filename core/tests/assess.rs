@@ -315,12 +315,17 @@ fn hotline_three_rates_and_the_shift_lead_composite() {
     );
     let rows = [row(&h1, "h1"), row(&h2, "h2"), row(&h3, "h3"), row(&v, "v")];
     let a = assess(&f, &rows, T0 + 10 * DAY);
-    // 响应率: 受理 on time in H1, H3, V; late in H2: 3/4 for the accepting district.
-    assert_eq!(ratio(&a, &f.district, Metric::HotlineResponse), (3, 4));
+    // The 三率 count for the territory: the community of the cases' grid.
+    // 响应率: 受理 on time in H1, H3, V; late in H2: 3/4.
+    assert_eq!(ratio(&a, &f.community, Metric::HotlineResponse), (3, 4));
     // 解决率: due to close H1 (closed), H2 and H3 (open, past due); V voided: 1/3.
-    assert_eq!(ratio(&a, &f.dept, Metric::HotlineResolution), (1, 3));
+    assert_eq!(ratio(&a, &f.community, Metric::HotlineResolution), (1, 3));
     // 满意率: H1 yes, H3 no: 1/2. H3's 反馈 became rework.
-    assert_eq!(ratio(&a, &f.dept, Metric::HotlineSatisfaction), (1, 2));
+    assert_eq!(ratio(&a, &f.community, Metric::HotlineSatisfaction), (1, 2));
+    // The street's 三率 score includes its community's: the same 45.0, ranked first.
+    let street = a.streets.iter().find(|r| r.unit == f.street).unwrap();
+    assert_eq!(street.rank, 1);
+    assert!((street.score.unwrap() - 45.0).abs() < 1e-9);
     assert_eq!(ratio(&a, &f.dept, Metric::Rework), (1, 2));
     // District score over everything (10/45/45): 10×3/4 + 45×1/3 + 45×1/2 = 45.0.
     let total = a.total(&f.district_def);
