@@ -876,7 +876,7 @@ fn finish(
                     .map(|v| 1.0 - v);
                 vec![
                     ("有效上报率", 40.0, f.value(Metric::ValidReport)),
-                    ("1−漏报率", 20.0, missed),
+                    ("1-漏报率", 20.0, missed),
                     ("按时核实率", 20.0, f.value(Metric::OnTimeVerify)),
                     ("按时核查率", 20.0, f.value(Metric::OnTimeCheck)),
                 ]

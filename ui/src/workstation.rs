@@ -69,6 +69,8 @@ pub enum View {
     Intake,
     /// 地图: the grid map.
     Map,
+    /// 统计考核: figures, rankings, trends, reports.
+    Assess,
     /// 网络: peers and quarantine.
     Network,
     /// 设置: identity, roster, language.
@@ -76,10 +78,11 @@ pub enum View {
 }
 
 impl View {
-    const ALL: [View; 5] = [
+    const ALL: [View; 6] = [
         View::Inbox,
         View::Intake,
         View::Map,
+        View::Assess,
         View::Network,
         View::Settings,
     ];
@@ -89,6 +92,7 @@ impl View {
             View::Inbox => lang.t("工作台", "Inbox"),
             View::Intake => lang.t("新建", "New case"),
             View::Map => lang.t("地图", "Map"),
+            View::Assess => lang.t("统计考核", "Assessment"),
             View::Network => lang.t("网络", "Network"),
             View::Settings => lang.t("设置", "Settings"),
         }
@@ -227,6 +231,7 @@ pub struct Workstation {
     pub(crate) detail: Option<Detail>,
     pub(crate) intake: IntakeForm,
     pub(crate) map: crate::views::map::MapState,
+    pub(crate) assess: crate::views::assess::AssessState,
     pub(crate) notices: Vec<Notice>,
     pub(crate) clock: Arc<dyn Fn() -> Millis + Send + Sync>,
     seen_head: Option<(usize, u64)>,
@@ -288,6 +293,7 @@ impl Workstation {
             detail: None,
             intake: IntakeForm::default(),
             map: Default::default(),
+            assess: Default::default(),
             notices: Vec::new(),
             clock: Arc::new(wall_clock),
             seen_head: None,
@@ -644,6 +650,9 @@ impl Workstation {
             }
             View::Map => {
                 egui::CentralPanel::default().show(ui, |ui| crate::views::map::show(self, ui));
+            }
+            View::Assess => {
+                egui::CentralPanel::default().show(ui, |ui| crate::views::assess::show(self, ui));
             }
             View::Network => {
                 egui::CentralPanel::default().show(ui, |ui| crate::views::network::show(self, ui));

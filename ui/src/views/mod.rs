@@ -1,5 +1,6 @@
 //! The views of the workstation, one module each, and the small helpers they share.
 
+pub mod assess;
 pub mod detail;
 pub mod inbox;
 pub mod intake;
