@@ -6,6 +6,9 @@
 //! cases and the same `now` computes the same figures, so after sync a street and the district
 //! agree on that street.
 //!
+//! A case in conflict (冲突) counts the acts of its current branch; moves a resolution
+//! superseded never count.
+//!
 //! **Attribution.** Each assessed act ([`Act`], recorded by replay) counts for the unit that
 //! made it (requests for the asking unit, 反馈 for the handling unit). Closure counts for the
 //! *responsible* unit: the lead handler once dispatched, else the holder. 漏报率 and the hotline
@@ -651,7 +654,7 @@ fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
             Step::SendBack | Step::Extension => {
                 handled.insert(u);
             }
-            Step::Escalate => {}
+            Step::Escalate | Step::Resolve => {}
         }
     }
     for u in handled {

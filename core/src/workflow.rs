@@ -349,6 +349,8 @@ pub enum Step {
     Extension,
     /// An approved 挂账, counted for the asking unit.
     Park,
+    /// 冲突处理: a conflict resolved by keeping one branch (for the after-action report).
+    Resolve,
 }
 
 /// One assessed act (考核记录): which unit, in which role, did which step when, against
@@ -368,6 +370,8 @@ pub struct Act {
     pub due: Option<Millis>,
     /// The step's outcome (see [`Step`]); true for steps without one.
     pub ok: bool,
+    /// Made while the node had no link to any peer (离线办理).
+    pub offline: bool,
 }
 
 impl Act {
@@ -467,11 +471,13 @@ fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             at: e.millis(),
             due,
             ok,
+            offline: e.offline,
         })
     };
     let mut fail_last = None;
     match &e.action {
-        Action::Report | Action::Resolve { .. } | Action::Request { .. } => {}
+        Action::Report | Action::Request { .. } => {}
+        Action::Resolve { .. } => push(Step::Resolve, &e.unit, None, true),
         Action::Supervise { .. } | Action::Urge { .. } | Action::Reactivate => {}
         Action::Accept | Action::SendToVerify | Action::SelfHandle => {
             push(Step::Accept, &e.unit, stage_due, true)
@@ -715,6 +721,7 @@ impl<'a> Rules<'a> {
                 at,
                 due: None,
                 ok: true,
+                offline: report.offline,
             }],
             units: [holder].into_iter().collect(),
             last: report.id.clone(),
