@@ -31,6 +31,9 @@ type Computed = Result<(Arc<Assessment>, Vec<(Period, Figures)>), String>;
 /// A finished assessment: for which node index and period, the assessment, the trend.
 pub type Shown = (usize, Period, Arc<Assessment>, Vec<(Period, Figures)>);
 
+/// How long figures stay on screen before a store that moved is assessed again.
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// The cases behind a figure: which figure, for which unit, the rows.
 pub struct DrillDown {
     /// The unit (its units below included).
@@ -53,7 +56,9 @@ pub struct AssessState {
     pub error: Option<String>,
     /// The cases behind the figure last clicked.
     pub drill: Option<DrillDown>,
-    computing: Option<(usize, Period, Receiver<Computed>, Progress)>,
+    /// The store's log head and the time the figures shown were computed from.
+    computed_at: Option<(u64, std::time::Instant)>,
+    computing: Option<(usize, Period, Receiver<Computed>, Progress, u64)>,
     drilling: Option<Receiver<Result<DrillDown, String>>>,
 }
 
@@ -65,6 +70,7 @@ impl Default for AssessState {
             result: None,
             error: None,
             drill: None,
+            computed_at: None,
             computing: None,
             drilling: None,
         }
@@ -160,14 +166,15 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     let current = ws.current;
 
     // Collect finished work.
-    if let Some((n, p, rx, _)) = &ws.assess.computing
+    if let Some((n, p, rx, _, head)) = &ws.assess.computing
         && let Ok(r) = rx.try_recv()
     {
-        let (n, p) = (*n, *p);
+        let (n, p, head) = (*n, *p, *head);
         ws.assess.computing = None;
         match r {
             Ok((a, trend)) => {
                 ws.assess.result = Some((n, p, a, trend));
+                ws.assess.computed_at = Some((head, std::time::Instant::now()));
                 ws.assess.error = None;
             }
             Err(e) => ws.assess.error = Some(e),
@@ -192,11 +199,26 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         .computing
         .as_ref()
         .is_some_and(|(n, p, ..)| *n == current && *p == period);
-    if !have && !busy {
+    let head = node
+        .engine
+        .store
+        .read()
+        .and_then(|r| r.log_head())
+        .unwrap_or(0);
+    // Live data: figures shown for a while are recomputed (in the background, the old ones
+    // stay on screen) once the store has moved.
+    let outdated = have
+        && ws
+            .assess
+            .computed_at
+            .is_some_and(|(h, at)| h != head && at.elapsed() >= REFRESH);
+    if (!have || outdated) && !busy {
         let progress = Progress::default();
         let rx = compute(node.engine.clone(), period, now, progress.clone());
-        ws.assess.computing = Some((current, period, rx, progress));
-        ws.assess.drill = None;
+        ws.assess.computing = Some((current, period, rx, progress, head));
+        if !have {
+            ws.assess.drill = None;
+        }
     }
 
     // Period picker and export.
@@ -281,7 +303,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         .filter(|(n, p, ..)| *n == current && *p == period)
         .map(|(n, p, a, t)| (*n, *p, a.clone(), t.clone()))
     else {
-        if let Some((.., progress)) = &ws.assess.computing {
+        if let Some((.., progress, _)) = &ws.assess.computing {
             let (what, frac) = progress.get();
             ui.label(what);
             ui.add(egui::ProgressBar::new(frac.max(0.0)).desired_width(360.0));
