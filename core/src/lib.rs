@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod case;
 pub mod catalogue;
+pub mod drill;
 pub mod engine;
 pub mod event;
 pub mod generate;

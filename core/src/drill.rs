@@ -1,0 +1,505 @@
+//! 演练 — drill scenarios and the after-action report.
+//!
+//! A [`Scenario`] is a TOML file: timed case injections at grid cells, scheduled cuts and
+//! restores of named links between nodes, and the responses expected within limits. Drill
+//! cases carry the drill flag (source 演练), so they never count in real figures
+//! ([`crate::assess`] leaves them out). The [`AfterAction`] report folds the drill cases'
+//! assessed acts (never the documents): per unit and per level, the time from report to
+//! 受理, 立案, 派遣, 报到, 反馈 and 结案; the moves made offline; conflicts and how they were
+//! resolved; each expectation met or missed; and, from the runner, how long the network took to
+//! converge after each restore.
+//!
+//! ```toml
+//! name = "暴雨内涝应急演练"
+//! [[inject]]
+//! at = "0m"                    # offset from the start
+//! grid = "110101001001001"
+//! category = "E0402"           # 路面塌陷
+//! address = "东华门大街12号"
+//! description = "路面塌陷，已设围挡"
+//! count = 2                    # optional, default 1
+//! [[link]]
+//! at = "10m"
+//! cut = ["c11", "s1"]
+//! [[link]]
+//! at = "25m"
+//! restore = ["c11", "s1"]
+//! [[expect]]
+//! step = "dispatch"            # accept, register, dispatch, report_in, feedback, close
+//! within = "30m"
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Millis;
+use crate::case::CaseId;
+use crate::store::CaseSummary;
+use crate::unit::{District, UnitId, UnitKind};
+use crate::workflow::Step;
+
+/// A drill scenario (演练脚本), as read from TOML.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// What it rehearses.
+    #[serde(default)]
+    pub description: String,
+    /// Cases injected.
+    #[serde(default)]
+    pub inject: Vec<Injection>,
+    /// Links cut and restored.
+    #[serde(default)]
+    pub link: Vec<LinkChange>,
+    /// Responses expected.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// A timed case injection (注入案件).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Injection {
+    /// Offset from the start: `90s`, `5m`, `1h30m`.
+    pub at: String,
+    /// 单元网格码.
+    pub grid: String,
+    /// Category code.
+    pub category: String,
+    /// Address.
+    pub address: String,
+    /// Description.
+    pub description: String,
+    /// How many such cases.
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A scheduled cut or restore of the link between two named nodes (断开/恢复链路).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkChange {
+    /// Offset from the start.
+    pub at: String,
+    /// Cut this link.
+    #[serde(default)]
+    pub cut: Option<[String; 2]>,
+    /// Restore this link.
+    #[serde(default)]
+    pub restore: Option<[String; 2]>,
+}
+
+/// A response expected within a limit (预期响应).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// accept, register, dispatch, report_in, feedback or close.
+    pub step: String,
+    /// From the report: `30m`.
+    pub within: String,
+}
+
+/// A scenario that cannot be run, with what is wrong (演练脚本错误).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DrillError {
+    /// Not valid TOML or not the scenario's shape.
+    #[error("bad drill scenario: {0}")]
+    Parse(String),
+    /// A field with a bad value.
+    #[error("bad drill scenario: {what}: {why}")]
+    Field {
+        /// Which entry and field.
+        what: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Reads an offset or limit: `45s`, `5m`, `2h`, `1h30m`.
+pub fn parse_span(text: &str) -> Option<Millis> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let mut total: Millis = 0;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+        } else {
+            let n: Millis = num.parse().ok()?;
+            num.clear();
+            total += n * match c {
+                's' => 1_000,
+                'm' => 60_000,
+                'h' => 3_600_000,
+                'd' => 86_400_000,
+                _ => return None,
+            };
+        }
+    }
+    num.is_empty().then_some(total)
+}
+
+/// One of the steps the after-action report times.
+const TIMED: [(&str, Step); 6] = [
+    ("accept", Step::Accept),
+    ("register", Step::Register),
+    ("dispatch", Step::Dispatch),
+    ("report_in", Step::ReportIn),
+    ("feedback", Step::Feedback),
+    ("close", Step::Close),
+];
+
+fn step_of(name: &str) -> Option<Step> {
+    TIMED.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// The Chinese name of a timed step.
+pub fn step_zh(step: Step) -> &'static str {
+    match step {
+        Step::Accept => "受理",
+        Step::Register => "立案",
+        Step::Dispatch => "派遣",
+        Step::ReportIn => "报到",
+        Step::Feedback => "反馈",
+        Step::Close => "结案",
+        _ => "其他",
+    }
+}
+
+/// What a parsed scenario schedules, with offsets in milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// (offset, injection), by offset.
+    pub injections: Vec<(Millis, Injection)>,
+    /// (offset, cut?, node a, node b), by offset.
+    pub links: Vec<(Millis, bool, String, String)>,
+    /// (step, limit).
+    pub expectations: Vec<(Step, Millis)>,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario: offsets and limits readable, grids and categories known,
+    /// link nodes among `nodes`, each link change either a cut or a restore.
+    pub fn plan(
+        text: &str,
+        district: &District,
+        catalogue: &crate::catalogue::Catalogue,
+        nodes: &[&str],
+    ) -> Result<Plan, DrillError> {
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|e| DrillError::Parse(e.to_string()))?;
+        let field = |what: String, why: String| DrillError::Field { what, why };
+        let span = |what: String, s: &str| {
+            parse_span(s).ok_or_else(|| {
+                field(
+                    what,
+                    format!("`{s}` is not a time span like 90s, 5m, 2h or 1h30m"),
+                )
+            })
+        };
+        let mut injections = Vec::new();
+        for (i, inj) in scenario.inject.iter().enumerate() {
+            let w = format!("inject #{}", i + 1);
+            let at = span(format!("{w} at"), &inj.at)?;
+            district
+                .require_grid(&inj.grid)
+                .map_err(|e| field(format!("{w} grid"), e.to_string()))?;
+            catalogue
+                .require(&inj.category)
+                .map_err(|e| field(format!("{w} category"), e.to_string()))?;
+            if inj.count == 0 || inj.count > 10_000 {
+                return Err(field(format!("{w} count"), "must be 1 to 10000".into()));
+            }
+            if inj.address.trim().is_empty() || inj.description.trim().is_empty() {
+                return Err(field(w, "address and description must not be empty".into()));
+            }
+            injections.push((at, inj.clone()));
+        }
+        injections.sort_by_key(|(at, _)| *at);
+        let mut links = Vec::new();
+        for (i, l) in scenario.link.iter().enumerate() {
+            let w = format!("link #{}", i + 1);
+            let at = span(format!("{w} at"), &l.at)?;
+            let (cut, [a, b]) = match (&l.cut, &l.restore) {
+                (Some(p), None) => (true, p.clone()),
+                (None, Some(p)) => (false, p.clone()),
+                _ => return Err(field(w, "give exactly one of cut or restore".into())),
+            };
+            for n in [&a, &b] {
+                if !nodes.contains(&n.as_str()) {
+                    return Err(field(
+                        w.clone(),
+                        format!("unknown node `{n}`; nodes are {}", nodes.join(", ")),
+                    ));
+                }
+            }
+            links.push((at, cut, a, b));
+        }
+        links.sort_by_key(|l| l.0);
+        let mut expectations = Vec::new();
+        for (i, e) in scenario.expect.iter().enumerate() {
+            let w = format!("expect #{}", i + 1);
+            let step = step_of(&e.step).ok_or_else(|| {
+                field(
+                    format!("{w} step"),
+                    format!(
+                        "unknown step `{}`; expected one of {}",
+                        e.step,
+                        TIMED.map(|(n, _)| n).join(", ")
+                    ),
+                )
+            })?;
+            expectations.push((step, span(format!("{w} within"), &e.within)?));
+        }
+        Ok(Plan {
+            scenario,
+            injections,
+            links,
+            expectations,
+        })
+    }
+}
+
+/// Times of one step at one unit (or level): how many cases, median and slowest, from report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepTimes {
+    /// Cases timed.
+    pub cases: u32,
+    /// Median time from report, ms.
+    pub median: Millis,
+    /// Slowest, ms.
+    pub max: Millis,
+}
+
+impl StepTimes {
+    fn of(mut v: Vec<Millis>) -> StepTimes {
+        v.sort_unstable();
+        StepTimes {
+            cases: v.len() as u32,
+            median: v.get(v.len() / 2).copied().unwrap_or(0),
+            max: v.last().copied().unwrap_or(0),
+        }
+    }
+}
+
+/// An expectation and how the drill did against it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectationResult {
+    /// The step.
+    pub step: Step,
+    /// The limit, ms.
+    pub within: Millis,
+    /// Drill cases that reached the step within the limit.
+    pub met: u32,
+    /// Drill cases that reached it late or not at all.
+    pub missed: u32,
+}
+
+/// A conflict in a drill case, and its resolution if made (冲突及处理).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictNote {
+    /// The case.
+    pub case: CaseId,
+    /// 案卷编号.
+    pub number: String,
+    /// Who resolved it and when, if it was.
+    pub resolved: Option<(UnitId, Millis)>,
+}
+
+/// The after-action report (演练评估报告).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AfterAction {
+    /// Drill cases considered.
+    pub cases: u32,
+    /// Per unit and step: times from report.
+    pub by_unit: BTreeMap<UnitId, BTreeMap<Step, StepTimes>>,
+    /// Per level (区/街道/社区/部门) and step.
+    pub by_level: BTreeMap<UnitKind, BTreeMap<Step, StepTimes>>,
+    /// Moves made offline, per unit.
+    pub offline: BTreeMap<UnitId, u32>,
+    /// Conflicts and their resolutions.
+    pub conflicts: Vec<ConflictNote>,
+    /// Expectations met and missed.
+    pub expectations: Vec<ExpectationResult>,
+    /// (link, restored at, time to converge in ms), as the runner measured.
+    pub converge: Vec<(String, Millis, Millis)>,
+}
+
+/// Folds the drill cases among `rows` into the after-action report (non-drill rows are
+/// ignored). Each step is timed at its first occurrence per case and unit.
+pub fn after_action(
+    rows: &[CaseSummary],
+    district: &District,
+    expectations: &[(Step, Millis)],
+) -> AfterAction {
+    let mut out = AfterAction::default();
+    let mut unit_times: BTreeMap<(UnitId, Step), Vec<Millis>> = BTreeMap::new();
+    let mut level_times: BTreeMap<(UnitKind, Step), Vec<Millis>> = BTreeMap::new();
+    let mut results: Vec<ExpectationResult> = expectations
+        .iter()
+        .map(|(step, within)| ExpectationResult {
+            step: *step,
+            within: *within,
+            met: 0,
+            missed: 0,
+        })
+        .collect();
+    for s in rows
+        .iter()
+        .filter(|s| s.drill || s.source == crate::case::Source::Drill)
+    {
+        out.cases += 1;
+        let mut seen: BTreeSet<(&UnitId, Step)> = BTreeSet::new();
+        let mut first: BTreeMap<Step, Millis> = BTreeMap::new();
+        for a in &s.acts {
+            if a.offline {
+                *out.offline.entry(a.unit.clone()).or_default() += 1;
+            }
+            if !TIMED.iter().any(|(_, st)| *st == a.step) {
+                continue;
+            }
+            let took = a.at - s.reported;
+            first.entry(a.step).or_insert(took);
+            if seen.insert((&a.unit, a.step)) {
+                unit_times
+                    .entry((a.unit.clone(), a.step))
+                    .or_default()
+                    .push(took);
+                let kind = district
+                    .unit(&a.unit)
+                    .map(|u| u.kind)
+                    .unwrap_or(UnitKind::District);
+                level_times.entry((kind, a.step)).or_default().push(took);
+            }
+        }
+        for r in &mut results {
+            match first.get(&r.step) {
+                Some(t) if *t <= r.within => r.met += 1,
+                _ => r.missed += 1,
+            }
+        }
+        let resolved = s
+            .acts
+            .iter()
+            .rev()
+            .find(|a| a.step == Step::Resolve)
+            .map(|a| (a.unit.clone(), a.at));
+        if s.conflict || resolved.is_some() {
+            out.conflicts.push(ConflictNote {
+                case: s.id.clone(),
+                number: s.number.clone(),
+                resolved: if s.conflict { None } else { resolved },
+            });
+        }
+    }
+    for ((u, st), v) in unit_times {
+        out.by_unit
+            .entry(u)
+            .or_default()
+            .insert(st, StepTimes::of(v));
+    }
+    for ((k, st), v) in level_times {
+        out.by_level
+            .entry(k)
+            .or_default()
+            .insert(st, StepTimes::of(v));
+    }
+    out.expectations = results;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Catalogue;
+
+    const GOOD: &str = r#"
+name = "暴雨内涝应急演练"
+[[inject]]
+at = "0m"
+grid = "110101001001001"
+category = "E0402"
+address = "东华门大街12号"
+description = "路面塌陷"
+count = 2
+[[link]]
+at = "25m"
+restore = ["c11", "s1"]
+[[link]]
+at = "10m"
+cut = ["c11", "s1"]
+[[expect]]
+step = "dispatch"
+within = "30m"
+"#;
+
+    #[test]
+    fn spans_read_like_people_write_them() {
+        assert_eq!(parse_span("90s"), Some(90_000));
+        assert_eq!(parse_span("5m"), Some(300_000));
+        assert_eq!(parse_span("1h30m"), Some(5_400_000));
+        assert_eq!(parse_span("0m"), Some(0));
+        for bad in ["", "5", "m", "5x", "1h30"] {
+            assert_eq!(parse_span(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_scenario_plans_in_time_order() {
+        let d = District::demo();
+        let p = Scenario::plan(GOOD, &d, &Catalogue::standard(), &["d", "s1", "c11"]).unwrap();
+        assert_eq!(p.injections.len(), 1);
+        assert_eq!(p.injections[0].1.count, 2);
+        assert_eq!(
+            p.links,
+            vec![
+                (600_000, true, "c11".into(), "s1".into()),
+                (1_500_000, false, "c11".into(), "s1".into())
+            ]
+        );
+        assert_eq!(p.expectations, vec![(Step::Dispatch, 1_800_000)]);
+    }
+
+    #[test]
+    fn bad_scenarios_say_what_is_wrong() {
+        let d = District::demo();
+        let c = Catalogue::standard();
+        let nodes = ["d", "s1", "c11"];
+        let cases = [
+            (GOOD.replace("\"0m\"", "\"soon\""), "inject #1 at"),
+            (
+                GOOD.replace("110101001001001", "110101999999999"),
+                "inject #1 grid",
+            ),
+            (GOOD.replace("E0402", "E9999"), "inject #1 category"),
+            (
+                GOOD.replace("[\"c11\", \"s1\"]\n[[link]]", "[\"c11\", \"x9\"]\n[[link]]"),
+                "unknown node `x9`",
+            ),
+            (
+                GOOD.replace("step = \"dispatch\"", "step = \"celebrate\""),
+                "unknown step `celebrate`",
+            ),
+            (GOOD.replace("name = ", "nmae = "), "unknown field"),
+            (
+                format!("{GOOD}\n[[link]]\nat = \"1m\"\n"),
+                "exactly one of cut or restore",
+            ),
+        ];
+        for (text, needle) in cases {
+            let e = Scenario::plan(&text, &d, &c, &nodes).unwrap_err();
+            assert!(e.to_string().contains(needle), "{needle}: {e}");
+        }
+    }
+}
