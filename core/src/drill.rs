@@ -271,6 +271,38 @@ impl Scenario {
     }
 }
 
+/// One thing a drill does at its time (演练动作).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cue {
+    /// Report these cases (the injection's `count`).
+    Inject(Injection),
+    /// Cut the link between two nodes.
+    Cut(String, String),
+    /// Restore it.
+    Restore(String, String),
+}
+
+impl Plan {
+    /// Every cue with its offset, in time order (at equal times: injections, then cuts, then
+    /// restores, each in file order). A runner gives each cue once the drill's clock passes
+    /// its offset.
+    pub fn cues(&self) -> Vec<(Millis, Cue)> {
+        let mut out: Vec<(Millis, u8, Cue)> = Vec::new();
+        for (at, inj) in &self.injections {
+            out.push((*at, 0, Cue::Inject(inj.clone())));
+        }
+        for (at, cut, a, b) in &self.links {
+            if *cut {
+                out.push((*at, 1, Cue::Cut(a.clone(), b.clone())));
+            } else {
+                out.push((*at, 2, Cue::Restore(a.clone(), b.clone())));
+            }
+        }
+        out.sort_by_key(|(at, k, _)| (*at, *k));
+        out.into_iter().map(|(at, _, c)| (at, c)).collect()
+    }
+}
+
 /// Times of one step at one unit (or level): how many cases, median and slowest, from report.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepTimes {
@@ -326,7 +358,7 @@ pub struct AfterAction {
     pub by_unit: BTreeMap<UnitId, BTreeMap<Step, StepTimes>>,
     /// Per level (区/街道/社区/部门) and step.
     pub by_level: BTreeMap<UnitKind, BTreeMap<Step, StepTimes>>,
-    /// Moves made offline, per unit.
+    /// Moves made offline, per unit (the assessed moves: notes and requests are not counted).
     pub offline: BTreeMap<UnitId, u32>,
     /// Conflicts and their resolutions.
     pub conflicts: Vec<ConflictNote>,
@@ -362,10 +394,13 @@ pub fn after_action(
         out.cases += 1;
         let mut seen: BTreeSet<(&UnitId, Step)> = BTreeSet::new();
         let mut first: BTreeMap<Step, Millis> = BTreeMap::new();
+        let mut last: Option<(&UnitId, Millis)> = None;
         for a in &s.acts {
-            if a.offline {
+            // One move can make two acts (自结案: 反馈 and 结案): count the move once.
+            if a.offline && last != Some((&a.unit, a.at)) {
                 *out.offline.entry(a.unit.clone()).or_default() += 1;
             }
+            last = Some((&a.unit, a.at));
             if !TIMED.iter().any(|(_, st)| *st == a.step) {
                 continue;
             }
