@@ -9,10 +9,13 @@
 //! A case in conflict (冲突) counts the acts of its current branch; moves a resolution
 //! superseded never count.
 //!
-//! **Attribution.** Each assessed act ([`Act`], recorded by replay) counts for the unit that
-//! made it (requests for the asking unit, 反馈 for the handling unit). Closure counts for the
-//! *responsible* unit: the lead handler once dispatched, else the holder. 漏报率 and the hotline
-//! 三率 count for the territory: the community of the case's grid. A street's figures (街道合计) add its communities'.
+//! **Attribution.** Each assessed act ([`crate::workflow::Act`], recorded by replay) counts for the unit that
+//! made it (requests for the asking unit, 反馈 for the handling unit). Closure (结案率,
+//! 按期结案率, 结案数) is assessed twice, as 数字城管 does: for the territory (区域评价: the
+//! community of the case's grid, so a street's figures cover every case in its area) and for
+//! the department that handled it (部门评价: the lead handler); a department's closure figures
+//! do not roll up, so above it no case counts twice. 漏报率 and the hotline 三率 count for the
+//! territory too. A street's figures (街道合计) add its communities'.
 //!
 //! **Formulas** (`../shared/domain.md`; each a ratio, "—" when nothing is counted):
 //! - 结案率 = closed / due to close; 按期结案率 = closed by the overall due time / due to
@@ -244,6 +247,9 @@ impl Metric {
     }
 }
 
+/// The closure figures, counted both for the territory and for the handling department.
+const TERRITORIAL: [Metric; 3] = [Metric::CloseRate, Metric::OnTimeCloseRate, Metric::Closed];
+
 /// A rate's parts: how many counted and how many of those hit (a count uses `total`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratio {
@@ -315,6 +321,17 @@ impl Figures {
         for (a, b) in self.parts.iter_mut().zip(&other.parts) {
             a.add(*b);
         }
+    }
+
+    /// These figures with `metrics` cleared.
+    fn without(&self, metrics: &[Metric]) -> Figures {
+        let mut f = self.clone();
+        for m in metrics {
+            if let Some(r) = f.parts.get_mut(*m as usize) {
+                *r = Ratio::default();
+            }
+        }
+        f
     }
 
     /// Whether anything was counted at all.
@@ -584,8 +601,9 @@ pub fn config_from_toml(text: &str) -> Result<AssessConfig, AssessError> {
 }
 
 /// What a figure is computed against: the moment figures are taken at.
-struct Ctx {
+struct Ctx<'a> {
     now: Millis,
+    district: &'a District,
 }
 
 /// Receives one contribution: the unit credited, the acting role (for post figures), the
@@ -594,7 +612,7 @@ type Emit<'a> = dyn FnMut(&UnitId, Option<Role>, Metric, bool) + 'a;
 
 /// Feeds one case's contributions to `emit(unit, role, metric, hit)`: the single definition
 /// of every figure, shared by the totals and the drill-down.
-fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
+fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
     let hotline = s.source == Source::Hotline;
     let gone = matches!(s.state, State::Rejected | State::Voided);
     let parked = s.state == State::Parked;
@@ -669,10 +687,22 @@ fn tally(s: &CaseSummary, ctx: &Ctx, emit: &mut Emit<'_>) {
                 (Some(c), Some(d)) => c <= d,
                 _ => true,
             };
-        emit(responsible, None, Metric::CloseRate, closed);
-        emit(responsible, None, Metric::OnTimeCloseRate, on_time);
-        if closed {
-            emit(responsible, None, Metric::Closed, true);
+        let mut closure = |u: &UnitId| {
+            emit(u, None, Metric::CloseRate, closed);
+            emit(u, None, Metric::OnTimeCloseRate, on_time);
+            if closed {
+                emit(u, None, Metric::Closed, true);
+            }
+        };
+        // 区域评价 for the territory; 部门评价 for the department that handled it.
+        closure(&territory);
+        if responsible != &territory
+            && ctx
+                .district
+                .unit(responsible)
+                .is_some_and(|x| x.kind == UnitKind::Department)
+        {
+            closure(responsible);
         }
         if hotline {
             emit(&territory, None, Metric::HotlineResolution, closed);
@@ -705,7 +735,7 @@ struct Acc {
 }
 
 impl Acc {
-    fn fold(&mut self, s: &CaseSummary, ctx: &Ctx, cal: &WorkCalendar) {
+    fn fold(&mut self, s: &CaseSummary, ctx: &Ctx<'_>, cal: &WorkCalendar) {
         if s.drill || s.source == Source::Drill {
             self.drill += 1;
             return;
@@ -816,7 +846,7 @@ pub fn assess_rows(
     now: Millis,
     config: &AssessConfig,
 ) -> Assessment {
-    let ctx = Ctx { now };
+    let ctx = Ctx { now, district };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let per = rows.len().div_ceil(workers).max(4_096);
     let acc = std::thread::scope(|sc| {
@@ -855,8 +885,18 @@ fn finish(
     let mut rollups: BTreeMap<UnitId, Figures> = BTreeMap::new();
     for (u, f) in &units {
         rollups.entry(u.clone()).or_default().add(f);
+        // A department's closure figures (部门评价) are already counted for the territory
+        // (区域评价): they do not roll up, so no case counts twice above.
+        let up = if district
+            .unit(u)
+            .is_some_and(|x| x.kind == UnitKind::Department)
+        {
+            f.without(&TERRITORIAL)
+        } else {
+            f.clone()
+        };
         for a in district.ancestors(u) {
-            rollups.entry(a).or_default().add(f);
+            rollups.entry(a).or_default().add(&up);
         }
     }
     let root = district.root().id.clone();
@@ -1066,7 +1106,7 @@ pub fn cases_behind(
     metric: Metric,
     want: Option<bool>,
 ) -> Vec<CaseSummary> {
-    let ctx = Ctx { now };
+    let ctx = Ctx { now, district };
     let mut out: Vec<CaseSummary> = rows
         .iter()
         .filter(|s| !(s.drill || s.source == Source::Drill))

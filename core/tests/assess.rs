@@ -90,6 +90,11 @@ fn all_overdue() {
     assert_eq!(total.value(Metric::Overdue), Some(3.0));
     assert_eq!(a.light_totals(), [0, 0, 3]);
     assert_eq!(a.units[&f.dept].show(Metric::CloseRate), "0.0%");
+    // 区域评价: the same three for the territory (the grid's community) and its street; the
+    // district counts each case once, not once for the territory and once for the department.
+    assert_eq!(ratio(&a, &f.community, Metric::CloseRate), (0, 3));
+    assert_eq!(a.rollups[&f.street].ratio(Metric::CloseRate).total, 3);
+    assert_eq!(total.ratio(Metric::CloseRate).total, 3);
     // The cases behind the figure are the three not closed.
     let behind = cases_behind(
         &rows,
