@@ -98,6 +98,13 @@ pub enum Command {
     },
     /// Show the node's identity and store figures (节点信息).
     Status,
+    /// Drills (演练): check a scenario file, or the after-action report of the drill cases this
+    /// node holds.
+    Drill {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: DrillCmd,
+    },
     /// The district root and roster (区级名册): create, enrol, revoke.
     District {
         /// What to do.
@@ -189,6 +196,26 @@ pub enum DistrictCmd {
         dir: PathBuf,
         /// Node id or endpoint id.
         node: String,
+    },
+}
+
+/// `gridloop drill` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DrillCmd {
+    /// Check a scenario (TOML): prints its timeline, or what is wrong with it.
+    Check {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
+    /// The after-action report (演练评估) of the drill cases in this node's store, as Markdown
+    /// (or JSON), judged against the scenario's expectations when one is given.
+    Report {
+        /// The scenario whose expectations apply.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -14,7 +14,7 @@ use gridloop_core::store::{LightFilter, Store};
 use gridloop_core::unit::UnitId;
 use gridloop_core::workflow::State;
 
-use crate::cli::{Cli, Command, DistrictCmd, LightArg, ListArgs, Move, NewArgs};
+use crate::cli::{Cli, Command, DistrictCmd, DrillCmd, LightArg, ListArgs, Move, NewArgs};
 use crate::output;
 
 /// The store file inside a data directory.
@@ -158,6 +158,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { unit, role, node } => init(&dir, &unit, &role, node.as_deref()),
         Command::New(args) => new_case(&dir, args, at),
         Command::Report(args) => crate::reports::run(&dir, args, at),
+        Command::Drill { cmd } => match cmd {
+            DrillCmd::Check { scenario } => crate::reports::drill_check(&scenario),
+            DrillCmd::Report { scenario, json } => {
+                crate::reports::drill_report(&dir, scenario.as_deref(), json)
+            }
+        },
         Command::List(args) => list(&dir, args, at),
         Command::Show { case, json } => show(&dir, &case, json, at),
         Command::Act { case, as_, mv } => act(&dir, &case, as_.as_deref(), mv, at),

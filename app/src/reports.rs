@@ -147,3 +147,144 @@ fn emit(out: Option<&Path>, bytes: &[u8], n: usize, what: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The node names of the standard demo district, which drill scenarios name links by.
+const DEMO_NODES: [&str; 7] = ["d", "s1", "s2", "c11", "c12", "c21", "c22"];
+
+fn read_plan(path: &Path) -> Result<gridloop_core::drill::Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read drill scenario {}", path.display()))?;
+    let district = gridloop_core::unit::District::demo();
+    let catalogue = gridloop_core::catalogue::Catalogue::standard();
+    gridloop_core::drill::Scenario::plan(&text, &district, &catalogue, &DEMO_NODES)
+        .with_context(|| format!("in {}", path.display()))
+}
+
+fn span(ms: Millis) -> String {
+    let m = ms / 60_000;
+    if m >= 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m{:02}s", (ms % 60_000) / 1000)
+    }
+}
+
+/// `gridloop drill check`: the scenario's timeline, or what is wrong with it.
+pub fn drill_check(path: &Path) -> Result<()> {
+    use gridloop_core::drill::Cue;
+    let plan = read_plan(path)?;
+    println!("演练 {}", plan.scenario.name);
+    for (at, cue) in plan.cues() {
+        match cue {
+            Cue::Inject(i) => println!(
+                "  +{:>7}  注入 {} 件 {} @ {} {}",
+                span(at),
+                i.count,
+                i.category,
+                i.grid,
+                i.description
+            ),
+            Cue::Cut(a, b) => println!("  +{:>7}  断开 {a}–{b}", span(at)),
+            Cue::Restore(a, b) => println!("  +{:>7}  恢复 {a}–{b}", span(at)),
+        }
+    }
+    for (step, within) in &plan.expectations {
+        println!(
+            "  预期: {} within {}",
+            gridloop_core::drill::step_zh(*step),
+            span(*within)
+        );
+    }
+    Ok(())
+}
+
+/// `gridloop drill report`: the after-action report of the drill cases in the store.
+pub fn drill_report(dir: &Path, scenario: Option<&Path>, json: bool) -> Result<()> {
+    let engine = open_engine(dir)?;
+    let expectations = match scenario {
+        Some(p) => read_plan(p)?.expectations,
+        None => Vec::new(),
+    };
+    let r = engine.store.read()?;
+    let rows: Vec<_> = r
+        .reported_rows(Millis::MIN, Millis::MAX)?
+        .into_iter()
+        .filter(|s| s.drill || s.source == gridloop_core::case::Source::Drill)
+        .collect();
+    let report = gridloop_core::drill::after_action(&rows, &engine.district, &expectations);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let name = |u: &gridloop_core::unit::UnitId| {
+        engine
+            .district
+            .unit(u)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| u.to_string())
+    };
+    println!("# 演练评估报告\n\n演练案件 {} 件\n", report.cases);
+    println!("## 各单位用时（自上报起，中位 / 最长）\n");
+    println!("| 单位 | 环节 | 件数 | 中位 | 最长 |\n|---|---|---|---|---|");
+    for (u, steps) in &report.by_unit {
+        for (step, t) in steps {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                name(u),
+                gridloop_core::drill::step_zh(*step),
+                t.cases,
+                span(t.median),
+                span(t.max)
+            );
+        }
+    }
+    println!("\n## 各层级用时\n");
+    println!("| 层级 | 环节 | 件数 | 中位 | 最长 |\n|---|---|---|---|---|");
+    for (k, steps) in &report.by_level {
+        for (step, t) in steps {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                k.label_zh(),
+                gridloop_core::drill::step_zh(*step),
+                t.cases,
+                span(t.median),
+                span(t.max)
+            );
+        }
+    }
+    println!("\n## 离线办理\n");
+    if report.offline.is_empty() {
+        println!("（无）");
+    }
+    for (u, n) in &report.offline {
+        println!("- {}：{n} 次", name(u));
+    }
+    println!("\n## 冲突及处理\n");
+    if report.conflicts.is_empty() {
+        println!("（无）");
+    }
+    for c in &report.conflicts {
+        match &c.resolved {
+            Some((u, at)) => println!(
+                "- {}：由{}于 {} 处理",
+                c.number,
+                name(u),
+                crate::output::time(*at)
+            ),
+            None => println!("- {}：尚未处理", c.number),
+        }
+    }
+    if !report.expectations.is_empty() {
+        println!("\n## 预期响应\n");
+        for e in &report.expectations {
+            println!(
+                "- {} 在 {} 内：达标 {} 件，未达标 {} 件",
+                gridloop_core::drill::step_zh(e.step),
+                span(e.within),
+                e.met,
+                e.missed
+            );
+        }
+    }
+    Ok(())
+}

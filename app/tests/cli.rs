@@ -399,3 +399,80 @@ fn reports_are_written_in_every_format_and_bad_requests_say_why() {
         "hotline_weights",
     );
 }
+
+#[test]
+fn drill_scenarios_are_checked_and_drill_cases_reported_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/drills/rainstorm.toml");
+    let out = ok(dir, &["drill", "check", example]);
+    assert!(out.contains("暴雨内涝应急演练"), "{out}");
+    assert!(
+        out.contains("断开 c11–s1") && out.contains("恢复 c11–d"),
+        "{out}"
+    );
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(example)
+            .unwrap()
+            .replace("cut = [\"c11\", \"s1\"]", "cut = [\"c11\", \"x9\"]"),
+    )
+    .unwrap();
+    fails(
+        dir,
+        &["drill", "check", bad.to_str().unwrap()],
+        "unknown node `x9`",
+    );
+
+    init_district(dir);
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            NOW,
+            "new",
+            "--source",
+            "drill",
+            "--category",
+            "E0402",
+            "--grid",
+            GRID,
+            "--address",
+            "东华门大街12号",
+            "--description",
+            "演练：路面塌陷",
+        ],
+    );
+    let number = out
+        .split_whitespace()
+        .find(|w| w.starts_with("110101-"))
+        .unwrap()
+        .to_string();
+    ok(
+        dir,
+        &["--now", "2026-11-23 09:08", "act", &number, "accept"],
+    );
+    let report = ok(dir, &["drill", "report", "--scenario", example]);
+    assert!(report.contains("演练案件 1 件"), "{report}");
+    assert!(
+        report.contains("| 东城区 | 受理 | 1 | 8m00s | 8m00s |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("受理 在 10m00s 内：达标 1 件，未达标 0 件"),
+        "{report}"
+    );
+    // Drill cases never count in the real figures.
+    let json = ok(
+        dir,
+        &[
+            "--now", NOW, "report", "--period", "2026-11", "--format", "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (v["cases"].as_u64(), v["drill_cases"].as_u64()),
+        (Some(0), Some(1))
+    );
+}
