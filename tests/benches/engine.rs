@@ -214,47 +214,15 @@ fn main() {
         "—".into(),
     ));
 
-    let mut table = String::new();
-    table.push_str("| what | measured | target |\n|---|---|---|\n");
-    for (a, b, c) in &rows {
-        table.push_str(&format!("| {a} | {b} | {c} |\n"));
-    }
+    let table = gridloop_tests::bench::table(&rows);
     println!("\n{table}");
     if std::env::var("GRIDLOOP_BENCH_WRITE").is_ok() {
-        let machine = format!(
-            "{} cores, {}",
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(0),
-            std::fs::read_to_string("/proc/cpuinfo")
-                .ok()
-                .and_then(
-                    |c| c.lines().find(|l| l.starts_with("model name")).map(|l| l
-                        .split(':')
-                        .nth(1)
-                        .unwrap_or("")
-                        .trim()
-                        .to_string())
-                )
-                .unwrap_or_default()
+        gridloop_tests::bench::write_section(
+            "Case engine",
+            &format!(
+                "Machine: {}. Command: `GRIDLOOP_BENCH_WRITE=1 cargo bench -p gridloop-tests --bench engine` ({cases} cases).\n\n{table}",
+                gridloop_tests::bench::machine()
+            ),
         );
-        let section = format!(
-            "## Case engine\n\nMachine: {machine}. Command: `GRIDLOOP_BENCH_WRITE=1 cargo bench -p gridloop-tests --bench engine` ({cases} cases).\n\n{table}"
-        );
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-        let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n\n".into());
-        let start = old.find("## Case engine");
-        let new_text = match start {
-            Some(i) => {
-                let end = old[i + 3..]
-                    .find("\n## ")
-                    .map(|j| i + 3 + j + 1)
-                    .unwrap_or(old.len());
-                format!("{}{}{}", &old[..i], section, &old[end..])
-            }
-            None => format!("{old}{section}"),
-        };
-        std::fs::write(&path, new_text).unwrap();
-        eprintln!("wrote {}", path.display());
     }
 }

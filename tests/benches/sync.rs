@@ -252,40 +252,15 @@ async fn main() {
     ));
     net.shutdown().await;
 
-    let mut table = String::from("| what | measured | target |\n|---|---|---|\n");
-    for (a, b, c) in &rows {
-        table.push_str(&format!("| {a} | {b} | {c} |\n"));
-    }
+    let table = gridloop_tests::bench::table(&rows);
     println!("\n{table}");
     if std::env::var("GRIDLOOP_BENCH_WRITE").is_ok() {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|c| {
-                c.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-            })
-            .unwrap_or_default();
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0);
-        let section = format!(
-            "## Replication\n\nMachine: {cores} cores, {cpu}. Command: `GRIDLOOP_BENCH_WRITE=1 cargo bench -p gridloop-tests --bench sync` ({cases} cases). Real iroh endpoints on 127.0.0.1, real redb stores, release build, both nodes in one process.\n\n{table}"
+        gridloop_tests::bench::write_section(
+            "Replication",
+            &format!(
+                "Machine: {}. Command: `GRIDLOOP_BENCH_WRITE=1 cargo bench -p gridloop-tests --bench sync` ({cases} cases). Real iroh endpoints on 127.0.0.1, real redb stores, release build, both nodes in one process.\n\n{table}",
+                gridloop_tests::bench::machine()
+            ),
         );
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md");
-        let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
-        let new = match old.find("## Replication\n") {
-            Some(start) => {
-                let rest = &old[start + 3..];
-                let end = rest
-                    .find("\n## ")
-                    .map(|e| start + 3 + e + 1)
-                    .unwrap_or(old.len());
-                format!("{}{}{}", &old[..start], section, &old[end..])
-            }
-            None => format!("{}\n\n{section}", old.trim_end()),
-        };
-        std::fs::write(path, new).unwrap();
-        println!("wrote {path}");
     }
 }

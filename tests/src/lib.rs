@@ -4,6 +4,8 @@
 //! The standard network is one district, two streets and four communities (two per street).
 //! Communities dial their street and the district; streets dial the district.
 
+pub mod bench;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
