@@ -207,6 +207,21 @@ pub enum DrillCmd {
         /// The scenario file.
         scenario: PathBuf,
     },
+    /// Play a scenario on the live demo district (its nodes, links and operators, on
+    /// loopback), then print the after-action report.
+    Run {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// How much faster than the scenario's clock to run (60: a minute a second).
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        /// Keep the demo's stores in this directory.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
     /// The after-action report (演练评估) of the drill cases in this node's store, as Markdown
     /// (or JSON), judged against the scenario's expectations when one is given.
     Report {

@@ -160,6 +160,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => crate::reports::run(&dir, args, at),
         Command::Drill { cmd } => match cmd {
             DrillCmd::Check { scenario } => crate::reports::drill_check(&scenario),
+            DrillCmd::Run {
+                scenario,
+                speed,
+                keep,
+                json,
+            } => crate::drill::run(&scenario, speed, keep.as_deref(), json),
             DrillCmd::Report { scenario, json } => {
                 crate::reports::drill_report(&dir, scenario.as_deref(), json)
             }

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod drill;
 mod net;
 mod output;
 mod reports;

@@ -151,7 +151,8 @@ fn emit(out: Option<&Path>, bytes: &[u8], n: usize, what: &str) -> Result<()> {
 /// The node names of the standard demo district, which drill scenarios name links by.
 const DEMO_NODES: [&str; 7] = ["d", "s1", "s2", "c11", "c12", "c21", "c22"];
 
-fn read_plan(path: &Path) -> Result<gridloop_core::drill::Plan> {
+/// Reads and checks a scenario for the demo district's nodes.
+pub(crate) fn read_plan(path: &Path) -> Result<gridloop_core::drill::Plan> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read drill scenario {}", path.display()))?;
     let district = gridloop_core::unit::District::demo();
@@ -216,9 +217,20 @@ pub fn drill_report(dir: &Path, scenario: Option<&Path>, json: bool) -> Result<(
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
+    print_after_action(&report, &engine.district, 1.0);
+    Ok(())
+}
+
+/// Prints an after-action report as Markdown; `scale` turns measured times into drill time
+/// (a drill played at 60× speed: 60).
+pub(crate) fn print_after_action(
+    report: &gridloop_core::drill::AfterAction,
+    district: &gridloop_core::unit::District,
+    scale: f64,
+) {
+    let span = |ms: Millis| span((ms as f64 * scale) as Millis);
     let name = |u: &gridloop_core::unit::UnitId| {
-        engine
-            .district
+        district
             .unit(u)
             .map(|x| x.name.clone())
             .unwrap_or_else(|| u.to_string())
@@ -286,5 +298,13 @@ pub fn drill_report(dir: &Path, scenario: Option<&Path>, json: bool) -> Result<(
             );
         }
     }
-    Ok(())
+    if !report.converge.is_empty() {
+        println!("\n## 链路恢复后追平\n");
+        for (link, at, took) in &report.converge {
+            println!(
+                "- {link}：{} 恢复，{took} ms 后双向追平",
+                crate::output::time(*at)
+            );
+        }
+    }
 }

@@ -476,3 +476,42 @@ fn drill_scenarios_are_checked_and_drill_cases_reported_apart() {
         (Some(0), Some(1))
     );
 }
+
+#[test]
+fn a_drill_runs_on_the_live_demo_district_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/drills/rainstorm.toml");
+    let o = gl(
+        tmp.path(),
+        &["drill", "run", example, "--speed", "600", "--json"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("断开 c11–s1") && err.contains("恢复 c11–d"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Two cases at c11 and one at c21, all replicated to the district.
+    assert_eq!(v["cases"].as_u64(), Some(3), "{v}");
+    // Both restored links caught up, each timed.
+    let converge = v["converge"].as_array().unwrap();
+    assert_eq!(converge.len(), 2);
+    assert!(
+        converge
+            .iter()
+            .all(|c| c[2].as_i64().is_some_and(|ms| ms >= 0))
+    );
+    // Two expectations judged over the three cases.
+    for e in v["expectations"].as_array().unwrap() {
+        assert_eq!(
+            e["met"].as_u64().unwrap() + e["missed"].as_u64().unwrap(),
+            3
+        );
+    }
+    fails(
+        tmp.path(),
+        &["drill", "run", example, "--speed", "0"],
+        "bad --speed",
+    );
+}
