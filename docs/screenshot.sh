@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes docs/screenshot.png: the real workstation window on the live demo district, under
+# Makes docs/screenshot.png (the inbox with a case open) and docs/screenshot-assess.png (the
+# 统计考核 view): the real workstation window on the live demo district, under
 # Xvfb with Mesa's software OpenGL. Needs Debian's xvfb, libgl1-mesa-dri, xdotool and
 # imagemagick (apt-get install xvfb libgl1-mesa-dri xdotool imagemagick).
 set -euo pipefail
@@ -25,3 +26,7 @@ xdotool mousemove 400 103 click 1          # open the first (most urgent) case
 sleep 3
 import -window root docs/screenshot.png
 echo "wrote docs/screenshot.png"
+xdotool mousemove 668 13 click 1           # 统计考核
+sleep 10                                   # the month and five before it, on a worker thread
+import -window root docs/screenshot-assess.png
+echo "wrote docs/screenshot-assess.png"

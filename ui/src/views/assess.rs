@@ -559,15 +559,22 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                     .include_x(0.0)
                     .include_x(100.0)
                     .show_grid([true, false])
-                    .y_axis_formatter(move |m, _| {
-                        let i = m.value.round();
-                        if (m.value - i).abs() < 1e-6 && i >= 0.0 {
-                            names.get(i as usize).cloned().unwrap_or_default()
-                        } else {
-                            String::new()
+                    .show_axes([true, false])
+                    .show(ui, |p| {
+                        p.bar_chart(BarChart::new(title, bars).horizontal());
+                        // Each bar named inside it: every name readable however many bars.
+                        for (k, name) in names.iter().enumerate() {
+                            p.text(
+                                egui_plot::Text::new(
+                                    name.clone(),
+                                    egui_plot::PlotPoint::new(1.0, k as f64),
+                                    RichText::new(name).size(11.0),
+                                )
+                                .anchor(egui::Align2::LEFT_CENTER)
+                                .color(Color32::WHITE),
+                            );
                         }
-                    })
-                    .show(ui, |p| p.bar_chart(BarChart::new(title, bars).horizontal()));
+                    });
                 egui::Grid::new(format!("ranktable{i}"))
                     .striped(true)
                     .show(ui, |ui| {
