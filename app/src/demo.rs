@@ -137,7 +137,7 @@ impl DemoDistrict {
             std::fs::create_dir_all(&ndir)?;
             let store = Store::open(&ndir.join(STORE_FILE))?;
             store.set_node(&NodeId(name.clone()), &unit, role)?;
-            let engine = Arc::new(Engine::demo(store));
+            let engine = Arc::new(crate::commands::engine_over(store)?);
             if name == "d" && history > 0 {
                 progress(&format!(
                     "generating {history} cases of history at the district"

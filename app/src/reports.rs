@@ -88,7 +88,9 @@ pub fn run(dir: &Path, a: ReportArgs, at: Millis) -> Result<()> {
         };
         let (from, to) = period.bounds(&engine.calendar);
         let rows = engine.store.read()?.reported_rows(from, to)?;
-        let want = if a.missed {
+        // "Missed" means not hit for a rate where more is better (not closed on time), hit for
+        // one where less is better (reworked); a count has nothing to miss.
+        let want = if a.missed && !metric.is_count() {
             Some(metric.lower_is_better())
         } else {
             None

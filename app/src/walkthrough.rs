@@ -30,7 +30,7 @@ impl Walk {
 fn open(dir: &Path, name: &str, unit: &UnitId, role: Role) -> Result<Engine> {
     let store = Store::open(&dir.join(name).join(crate::commands::STORE_FILE))?;
     store.set_node(&node_of(unit), unit, role)?;
-    Ok(Engine::demo(store))
+    crate::commands::engine_over(store)
 }
 
 fn say(engine: &Engine, who: &Actor, what: &str, id: &CaseId) -> Result<()> {
