@@ -105,6 +105,17 @@ pub enum Command {
         #[command(subcommand)]
         cmd: DrillCmd,
     },
+    /// Emergency mode (平战一体): plans, open an incident (战时), tick its checklist, summon,
+    /// put cases in its lane, stand down (平时).
+    Emergency {
+        /// A plan file of the city's own plans, added to (or replacing by id) the bundled
+        /// ones; `plans.toml` in the data directory is read too.
+        #[arg(long, global = true)]
+        plans: Option<PathBuf>,
+        /// What to do.
+        #[command(subcommand)]
+        cmd: EmergencyCmd,
+    },
     /// The district root and roster (区级名册): create, enrol, revoke.
     District {
         /// What to do.
@@ -199,6 +210,99 @@ pub enum DistrictCmd {
     },
 }
 
+/// `gridloop emergency` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum EmergencyCmd {
+    /// The plans (预案) this node knows.
+    Plans,
+    /// 平时 or 战时: the open incidents covering this node's unit, their checklists and
+    /// summons.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open an emergency incident under a plan (启动预案): 战时 for the area.
+    Start {
+        /// The plan's id (see `gridloop emergency plans`).
+        #[arg(long)]
+        plan: String,
+        /// Response level 1 (Ⅰ级, most severe) to 4 (default: the plan's).
+        #[arg(long)]
+        level: Option<u8>,
+        /// Units put in 战时, each with everything under it (default: the operator's unit).
+        #[arg(long)]
+        area: Vec<String>,
+        /// Grid where it happens (default: the first grid of the area).
+        #[arg(long)]
+        grid: Option<String>,
+        /// Address.
+        #[arg(long, default_value = "辖区")]
+        address: String,
+        /// What is happening.
+        #[arg(long)]
+        description: String,
+        /// A drill incident (演练): never counts in real figures.
+        #[arg(long)]
+        drill: bool,
+        /// Act as `role@unit` instead of the node's default.
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Tick off checklist item N (1-based) of an incident (预案落实).
+    Tick {
+        /// The incident (case id or 案卷编号).
+        incident: String,
+        /// The item's number, as `status` lists it.
+        item: u32,
+        /// What was done.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Act as `role@unit`.
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Summon units and resources to an incident (应急调度); each unit must 报到.
+    Summon {
+        /// The incident.
+        incident: String,
+        /// A unit to summon (code or name); repeat for more.
+        #[arg(long)]
+        unit: Vec<String>,
+        /// A resource to summon; repeat for more.
+        #[arg(long)]
+        resource: Vec<String>,
+        /// Summon what the plan names (its departments and resources) not yet summoned.
+        #[arg(long)]
+        plan_defaults: bool,
+        /// Act as `role@unit`.
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Put an open case in an incident's priority lane (纳入应急), on its short limits.
+    Link {
+        /// The case.
+        case: String,
+        /// The incident (default: the most severe open one covering this node).
+        #[arg(long)]
+        incident: Option<String>,
+        /// Act as `role@unit`.
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+    /// Stand an incident down (解除): back to 平时.
+    End {
+        /// The incident.
+        incident: String,
+        /// Why it is over.
+        #[arg(long)]
+        note: String,
+        /// Act as `role@unit`.
+        #[arg(long = "as")]
+        as_: Option<String>,
+    },
+}
+
 /// `gridloop drill` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum DrillCmd {
@@ -264,6 +368,10 @@ pub struct NewArgs {
     /// Mark as a drill case.
     #[arg(long)]
     pub drill: bool,
+    /// Report into the priority lane (应急通道) of the most severe open emergency incident
+    /// covering this node.
+    #[arg(long)]
+    pub emergency: bool,
     /// Report as `role@unit` instead of the node's default.
     #[arg(long = "as")]
     pub as_: Option<String>,

@@ -124,7 +124,8 @@ pub fn resolve_unit(engine: &Engine, s: &str) -> Result<UnitId> {
         })
 }
 
-fn actor(engine: &Engine, as_: Option<&str>) -> Result<Actor> {
+/// The operator: the node's default unit and role, or `role@unit` from `--as`.
+pub fn actor(engine: &Engine, as_: Option<&str>) -> Result<Actor> {
     let node = engine.node()?;
     match as_ {
         None => Ok(Actor {
@@ -158,6 +159,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { unit, role, node } => init(&dir, &unit, &role, node.as_deref()),
         Command::New(args) => new_case(&dir, args, at),
         Command::Report(args) => crate::reports::run(&dir, args, at),
+        Command::Emergency { plans, cmd } => crate::emergency::run(&dir, plans.as_deref(), cmd, at),
         Command::Drill { cmd } => match cmd {
             DrillCmd::Check { scenario } => crate::reports::drill_check(&scenario),
             DrillCmd::Run {
@@ -278,6 +280,11 @@ fn new_case(dir: &Path, a: NewArgs, at: Millis) -> Result<()> {
         reporter,
         component_id: None,
         drill: a.drill,
+        emergency: if a.emergency {
+            Some(crate::emergency::lead_lane(&engine, &actor.unit)?)
+        } else {
+            None
+        },
     };
     let s = engine.report(&actor, &new, at)?;
     println!(

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod demo;
 mod drill;
+mod emergency;
 mod net;
 mod output;
 mod reports;

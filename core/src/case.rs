@@ -173,6 +173,9 @@ pub struct Intake {
     /// 重复关联: the case this one duplicates, if any.
     #[serde(default)]
     pub duplicate_of: Option<CaseId>,
+    /// 应急通道: reported into an emergency incident, on its short limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<crate::emergency::Lane>,
 }
 
 impl Intake {

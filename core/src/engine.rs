@@ -68,6 +68,9 @@ pub struct NewCase {
     /// 演练.
     #[serde(default)]
     pub drill: bool,
+    /// 应急通道: report into an emergency incident's priority lane.
+    #[serde(default)]
+    pub emergency: Option<crate::emergency::Lane>,
 }
 
 /// A case with its trail and derived state (案卷详情), for detail views and export.
@@ -195,6 +198,7 @@ impl Engine {
             reporter: new.reporter.clone(),
             drill: new.drill || source == Source::Drill,
             duplicate_of: None,
+            emergency: new.emergency.clone(),
         })
     }
 
@@ -294,6 +298,73 @@ impl Engine {
         )?;
         wt.commit().map_err(StoreError::from)?;
         Ok(summary)
+    }
+
+    /// 平时/战时: the open emergency incidents covering `unit` (or summoning it).
+    pub fn mode(&self, unit: &crate::unit::UnitId) -> Result<crate::emergency::Mode, EngineError> {
+        let rows = self.store.read()?.incidents()?;
+        Ok(crate::emergency::Mode::of(&self.district, unit, rows))
+    }
+
+    /// 启动应急: opens an emergency incident under `plan` — reports a 突发事件 case at `grid`
+    /// (the plan's category) and activates the plan on it over `area` at `level` — in two
+    /// moves by `actor`. Returns the incident's row.
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_incident(
+        &self,
+        actor: &Actor,
+        plan: &crate::emergency::Plan,
+        level: u8,
+        area: Vec<crate::unit::UnitId>,
+        grid: &str,
+        address: &str,
+        description: &str,
+        drill: bool,
+        now: Millis,
+    ) -> Result<CaseSummary, EngineError> {
+        let new = NewCase {
+            source: if drill { "drill" } else { "superior" }.into(),
+            category: plan.category.as_str().into(),
+            grid: grid.into(),
+            address: address.into(),
+            description: description.into(),
+            drill,
+            ..NewCase::default()
+        };
+        // Check the activation before writing anything, so a refused one leaves no case.
+        let mut intake = self.validate(&new)?;
+        intake.number = "check".into();
+        let activate = Action::Activate {
+            plan: plan.id.clone(),
+            name: plan.name.clone(),
+            level,
+            area,
+            checklist: plan.checklist.iter().map(|s| s.text.clone()).collect(),
+            limits: plan.limits,
+        };
+        let probe = |action: Action, after: Vec<EventId>, at: Millis| Event {
+            id: EventId(format!("{:016x}", at)),
+            after,
+            at: Hlc {
+                millis: at,
+                counter: 0,
+            },
+            node: actor.node.clone(),
+            unit: actor.unit.clone(),
+            role: actor.role,
+            action,
+            offline: false,
+        };
+        let report = probe(Action::Report, vec![], now);
+        let rules = self.rules();
+        let first = rules.initial(&intake, &report)?;
+        rules.check(
+            &intake,
+            &first,
+            &probe(activate.clone(), vec![report.id.clone()], now),
+        )?;
+        let row = self.report(actor, &new, now)?;
+        self.act(actor, &row.id, activate, now)
     }
 
     /// Loads a case by id or number with its trail.

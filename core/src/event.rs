@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::calendar::Millis;
 use crate::catalogue::CategoryCode;
+use crate::emergency::{EmergencyLimits, Lane};
 use crate::hlc::Hlc;
 use crate::role::{NodeId, Role};
 use crate::unit::{GridCode, UnitId};
@@ -119,6 +120,28 @@ pub enum Action {
     SelfClose { evidence: Vec<String>, note: String },
     /// 冲突处理: a person with authority resolves a conflict by keeping one branch.
     Resolve { keep: EventId, note: String },
+    /// 启动预案: open an emergency incident (战时) on a 突发事件 case, carrying the plan's
+    /// checklist and limits so that every node derives the same incident.
+    Activate {
+        plan: String,
+        name: String,
+        level: u8,
+        area: Vec<UnitId>,
+        checklist: Vec<String>,
+        limits: EmergencyLimits,
+    },
+    /// 预案落实: tick off checklist item `item` (0-based) of the incident. A note: ticks
+    /// made concurrently never conflict.
+    Tick { item: u32, note: String },
+    /// 调度: summon units (each must 报到) and resources to the incident.
+    Summon {
+        units: Vec<UnitId>,
+        resources: Vec<String>,
+    },
+    /// 解除: stand the incident down, back to 平时.
+    StandDown { note: String },
+    /// 纳入应急: put an open case in an incident's priority lane, on its short limits.
+    Link { lane: Lane },
 }
 
 impl Action {
@@ -149,6 +172,11 @@ impl Action {
             Action::SelfHandle => "self_handle",
             Action::SelfClose { .. } => "self_close",
             Action::Resolve { .. } => "resolve",
+            Action::Activate { .. } => "activate",
+            Action::Tick { .. } => "tick",
+            Action::Summon { .. } => "summon",
+            Action::StandDown { .. } => "stand_down",
+            Action::Link { .. } => "link",
         }
     }
 
@@ -186,12 +214,20 @@ impl Action {
             Action::SelfHandle => "自处置",
             Action::SelfClose { .. } => "自结案",
             Action::Resolve { .. } => "冲突处理",
+            Action::Activate { .. } => "启动预案",
+            Action::Tick { .. } => "预案落实",
+            Action::Summon { .. } => "应急调度",
+            Action::StandDown { .. } => "解除应急",
+            Action::Link { .. } => "纳入应急",
         }
     }
 
-    /// Notes (督办/催办) change no state and never conflict with moves.
+    /// Notes (督办/催办, 预案落实) change no workflow state and never conflict with moves.
     pub fn is_note(&self) -> bool {
-        matches!(self, Action::Supervise { .. } | Action::Urge { .. })
+        matches!(
+            self,
+            Action::Supervise { .. } | Action::Urge { .. } | Action::Tick { .. }
+        )
     }
 
     /// The opinion or reason text the move carries, if any.
@@ -209,7 +245,9 @@ impl Action {
             | Action::Supervise { note }
             | Action::Urge { note }
             | Action::SelfClose { note, .. }
-            | Action::Resolve { note, .. } => Some(note.as_str()),
+            | Action::Resolve { note, .. }
+            | Action::Tick { note, .. }
+            | Action::StandDown { note } => Some(note.as_str()),
             _ => None,
         }
         .filter(|s| !s.is_empty())

@@ -168,6 +168,7 @@ impl<'a> Generator<'a> {
             reporter,
             drill: false,
             duplicate_of: None,
+            emergency: None,
         };
         let mut sim = Sim {
             events: Vec::new(),

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod drill;
+pub mod emergency;
 pub mod engine;
 pub mod event;
 pub mod generate;

@@ -46,6 +46,8 @@ const IDX_GRID: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("i
 const IDX_CATEGORY: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("idx_category");
 const IDX_TIME: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_time");
 const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
+/// case id of every emergency incident (应急事件) → ().
+const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incident");
 const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
 /// (peer node, `in:<their epoch>` or `out:<my epoch>`) → feed sequence: how far this node
 /// has applied the peer's feed, and how far the peer has acknowledged this node's.
@@ -54,9 +56,10 @@ const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
 /// The value of the `format` meta key that marks a gridloop store.
 pub const FORMAT: &str = "gridloop-store";
 /// The store layout version written by this code. Version 3 added the assessed acts and the
-/// reporter key to the projection; an older store opens with a stale projection that
+/// reporter key to the projection; version 4 the emergency lane and incident (平战一体) and
+/// the incident index. An older store opens with a stale projection that
 /// [`crate::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
-pub const STORE_VERSION: u64 = 3;
+pub const STORE_VERSION: u64 = 4;
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 const REBUILDABLE_FROM: u64 = 2;
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
@@ -270,6 +273,10 @@ pub struct CaseSummary {
     pub reporter: String,
     /// The assessed acts (考核记录).
     pub acts: Vec<crate::workflow::Act>,
+    /// 应急通道: the emergency incident whose priority lane the case is in.
+    pub lane: Option<CaseId>,
+    /// 应急事件: the incident this case opened (启动预案), if it did.
+    pub incident: Option<crate::emergency::Incident>,
 }
 
 impl CaseSummary {
@@ -317,6 +324,8 @@ impl CaseSummary {
                 })
                 .unwrap_or_default(),
             acts: c.acts.clone(),
+            lane: c.lane.as_ref().map(|l| l.incident.clone()),
+            incident: c.incident.clone(),
         }
     }
 
@@ -527,6 +536,7 @@ impl Store {
         wt.delete_table(IDX_CATEGORY)?;
         wt.delete_table(IDX_TIME)?;
         wt.delete_table(IDX_NUMBER)?;
+        wt.delete_table(IDX_INCIDENT)?;
         open_all(&wt)?;
         wt.commit()?;
         Ok(())
@@ -948,6 +958,7 @@ fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(IDX_CATEGORY)?;
     wt.open_table(IDX_TIME)?;
     wt.open_table(IDX_NUMBER)?;
+    wt.open_table(IDX_INCIDENT)?;
     wt.open_table(QUARANTINE)?;
     wt.open_table(PEERS)?;
     wt.open_table(CASE_SCOPE)?;
@@ -975,6 +986,9 @@ fn index(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
         .insert((s.category.as_str(), s.reported, id), ())?;
     wt.open_table(IDX_TIME)?.insert((s.reported, id), ())?;
     wt.open_table(IDX_NUMBER)?.insert(s.number.as_str(), id)?;
+    if s.incident.is_some() {
+        wt.open_table(IDX_INCIDENT)?.insert(id, ())?;
+    }
     Ok(())
 }
 
@@ -1020,6 +1034,14 @@ fn reindex(wt: &WriteTransaction, old: &CaseSummary, new: &CaseSummary) -> Resul
         t.remove(old.number.as_str())?;
         t.insert(new.number.as_str(), id)?;
     }
+    if old.incident.is_some() != new.incident.is_some() {
+        let mut t = wt.open_table(IDX_INCIDENT)?;
+        if new.incident.is_some() {
+            t.insert(id, ())?;
+        } else {
+            t.remove(id)?;
+        }
+    }
     Ok(())
 }
 
@@ -1038,6 +1060,18 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// Every emergency incident (应急事件) this node holds, open or stood down, newest first.
+    pub fn incidents(&self) -> Result<Vec<CaseSummary>, StoreError> {
+        let t = self.rt.open_table(IDX_INCIDENT)?;
+        let mut ids = Vec::new();
+        for item in t.iter()? {
+            ids.push(item?.0.value().to_string());
+        }
+        let mut rows = self.summaries(ids)?;
+        rows.sort_by(|a, b| b.reported.cmp(&a.reported).then(a.id.cmp(&b.id)));
+        Ok(rows)
+    }
+
     /// The projection row of a case.
     pub fn summary(&self, id: &CaseId) -> Result<Option<CaseSummary>, StoreError> {
         let proj = self.rt.open_table(PROJ)?;

@@ -15,6 +15,7 @@ use std::fmt;
 use crate::calendar::{Light, Millis, TimeLimit, WorkCalendar};
 use crate::case::Intake;
 use crate::catalogue::{Catalogue, CategoryCode};
+use crate::emergency::{ChecklistItem, INCIDENT_CLASS, Incident, Lane, area_units};
 use crate::event::{Action, Event, EventId, RequestKind};
 use crate::role::Role;
 use crate::unit::{District, GridCode, UnitId, UnitKind};
@@ -426,6 +427,10 @@ pub struct CaseState {
     pub acts: Vec<Act>,
     /// Every unit the case has passed through (scope 可见范围).
     pub units: BTreeSet<UnitId>,
+    /// 应急通道: the incident whose priority lane the case is in, on its short limits.
+    pub lane: Option<Lane>,
+    /// 应急事件: the emergency incident this case opened (启动预案), if it did.
+    pub incident: Option<Incident>,
     /// The last move applied.
     pub last: EventId,
     /// Time of the last move applied.
@@ -478,6 +483,11 @@ fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
     match &e.action {
         Action::Report | Action::Request { .. } => {}
         Action::Resolve { .. } => push(Step::Resolve, &e.unit, None, true),
+        Action::StandDown { .. } => push(Step::Close, &e.unit, None, true),
+        Action::Activate { .. }
+        | Action::Tick { .. }
+        | Action::Summon { .. }
+        | Action::Link { .. } => {}
         Action::Supervise { .. } | Action::Urge { .. } | Action::Reactivate => {}
         Action::Accept | Action::SendToVerify | Action::SelfHandle => {
             push(Step::Accept, &e.unit, stage_due, true)
@@ -538,6 +548,26 @@ fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
     {
         a.ok = false;
     }
+}
+
+/// Refuses emergency limits of zero minutes.
+fn need_limits(rule: &str, l: &crate::emergency::EmergencyLimits) -> Result<(), Refusal> {
+    let all = [
+        l.accept,
+        l.register,
+        l.dispatch,
+        l.handle,
+        l.check,
+        l.close,
+        l.report_in,
+    ];
+    if all.contains(&0) {
+        return Err(refuse(
+            format!("{rule}.limits"),
+            "every emergency limit is at least one minute",
+        ));
+    }
+    Ok(())
 }
 
 /// Why a move was refused (拒绝原因): the rule that refused it and what it says.
@@ -701,7 +731,14 @@ impl<'a> Rules<'a> {
             self_handling: false,
             down_from: None,
             summons: Vec::new(),
-            stage: Some(Deadline::new(self.calendar, at, self.limits.accept)),
+            stage: Some(Deadline::new(
+                self.calendar,
+                at,
+                match &intake.emergency {
+                    Some(l) => TimeLimit::minutes(l.limits.accept),
+                    None => self.limits.accept,
+                },
+            )),
             overall: None,
             rework: 0,
             extensions: 0,
@@ -724,9 +761,52 @@ impl<'a> Rules<'a> {
                 offline: report.offline,
             }],
             units: [holder].into_iter().collect(),
+            lane: intake.emergency.clone(),
+            incident: None,
             last: report.id.clone(),
             updated: at,
         })
+    }
+
+    /// The handling limit of a case: its lane's in an emergency, else its category's.
+    fn handle_limit(&self, s: &CaseState) -> TimeLimit {
+        match &s.lane {
+            Some(l) => l.limits.handle_limit(),
+            None => self.category_limit(&s.category),
+        }
+    }
+
+    /// The stage limits a case runs on: its lane's in an emergency (the incident's own for
+    /// an incident's summons), else the district's.
+    fn stage_limits(&self, s: &CaseState) -> StageLimits {
+        match (&s.lane, &s.incident) {
+            (Some(l), _) => l.limits.stages(self.limits),
+            (None, Some(i)) => i.limits.stages(self.limits),
+            _ => *self.limits,
+        }
+    }
+
+    /// 值班长/领导 at a district or street, 站长 at a community: who opens, summons for and
+    /// stands down an emergency incident.
+    fn emergency_roles(&self, unit: &UnitId) -> &'static [Role] {
+        match self.kind(unit) {
+            Some(UnitKind::Community) => &[Role::StationChief],
+            _ => &[Role::ShiftLead, Role::Leader],
+        }
+    }
+
+    fn need_incident<'s>(&self, rule: &str, s: &'s CaseState) -> Result<&'s Incident, Refusal> {
+        match &s.incident {
+            Some(i) if i.active() => Ok(i),
+            Some(_) => Err(refuse(
+                format!("{rule}.ended"),
+                "the emergency incident has been stood down (解除)",
+            )),
+            None => Err(refuse(
+                format!("{rule}.incident"),
+                "this case is not an emergency incident (启动预案 first)",
+            )),
+        }
     }
 
     fn category_limit(&self, category: &CategoryCode) -> TimeLimit {
@@ -1165,7 +1245,211 @@ impl<'a> Rules<'a> {
                 "resolve.conflict",
                 "there is no conflict to resolve on this branch",
             )),
+            Action::Activate {
+                level,
+                area,
+                checklist,
+                limits,
+                ..
+            } => {
+                self.need_state(
+                    r,
+                    s,
+                    &[
+                        State::Reported,
+                        State::Verifying,
+                        State::ToRegister,
+                        State::ToDispatch,
+                        State::Handling,
+                    ],
+                )?;
+                if s.incident.is_some() {
+                    return Err(refuse(
+                        "activate.once",
+                        "this case has already opened an emergency incident",
+                    ));
+                }
+                if s.category.major() != INCIDENT_CLASS {
+                    return Err(refuse(
+                        "activate.category",
+                        format!(
+                            "only a 突发事件 ({INCIDENT_CLASS}xx) case opens an emergency; this one is {}",
+                            s.category.as_str()
+                        ),
+                    ));
+                }
+                self.emergency_author(r, e, h)?;
+                if !(1..=4).contains(level) {
+                    return Err(refuse(
+                        "activate.level",
+                        format!("response level {level} is not 1 (Ⅰ级) to 4 (Ⅳ级)"),
+                    ));
+                }
+                if area.is_empty() {
+                    return Err(refuse(
+                        "activate.area",
+                        "name the area the emergency covers",
+                    ));
+                }
+                for u in area {
+                    match self.kind(u) {
+                        None | Some(UnitKind::Department) => {
+                            return Err(refuse(
+                                "activate.area",
+                                format!("{} is not a district, street or community", self.name(u)),
+                            ));
+                        }
+                        _ if !self.above(&e.unit, u) => {
+                            return Err(refuse(
+                                "activate.area",
+                                format!(
+                                    "{} may put only its own territory in 战时, not {}",
+                                    self.name(&e.unit),
+                                    self.name(u)
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                if checklist.is_empty() || checklist.iter().any(|t| t.trim().is_empty()) {
+                    return Err(refuse(
+                        "activate.checklist",
+                        "a plan needs a checklist with no empty item",
+                    ));
+                }
+                need_limits(r, limits)
+            }
+            Action::Tick { item, .. } => {
+                let i = self.need_incident(r, s)?;
+                let Some(it) = i.checklist.get(*item as usize) else {
+                    return Err(refuse(
+                        "tick.item",
+                        format!(
+                            "the plan has {} items; there is no item {}",
+                            i.checklist.len(),
+                            item + 1
+                        ),
+                    ));
+                };
+                if it.done.is_some() {
+                    return Err(refuse(
+                        "tick.done",
+                        format!("item {} (“{}”) is already done", item + 1, it.text),
+                    ));
+                }
+                let in_area = i.covers(self.district, &e.unit)
+                    || self.above(&e.unit, h)
+                    || s.summons.iter().any(|x| x.unit == e.unit);
+                if !in_area || !self.command_roles(&e.unit).contains(&e.role) {
+                    return Err(refuse(
+                        "tick.role",
+                        format!(
+                            "the checklist is ticked off by command staff of the units in the emergency; you are {} at {}",
+                            e.role.label_zh(),
+                            self.name(&e.unit)
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            Action::Summon { units, resources } => {
+                let i = self.need_incident(r, s)?;
+                self.emergency_author(r, e, h)?;
+                if units.is_empty() && resources.iter().all(|x| x.trim().is_empty()) {
+                    return Err(refuse(
+                        "summon.target",
+                        "name at least one unit or resource to summon",
+                    ));
+                }
+                for u in units {
+                    match self.kind(u) {
+                        Some(UnitKind::Department) => {}
+                        Some(UnitKind::Street | UnitKind::Community)
+                            if self.above(&e.unit, u) || i.covers(self.district, u) => {}
+                        _ => {
+                            return Err(refuse(
+                                "summon.unit",
+                                format!(
+                                    "{} cannot be summoned: a department, or a street or community in the emergency's area",
+                                    self.name(u)
+                                ),
+                            ));
+                        }
+                    }
+                    if s.summons.iter().any(|x| &x.unit == u) {
+                        return Err(refuse(
+                            "summon.twice",
+                            format!("{} is already summoned", self.name(u)),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Action::StandDown { note } => {
+                self.need_incident(r, s)?;
+                self.need_text(r, "note", note)?;
+                self.emergency_author(r, e, h)
+            }
+            Action::Link { lane } => {
+                self.need_state(
+                    r,
+                    s,
+                    &[
+                        State::Reported,
+                        State::Verifying,
+                        State::ToRegister,
+                        State::ToDispatch,
+                        State::Handling,
+                        State::ToCheck,
+                        State::ToClose,
+                    ],
+                )?;
+                if s.incident.is_some() {
+                    return Err(refuse(
+                        "link.incident",
+                        "an emergency incident is not put in a lane; it is the lane",
+                    ));
+                }
+                if let Some(l) = &s.lane {
+                    return Err(refuse(
+                        "link.twice",
+                        format!("the case is already in the lane of incident {}", l.incident),
+                    ));
+                }
+                if !self.above(&e.unit, h) || !self.command_roles(&e.unit).contains(&e.role) {
+                    return Err(refuse(
+                        "link.role",
+                        format!(
+                            "a case is put in an emergency lane by command staff at or above its holder {}; you are {} at {}",
+                            self.name(h),
+                            e.role.label_zh(),
+                            self.name(&e.unit)
+                        ),
+                    ));
+                }
+                need_limits(r, &lane.limits)
+            }
         }
+    }
+
+    /// 值班长/领导 (站长 at a community) at or above the holder.
+    fn emergency_author(&self, rule: &str, e: &Event, holder: &UnitId) -> Result<(), Refusal> {
+        let roles = self.emergency_roles(&e.unit);
+        if roles.contains(&e.role) && self.above(&e.unit, holder) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
+        Err(refuse(
+            format!("{rule}.role"),
+            format!(
+                "{rule} is made by {} at or above the holder {}; you are {} at {}",
+                names.join("/"),
+                self.name(holder),
+                e.role.label_zh(),
+                self.name(&e.unit)
+            ),
+        ))
     }
 
     /// The state after applying `e` (already checked) to `s`.
@@ -1173,7 +1457,7 @@ impl<'a> Rules<'a> {
         let mut n = s.clone();
         let at = e.millis();
         let cal = self.calendar;
-        let lim = self.limits;
+        let lim = &self.stage_limits(s);
         n.last = e.id.clone();
         n.updated = at;
         match &e.action {
@@ -1219,7 +1503,7 @@ impl<'a> Rules<'a> {
                     .collect();
                 n.units.extend(n.handlers.iter().cloned());
                 n.milestones.dispatched.get_or_insert(at);
-                let d = Deadline::new(cal, at, self.category_limit(&n.category));
+                let d = Deadline::new(cal, at, self.handle_limit(&n));
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
@@ -1232,7 +1516,7 @@ impl<'a> Rules<'a> {
                 if self.kind(unit) == Some(UnitKind::Community) {
                     n.state = State::Handling;
                     n.handlers = vec![unit.clone()];
-                    let d = Deadline::new(cal, at, self.category_limit(&n.category));
+                    let d = Deadline::new(cal, at, self.handle_limit(&n));
                     n.overall = Some(d);
                     n.stage = Some(d);
                 } else {
@@ -1305,7 +1589,7 @@ impl<'a> Rules<'a> {
             }
             Action::Reactivate => {
                 n.state = State::Handling;
-                let d = Deadline::new(cal, at, self.category_limit(&n.category));
+                let d = Deadline::new(cal, at, self.handle_limit(&n));
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
@@ -1339,7 +1623,7 @@ impl<'a> Rules<'a> {
                     n.satisfied = None;
                     n.rework += 1;
                     n.milestones.closed = None;
-                    let d = Deadline::new(cal, at, self.category_limit(&n.category));
+                    let d = Deadline::new(cal, at, self.handle_limit(&n));
                     n.overall = Some(d);
                     n.stage = Some(d);
                 }
@@ -1379,7 +1663,7 @@ impl<'a> Rules<'a> {
                     n.units.insert(d.clone());
                 }
                 if n.overall.is_none() {
-                    let d = Deadline::new(cal, at, self.category_limit(&n.category));
+                    let d = Deadline::new(cal, at, self.handle_limit(&n));
                     n.overall = Some(d);
                     n.stage = Some(d);
                 }
@@ -1398,7 +1682,7 @@ impl<'a> Rules<'a> {
                 n.self_handling = true;
                 n.handlers = vec![s.holder.clone()];
                 n.milestones.accepted = Some(at);
-                let d = Deadline::new(cal, at, self.category_limit(&n.category));
+                let d = Deadline::new(cal, at, self.handle_limit(&n));
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
@@ -1410,6 +1694,92 @@ impl<'a> Rules<'a> {
                     .source
                     .needs_callback()
                     .then(|| Deadline::new(cal, at, lim.callback));
+            }
+            Action::Activate {
+                plan,
+                name,
+                level,
+                area,
+                checklist,
+                limits,
+            } => {
+                n.incident = Some(Incident {
+                    plan: plan.clone(),
+                    name: name.clone(),
+                    level: *level,
+                    area: area.clone(),
+                    checklist: checklist
+                        .iter()
+                        .map(|t| ChecklistItem {
+                            text: t.clone(),
+                            done: None,
+                        })
+                        .collect(),
+                    resources: Vec::new(),
+                    limits: *limits,
+                    since: at,
+                    ended: None,
+                });
+                n.state = State::Handling;
+                if n.handlers.is_empty() {
+                    n.handlers = vec![s.holder.clone()];
+                }
+                n.milestones.accepted.get_or_insert(at);
+                n.milestones.registered.get_or_insert(at);
+                n.stage = None;
+                n.overall = None;
+                n.units.extend(area_units(self.district, area));
+            }
+            Action::Tick { .. } => {}
+            Action::Summon { units, resources } => {
+                let due = cal.add(at, lim.report_in);
+                for u in units {
+                    n.summons.push(Summons {
+                        unit: u.clone(),
+                        at,
+                        due,
+                        reported_in: None,
+                    });
+                    if !n.handlers.contains(u) {
+                        n.handlers.push(u.clone());
+                    }
+                    n.units.insert(u.clone());
+                }
+                if let Some(i) = &mut n.incident {
+                    for r in resources.iter().filter(|r| !r.trim().is_empty()) {
+                        if !i.resources.contains(r) {
+                            i.resources.push(r.clone());
+                        }
+                    }
+                }
+            }
+            Action::StandDown { .. } => {
+                if let Some(i) = &mut n.incident {
+                    i.ended = Some(at);
+                }
+                n.state = State::Closed;
+                n.milestones.closed = Some(at);
+                n.stage = None;
+            }
+            Action::Link { lane } => {
+                n.lane = Some(lane.clone());
+                let fast = lane.limits.stages(self.limits);
+                let restart = match n.state {
+                    State::Reported => Some(fast.accept),
+                    State::Verifying => Some(fast.verify),
+                    State::ToRegister => Some(fast.register),
+                    State::ToDispatch => Some(fast.dispatch),
+                    State::ToCheck => Some(fast.check),
+                    State::ToClose => Some(fast.close),
+                    _ => None,
+                };
+                if let Some(l) = restart {
+                    n.stage = Some(Deadline::new(cal, at, l));
+                } else if n.state == State::Handling {
+                    let d = Deadline::new(cal, at, lane.limits.handle_limit());
+                    n.overall = Some(d);
+                    n.stage = Some(d);
+                }
             }
         }
         record_acts(s, &mut n, e);
@@ -1524,7 +1894,22 @@ impl<'a> Rules<'a> {
                 continue;
             };
             match self.check(intake, base, note) {
-                Ok(()) => current.notes += 1,
+                Ok(()) => match &note.action {
+                    // Concurrent ticks of one item keep the earliest: order-independent.
+                    Action::Tick { item, .. } => {
+                        if let Some(it) = current
+                            .incident
+                            .as_mut()
+                            .and_then(|i| i.checklist.get_mut(*item as usize))
+                        {
+                            let mine = (note.millis(), note.unit.clone());
+                            if it.done.as_ref().is_none_or(|d| mine < *d) {
+                                it.done = Some(mine);
+                            }
+                        }
+                    }
+                    _ => current.notes += 1,
+                },
                 Err(why) => invalid.push((note.id.clone(), why)),
             }
         }

@@ -48,6 +48,7 @@ impl Offer {
                 | Action::Close
                 | Action::SelfHandle
                 | Action::Reactivate
+                | Action::Link { .. }
         )
     }
 }
@@ -82,6 +83,18 @@ pub fn offered(
     derived: &Derived,
     actor: &Actor,
     now: Millis,
+) -> Vec<Offer> {
+    offered_in(rules, intake, derived, actor, now, None)
+}
+
+/// [`offered`], with 纳入应急 (into `lane`) among the candidates when the node is in 战时.
+pub fn offered_in(
+    rules: &Rules<'_>,
+    intake: &Intake,
+    derived: &Derived,
+    actor: &Actor,
+    now: Millis,
+    lane: Option<&gridloop_core::emergency::Lane>,
 ) -> Vec<Offer> {
     let s = &derived.current;
     let d = rules.district;
@@ -210,6 +223,9 @@ pub fn offered(
                 note: TEXT.into(),
             },
         ]);
+        if let Some(l) = lane {
+            cands.push(Action::Link { lane: l.clone() });
+        }
         for b in derived.conflict.iter().flatten() {
             cands.push(Action::Resolve {
                 keep: b.tip.clone(),

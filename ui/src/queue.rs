@@ -12,6 +12,9 @@ use crate::i18n::Lang;
 /// One queue of the inbox (工作台队列).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Queue {
+    /// 应急: the priority lane (应急通道) — open cases in an emergency incident's lane, and
+    /// the incidents themselves.
+    Emergency,
     /// 待受理: reported, waiting to be accepted (待核实 included).
     ToAccept,
     /// 待立案.
@@ -36,7 +39,8 @@ pub enum Queue {
 
 impl Queue {
     /// The queues in the order the inbox lists them.
-    pub const ALL: [Queue; 10] = [
+    pub const ALL: [Queue; 11] = [
+        Queue::Emergency,
         Queue::ToAccept,
         Queue::ToRegister,
         Queue::ToDispatch,
@@ -52,6 +56,7 @@ impl Queue {
     /// The queue's name.
     pub fn label(self, lang: Lang) -> &'static str {
         let (zh, en) = match self {
+            Queue::Emergency => ("应急", "Emergency"),
             Queue::ToAccept => ("待受理", "To accept"),
             Queue::ToRegister => ("待立案", "To register"),
             Queue::ToDispatch => ("待派遣", "To dispatch"),
@@ -76,14 +81,14 @@ impl Queue {
             Queue::ToCheck => &[State::ToCheck],
             Queue::ToClose => &[State::ToClose],
             Queue::ToCallback => &[State::Closed],
-            Queue::Overdue | Queue::Conflict | Queue::AllOpen => &OPEN,
+            Queue::Emergency | Queue::Overdue | Queue::Conflict | Queue::AllOpen => &OPEN,
         }
     }
 
     /// Whether the queue keeps only some of its states' cases (so rows must be read to
     /// know what it holds).
     fn filtered(self) -> bool {
-        matches!(self, Queue::Conflict)
+        matches!(self, Queue::Conflict | Queue::Emergency)
     }
 
     /// Whether a case belongs in this queue at `now` (for the filtered queues).
@@ -91,6 +96,11 @@ impl Queue {
         match self {
             Queue::ToCallback => s.state == State::Closed && s.due.is_some(),
             Queue::Conflict => s.conflict,
+            Queue::Emergency => {
+                (s.lane.is_some() || s.incident.as_ref().is_some_and(|i| i.active()))
+                    && OPEN.contains(&s.state)
+                    && (s.state != State::Closed || s.due.is_some())
+            }
             Queue::Overdue => s.overdue(now),
             _ => self.states().contains(&s.state),
         }
@@ -134,6 +144,10 @@ pub fn load(
         Queue::ToCallback => NO_DUE - 1,
         _ => NO_DUE,
     };
+    if queue == Queue::Emergency && r.incidents()?.is_empty() {
+        // No incident was ever opened here: no lane to read rows for.
+        return Ok(Vec::new());
+    }
     let keys = r.queue_keys(holder, queue.states(), before)?;
     Ok(match queue {
         q if q.filtered() => {

@@ -71,6 +71,10 @@ pub enum View {
     Map,
     /// 统计考核: figures, rankings, trends, reports.
     Assess,
+    /// 应急: emergency mode (平战一体) — incidents, plans, checklists, summons.
+    Emergency,
+    /// 演练: play a drill scenario on the district, its clock and every node's live state.
+    Drill,
     /// 网络: peers and quarantine.
     Network,
     /// 设置: identity, roster, language.
@@ -78,11 +82,13 @@ pub enum View {
 }
 
 impl View {
-    const ALL: [View; 6] = [
+    const ALL: [View; 8] = [
         View::Inbox,
         View::Intake,
         View::Map,
         View::Assess,
+        View::Emergency,
+        View::Drill,
         View::Network,
         View::Settings,
     ];
@@ -93,6 +99,8 @@ impl View {
             View::Intake => lang.t("新建", "New case"),
             View::Map => lang.t("地图", "Map"),
             View::Assess => lang.t("统计考核", "Assessment"),
+            View::Emergency => lang.t("应急", "Emergency"),
+            View::Drill => lang.t("演练", "Drill"),
             View::Network => lang.t("网络", "Network"),
             View::Settings => lang.t("设置", "Settings"),
         }
@@ -232,6 +240,10 @@ pub struct Workstation {
     pub(crate) intake: IntakeForm,
     pub(crate) map: crate::views::map::MapState,
     pub(crate) assess: crate::views::assess::AssessState,
+    pub(crate) emergency: crate::views::emergency::EmergencyState,
+    pub(crate) drill: crate::views::drill::DrillState,
+    /// 平时/战时 of the node shown, as of the log head it was read at.
+    mode: (Option<(usize, u64)>, gridloop_core::emergency::Mode),
     pub(crate) notices: Vec<Notice>,
     pub(crate) clock: Arc<dyn Fn() -> Millis + Send + Sync>,
     seen_head: Option<(usize, u64)>,
@@ -294,6 +306,9 @@ impl Workstation {
             intake: IntakeForm::default(),
             map: Default::default(),
             assess: Default::default(),
+            emergency: Default::default(),
+            drill: Default::default(),
+            mode: (None, Default::default()),
             notices: Vec::new(),
             clock: Arc::new(wall_clock),
             seen_head: None,
@@ -407,6 +422,30 @@ impl Workstation {
             unit: n.unit.clone(),
             role: self.role,
         })
+    }
+
+    /// 平时/战时 of the node shown: the open emergency incidents covering its unit (read
+    /// again whenever its store moves).
+    pub fn mode(&mut self) -> &gridloop_core::emergency::Mode {
+        if let Some(n) = self.nodes.get(self.current) {
+            let head = n.engine.store.read().and_then(|r| r.log_head()).ok();
+            let key = head.map(|h| (self.current, h));
+            if key.is_none() || key != self.mode.0 {
+                match n.engine.mode(&n.unit) {
+                    Ok(m) => self.mode = (key, m),
+                    Err(e) => {
+                        self.mode = (key, Default::default());
+                        self.notify(format!("读取应急状态失败 emergency state: {e}"), true);
+                    }
+                }
+            }
+        }
+        &self.mode.1
+    }
+
+    /// 平时/战时 as last read by [`Workstation::mode`] (no store read).
+    pub fn current_mode(&self) -> &gridloop_core::emergency::Mode {
+        &self.mode.1
     }
 
     /// The queue badge count of `q` (as of the last refresh).
@@ -640,6 +679,7 @@ impl Workstation {
             return;
         }
         self.refresh_if_needed();
+        crate::views::drill::step(self);
         self.set_title(&ctx);
         egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
@@ -653,6 +693,13 @@ impl Workstation {
             }
             View::Assess => {
                 egui::CentralPanel::default().show(ui, |ui| crate::views::assess::show(self, ui));
+            }
+            View::Emergency => {
+                egui::CentralPanel::default()
+                    .show(ui, |ui| crate::views::emergency::show(self, ui));
+            }
+            View::Drill => {
+                egui::CentralPanel::default().show(ui, |ui| crate::views::drill::show(self, ui));
             }
             View::Network => {
                 egui::CentralPanel::default().show(ui, |ui| crate::views::network::show(self, ui));
@@ -757,6 +804,7 @@ impl Workstation {
                 }
             });
         });
+        self.emergency_banner(ui);
         if self.online() == Some(false) {
             ui.colored_label(
                 Color32::from_rgb(200, 60, 40),
@@ -765,6 +813,49 @@ impl Workstation {
                     "⚠ This node is cut off from every peer: keep working offline; it syncs when links return",
                 ),
             );
+        }
+    }
+
+    /// 战时: a red line naming the most severe open incident, how long it has run and how
+    /// far its checklist is; a click opens the 应急 view.
+    fn emergency_banner(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        let now = self.now();
+        let Some((row, i)) = self.mode().lead().cloned() else {
+            return;
+        };
+        let more = self.mode().incidents.len() - 1;
+        let (done, all) = i.progress();
+        let mins = (now - i.since).max(0) / 60_000;
+        let text = format!(
+            "{} {}{} · {} · {} {}:{:02} · {} {done}/{all}{}",
+            lang.t("战时", "EMERGENCY"),
+            if row.drill {
+                lang.t("【演练】", "[drill] ")
+            } else {
+                ""
+            },
+            i.name,
+            i.level_zh(),
+            lang.t("已持续", "for"),
+            mins / 60,
+            mins % 60,
+            lang.t("预案清单", "checklist"),
+            if more > 0 {
+                format!(" · {} {more}", lang.t("另有应急事件", "more incidents:"))
+            } else {
+                String::new()
+            }
+        );
+        let button = egui::Button::new(RichText::new(text).color(Color32::WHITE).strong())
+            .fill(crate::views::EMERGENCY_RED);
+        if ui
+            .add(button)
+            .on_hover_text(lang.t("打开应急视图", "Open the emergency view"))
+            .clicked()
+        {
+            self.emergency.selected = Some(row.id.clone());
+            self.view = View::Emergency;
         }
     }
 

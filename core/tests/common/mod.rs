@@ -77,6 +77,7 @@ impl Fixture {
             reporter: None,
             drill: false,
             duplicate_of: None,
+            emergency: None,
         }
     }
 

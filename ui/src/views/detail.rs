@@ -70,7 +70,22 @@ fn load(ws: &Workstation, id: &CaseId) -> Result<Loaded, String> {
     let derived = engine.derive(&record).map_err(|e| e.to_string())?;
     let summary = CaseSummary::build(id, &record.intake, &derived);
     let actor = ws.actor().ok_or("no operator")?;
-    let offers = moves::offered(&engine.rules(), &record.intake, &derived, &actor, ws.now());
+    let lane = ws
+        .current_mode()
+        .lead()
+        .filter(|(row, _)| row.id != *id)
+        .map(|(row, i)| gridloop_core::emergency::Lane {
+            incident: row.id.clone(),
+            limits: i.limits,
+        });
+    let offers = moves::offered_in(
+        &engine.rules(),
+        &record.intake,
+        &derived,
+        &actor,
+        ws.now(),
+        lane.as_ref(),
+    );
     Ok(Loaded {
         record,
         derived,
@@ -142,6 +157,18 @@ fn body(ws: &mut Workstation, ui: &mut egui::Ui, detail: &mut Detail) -> bool {
             ui.label(format!("· {}", s.level.label_zh()));
             if s.drill {
                 ui.colored_label(Color32::from_rgb(120, 80, 200), lang.t("演练", "DRILL"));
+            }
+            if s.lane.is_some() {
+                ui.colored_label(
+                    crate::views::EMERGENCY_RED,
+                    lang.t("应急通道", "EMERGENCY LANE"),
+                );
+            }
+            if s.incident.is_some() {
+                ui.colored_label(
+                    crate::views::EMERGENCY_RED,
+                    lang.t("应急事件", "EMERGENCY INCIDENT"),
+                );
             }
         });
         if let Some(branches) = &l.derived.conflict {

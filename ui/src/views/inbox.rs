@@ -10,7 +10,7 @@ use gridloop_core::unit::{District, UnitId};
 
 use crate::i18n::Lang;
 use crate::queue::{self, Queue};
-use crate::views::{fmt_span, fmt_time, light_color, unit_name};
+use crate::views::{EMERGENCY_RED, fmt_span, fmt_time, light_color, unit_name};
 use crate::workstation::{Filters, LightPick, Workstation};
 
 /// Loads the rows of the inbox: the queue's keys, narrowed by the filters (which read the
@@ -68,6 +68,9 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                 };
                 if q == Queue::Overdue && n > 0 {
                     text = text.color(light_color(Light::Red));
+                }
+                if q == Queue::Emergency && n > 0 {
+                    text = text.color(EMERGENCY_RED).strong();
                 }
                 if q == Queue::Conflict && n > 0 {
                     text = text.color(Color32::from_rgb(200, 90, 0)).strong();
@@ -204,6 +207,18 @@ fn table(ws: &mut Workstation, ui: &mut egui::Ui, lang: Lang) {
                     crate::views::light_dot(ui, light);
                 });
                 row.col(|ui| {
+                    if s.lane.is_some() || s.incident.is_some() {
+                        ui.label(
+                            RichText::new(lang.t("急", "E"))
+                                .color(Color32::WHITE)
+                                .background_color(EMERGENCY_RED)
+                                .strong(),
+                        )
+                        .on_hover_text(lang.t(
+                            "应急通道：按应急预案时限办理",
+                            "Emergency lane: on the plan's short limits",
+                        ));
+                    }
                     let mut t = RichText::new(&s.number).monospace();
                     if s.conflict {
                         t = t.color(Color32::from_rgb(200, 90, 0));

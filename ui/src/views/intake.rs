@@ -34,6 +34,9 @@ pub struct IntakeForm {
     pub reporter_phone: String,
     /// 演练案件.
     pub drill: bool,
+    /// Left out of the emergency lane (in 战时 a new case joins the most severe incident's
+    /// lane unless this is ticked off).
+    pub outside_lane: bool,
     /// Duplicate suggestions, with the key they were computed for.
     duplicates: Option<(String, Vec<CaseSummary>)>,
     /// What went wrong at the last save.
@@ -90,6 +93,10 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     let d = &engine.district;
     let now = ws.now();
     ui.heading(lang.t("新建案件", "New case"));
+    let lane_name = ws
+        .mode()
+        .lead()
+        .map(|(_, i)| format!("{} {}", i.name, i.level_zh()));
     let f = &mut ws.intake;
     let mut open = None;
     let mut save = false;
@@ -235,6 +242,26 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                     lang.t("演练案件（不计入考核）", "Drill case (not counted)"),
                 );
                 ui.end_row();
+
+                if let Some(name) = &lane_name {
+                    ui.label(
+                        RichText::new(lang.t("应急通道", "Emergency lane"))
+                            .color(crate::views::EMERGENCY_RED),
+                    );
+                    let mut inside = !f.outside_lane;
+                    ui.checkbox(
+                        &mut inside,
+                        format!(
+                            "{}：{name}",
+                            lang.t(
+                                "纳入应急事件，按预案时限办理",
+                                "Join the incident, on the plan's limits"
+                            )
+                        ),
+                    );
+                    f.outside_lane = !inside;
+                    ui.end_row();
+                }
             });
 
         // Duplicate suggestions (疑似重复), recomputed when the key fields change.
@@ -310,6 +337,13 @@ fn submit(ws: &mut Workstation, lang: Lang) {
     let Some(actor) = ws.actor() else {
         return;
     };
+    let lane = ws
+        .mode()
+        .lead()
+        .map(|(row, i)| gridloop_core::emergency::Lane {
+            incident: row.id.clone(),
+            limits: i.limits,
+        });
     let f = &mut ws.intake;
     let missing = [
         (f.source.is_none(), lang.t("问题来源", "source")),
@@ -345,6 +379,7 @@ fn submit(ws: &mut Workstation, lang: Lang) {
         description: f.description.clone(),
         reporter,
         drill: f.drill,
+        emergency: if f.outside_lane { None } else { lane },
         ..NewCase::default()
     };
     match node.engine.report(&actor, &new, ws.now()) {

@@ -2,6 +2,8 @@
 
 pub mod assess;
 pub mod detail;
+pub mod drill;
+pub mod emergency;
 pub mod inbox;
 pub mod intake;
 pub mod map;
@@ -11,6 +13,9 @@ pub mod settings;
 use egui::Color32;
 use gridloop_core::calendar::{Light, Millis};
 use gridloop_core::unit::{District, UnitId};
+
+/// The colour of 战时 (emergency mode): the banner, the 应急 queue, lane markers.
+pub const EMERGENCY_RED: Color32 = Color32::from_rgb(190, 30, 45);
 
 /// Beijing time of `ms`, as `MM-DD HH:MM`.
 pub fn fmt_time(ms: Millis) -> String {
