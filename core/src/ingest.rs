@@ -376,6 +376,7 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
     };
     let mut refused_here: HashSet<Vec<u8>> = HashSet::new();
     let mut events: Option<HashSet<EventId>> = None;
+    let mut seen: BTreeSet<UnitId> = g.old_scope.clone();
     for item in g.items {
         let env = &batch[item.index];
         if item
@@ -422,21 +423,11 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             refused_here.insert(item.hash);
             continue;
         }
-        // The case's scope before this change: what this node held, grown by the changes of
-        // this batch applied before it (a case can enter a territory and be moved there by
-        // that territory's unit within one batch).
-        let grown: BTreeSet<UnitId>;
-        let prior = match &out.summary {
-            Some(s) => {
-                grown = g
-                    .old_scope
-                    .union(&feed_scope(s, district))
-                    .cloned()
-                    .collect();
-                &grown
-            }
-            None => &g.old_scope,
-        };
+        // The case's scope before this change: what this node held, grown by every change
+        // of this batch applied before it — a case can enter a territory and be moved there
+        // by that territory's unit within one batch, and a concurrent branch applied later
+        // in the batch must not take that growth back (scope only grows).
+        let prior = &seen;
         match check(
             engine,
             &g.id,
@@ -448,6 +439,7 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             item.importer,
         ) {
             Ok((evs, summary)) => {
+                seen.extend(feed_scope(&summary, district));
                 events = Some(evs.into_iter().map(|e| e.id).collect());
                 out.summary = Some(summary);
                 out.new.push((item.index, item.hash));
