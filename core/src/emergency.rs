@@ -214,7 +214,7 @@ impl Mode {
                 (i.active() && (summoned || i.covers(district, unit))).then_some((r, i))
             })
             .collect();
-        incidents.sort_by(|a, b| (a.1.level, a.1.since).cmp(&(b.1.level, b.1.since)));
+        incidents.sort_by_key(|a| (a.1.level, a.1.since));
         Mode { incidents }
     }
 
