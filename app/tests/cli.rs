@@ -515,3 +515,141 @@ fn a_drill_runs_on_the_live_demo_district_and_reports() {
         "bad --speed",
     );
 }
+
+#[test]
+fn emergency_mode_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["init", "--unit", "110101", "--role", "shift_lead"]);
+    let plans = ok(dir, &["emergency", "plans"]);
+    assert!(
+        plans.contains("flood") && plans.contains("防汛应急预案"),
+        "{plans}"
+    );
+    assert!(ok(dir, &["emergency", "status"]).contains("平时"));
+    // Bad input names what was wrong and opens nothing.
+    fails(
+        dir,
+        &[
+            "emergency",
+            "start",
+            "--plan",
+            "tsunami",
+            "--description",
+            "x",
+        ],
+        "unknown plan `tsunami`",
+    );
+    fails(
+        dir,
+        &[
+            "emergency",
+            "start",
+            "--plan",
+            "flood",
+            "--area",
+            "110101D01",
+            "--grid",
+            GRID,
+            "--description",
+            "暴雨",
+        ],
+        "activate.area",
+    );
+    fails(
+        dir,
+        &[
+            "emergency",
+            "start",
+            "--plan",
+            "flood",
+            "--description",
+            "暴雨",
+            "--as",
+            "intake@110101",
+        ],
+        "activate.role",
+    );
+    assert!(ok(dir, &["emergency", "status"]).contains("平时"));
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            NOW,
+            "emergency",
+            "start",
+            "--plan",
+            "flood",
+            "--area",
+            "110101001",
+            "--description",
+            "暴雨红色预警",
+        ],
+    );
+    assert!(out.contains("战时"), "{out}");
+    let number = out
+        .split_whitespace()
+        .find(|w| w.starts_with("110101-"))
+        .unwrap_or_else(|| panic!("no case number in {out}"))
+        .to_string();
+    ok(
+        dir,
+        &["emergency", "tick", &number, "1", "--note", "已到岗"],
+    );
+    fails(dir, &["emergency", "tick", &number, "1"], "tick.done");
+    fails(dir, &["emergency", "tick", &number, "9"], "no item 9");
+    let out = ok(dir, &["emergency", "summon", &number, "--plan-defaults"]);
+    assert!(out.contains("水务局") && out.contains("抽水泵车"), "{out}");
+    // A report in s1's territory joins the lane; the district commands the incident, so it
+    // is in 战时 too.
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 09:10",
+            "new",
+            "--source",
+            "hotline",
+            "--category",
+            "E0406",
+            "--grid",
+            GRID,
+            "--address",
+            "地下通道",
+            "--description",
+            "积水",
+            "--emergency",
+            "--as",
+            "intake@110101001",
+        ],
+    );
+    assert!(out.contains("reported"), "{out}");
+    let status = ok(dir, &["emergency", "status", "--json"]);
+    assert!(
+        status.contains("\"emergency\""),
+        "the commanding district: {status}"
+    );
+    let status = ok(dir, &["emergency", "status"]);
+    assert!(
+        status.contains("[x] 1. 启动防汛值班") && status.contains("调度 水务局"),
+        "{status}"
+    );
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 11:00",
+            "emergency",
+            "end",
+            &number,
+            "--note",
+            "雨停",
+        ],
+    );
+    assert!(out.contains("平时") && out.contains("1/6"), "{out}");
+    fails(
+        dir,
+        &["emergency", "end", &number, "--note", "again"],
+        "stand_down.ended",
+    );
+}

@@ -196,10 +196,12 @@ pub fn area_units(district: &District, area: &[UnitId]) -> BTreeSet<UnitId> {
     out
 }
 
-/// 平时/战时 — a node's mode: the open incidents covering its unit, most severe first.
+/// 平时/战时 — a node's mode: the open incidents covering its unit (in their area), commanded
+/// by it (their holder) or summoning it, most severe first.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mode {
-    /// Open incidents whose area covers the unit, or that summoned it: (case row, incident).
+    /// Open incidents whose area covers the unit, that it commands or that summoned it:
+    /// (case row, incident).
     pub incidents: Vec<(CaseSummary, Incident)>,
 }
 
@@ -210,7 +212,8 @@ impl Mode {
             .into_iter()
             .filter_map(|r| {
                 let i = r.incident.clone()?;
-                let summoned = r.handlers.contains(unit);
+                // Handlers are the holder (commanding) and every summoned unit.
+                let summoned = r.handlers.contains(unit) || r.holder == *unit;
                 (i.active() && (summoned || i.covers(district, unit))).then_some((r, i))
             })
             .collect();
