@@ -130,14 +130,14 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         ui.separator();
         if emergency {
             ui.label(
-                RichText::new(lang.t(" 战时 ", " EMERGENCY "))
+                RichText::new(lang.t("战时", "EMERGENCY"))
                     .color(Color32::WHITE)
                     .background_color(EMERGENCY_RED)
                     .strong(),
             );
         } else {
             ui.label(
-                RichText::new(lang.t(" 平时 ", " NORMAL "))
+                RichText::new(lang.t("平时", "NORMAL"))
                     .color(Color32::WHITE)
                     .background_color(Color32::from_rgb(40, 140, 60))
                     .strong(),
@@ -295,12 +295,13 @@ fn start_form(ws: &mut Workstation, ui: &mut egui::Ui, node: &crate::workstation
                 }
             });
             ui.end_row();
-            ui.label(lang.t("情况描述", "What is happening"));
+            let l = ui.label(lang.t("情况描述", "What is happening"));
             ui.add(
                 egui::TextEdit::multiline(&mut form.description)
                     .desired_rows(2)
                     .desired_width(420.0),
-            );
+            )
+            .labelled_by(l.id);
             ui.end_row();
             ui.label(lang.t("演练", "Drill"));
             ui.checkbox(
@@ -479,12 +480,12 @@ fn incident_panel(
     for (k, item) in i.checklist.iter().enumerate() {
         ui.horizontal(|ui| match &item.done {
             Some((t, u)) => {
-                ui.label(RichText::new("✔").color(Color32::from_rgb(40, 140, 60)));
+                ui.label(RichText::new("√").color(Color32::from_rgb(40, 140, 60)));
                 ui.label(format!("{}. {}", k + 1, item.text));
                 ui.weak(format!("— {} {}", unit_name(district, u), fmt_time(*t)));
             }
             None => {
-                ui.label("☐");
+                ui.label("□");
                 ui.label(format!("{}. {}", k + 1, item.text));
                 if i.active() && ui.small_button(lang.t("落实", "Done")).clicked() {
                     tick = Some(k as u32);
@@ -561,11 +562,13 @@ fn incident_panel(
         summon_form(ws, ui, node, row, i, &summons);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
+            let l = ui.label(lang.t("解除说明", "Why it is over"));
             ui.add(
                 egui::TextEdit::singleline(&mut ws.emergency.note)
-                    .hint_text(lang.t("解除说明（必填）", "Why it is over (required)"))
+                    .hint_text(lang.t("必填", "required"))
                     .desired_width(300.0),
-            );
+            )
+            .labelled_by(l.id);
             if ui
                 .button(lang.t("解除应急，回到平时", "Stand down"))
                 .clicked()
