@@ -1062,7 +1062,12 @@ pub struct Reader {
 impl Reader {
     /// Every emergency incident (应急事件) this node holds, open or stood down, newest first.
     pub fn incidents(&self) -> Result<Vec<CaseSummary>, StoreError> {
-        let t = self.rt.open_table(IDX_INCIDENT)?;
+        let t = match self.rt.open_table(IDX_INCIDENT) {
+            Ok(t) => t,
+            // A store of an older layout not yet rebuilt has no incident index: no incident.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
         let mut ids = Vec::new();
         for item in t.iter()? {
             ids.push(item?.0.value().to_string());
