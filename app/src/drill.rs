@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use gridloop_core::calendar::Millis;
 use gridloop_core::drill::{Cue, after_action};
-use gridloop_core::engine::NewCase;
 use gridloop_core::role::{Actor, NodeId, Role};
 use gridloop_sync::node::LinkState;
 
@@ -73,19 +72,7 @@ pub fn run(path: &Path, speed: f64, keep: Option<&Path>, json: bool) -> Result<(
                             unit: n.unit.clone(),
                             role,
                         };
-                        let s = n.engine().report(
-                            &actor,
-                            &NewCase {
-                                source: "drill".into(),
-                                category: inj.category.clone(),
-                                grid: inj.grid.clone(),
-                                address: inj.address.clone(),
-                                description: inj.description.clone(),
-                                drill: true,
-                                ..NewCase::default()
-                            },
-                            now,
-                        )?;
+                        let s = n.engine().report(&actor, &inj.new_case(), now)?;
                         injected += 1;
                         eprintln!(
                             "{clock}  注入 {} at {} ({})",

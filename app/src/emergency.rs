@@ -2,15 +2,16 @@
 //! emergency incident — open it under a plan (战时), tick its checklist, summon units and
 //! resources, put cases in its lane, stand it down (平时).
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use std::path::Path;
 
 use gridloop_core::calendar::Millis;
 use gridloop_core::emergency::{Incident, Lane, Mode, Plans, level_zh};
 use gridloop_core::engine::Engine;
 use gridloop_core::event::Action;
+use gridloop_core::role::Actor;
 use gridloop_core::store::CaseSummary;
-use gridloop_core::unit::{UnitId, UnitKind};
+use gridloop_core::unit::UnitId;
 
 use crate::cli::EmergencyCmd;
 use crate::commands::{actor, open_engine, resolve_unit};
@@ -18,18 +19,18 @@ use crate::output::time;
 
 /// The bundled plans, extended by `plans.toml` in the data directory and by `--plans`.
 pub fn plans(dir: &Path, extra: Option<&Path>) -> Result<Plans> {
-    let mut plans = Plans::builtin();
-    let local = dir.join("plans.toml");
-    for path in [Some(local.as_path()).filter(|p| p.exists()), extra]
-        .into_iter()
-        .flatten()
-    {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading plan file {}", path.display()))?;
-        let more = Plans::from_toml(&text).with_context(|| format!("in {}", path.display()))?;
-        plans.extend(more);
+    let mut plans = Plans::with_local(dir)?;
+    if let Some(path) = extra {
+        plans.extend(Plans::read(path)?);
     }
     Ok(plans)
+}
+
+/// The node's engine and the operator (`--as` or the node's default).
+fn operator(dir: &Path, as_: Option<&str>) -> Result<(Engine, Actor)> {
+    let engine = open_engine(dir)?;
+    let who = actor(&engine, as_)?;
+    Ok((engine, who))
 }
 
 /// The lane of the most severe open incident covering `unit`, for a case reported into it.
@@ -134,8 +135,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 let ids: Vec<&str> = plans.plans.iter().map(|p| p.id.as_str()).collect();
                 anyhow!("unknown plan `{plan}`; known plans: {}", ids.join(", "))
             })?;
-            let engine = open_engine(dir)?;
-            let who = actor(&engine, as_.as_deref())?;
+            let (engine, who) = operator(dir, as_.as_deref())?;
             let area: Vec<UnitId> = if area.is_empty() {
                 vec![who.unit.clone()]
             } else {
@@ -145,7 +145,11 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             };
             let grid = match grid {
                 Some(g) => g,
-                None => first_grid(&engine, &area[0])?,
+                None => engine
+                    .district
+                    .first_grid(&area[0])
+                    .map(|g| g.code.to_string())
+                    .ok_or_else(|| anyhow!("{} has no territory: give --grid", area[0]))?,
             };
             let row = engine.open_incident(
                 &who,
@@ -175,8 +179,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             note,
             as_,
         } => {
-            let engine = open_engine(dir)?;
-            let who = actor(&engine, as_.as_deref())?;
+            let (engine, who) = operator(dir, as_.as_deref())?;
             let (row, i) = incident(&engine, &key)?;
             if item == 0 || item as usize > i.checklist.len() {
                 bail!(
@@ -203,8 +206,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             plan_defaults,
             as_,
         } => {
-            let engine = open_engine(dir)?;
-            let who = actor(&engine, as_.as_deref())?;
+            let (engine, who) = operator(dir, as_.as_deref())?;
             let (row, i) = incident(&engine, &key)?;
             let mut units: Vec<UnitId> = unit
                 .iter()
@@ -254,8 +256,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             incident: key,
             as_,
         } => {
-            let engine = open_engine(dir)?;
-            let who = actor(&engine, as_.as_deref())?;
+            let (engine, who) = operator(dir, as_.as_deref())?;
             let lane = match key {
                 Some(k) => {
                     let (row, i) = incident(&engine, &k)?;
@@ -287,8 +288,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             note,
             as_,
         } => {
-            let engine = open_engine(dir)?;
-            let who = actor(&engine, as_.as_deref())?;
+            let (engine, who) = operator(dir, as_.as_deref())?;
             let (row, i) = incident(&engine, &key)?;
             engine.act(&who, &row.id, Action::StandDown { note }, at)?;
             let (done, all) = i.progress();
@@ -297,32 +297,6 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 row.number, i.name
             );
             Ok(())
-        }
-    }
-}
-
-/// The first grid cell of a unit's territory (its first community's first grid).
-fn first_grid(engine: &Engine, unit: &UnitId) -> Result<String> {
-    let d = &engine.district;
-    let mut cur = unit.clone();
-    loop {
-        match d.unit(&cur).map(|u| u.kind) {
-            Some(UnitKind::Community) => {
-                return d
-                    .grids_of(&cur)
-                    .first()
-                    .map(|g| g.code.to_string())
-                    .ok_or_else(|| anyhow!("{cur} has no grid cells"));
-            }
-            Some(UnitKind::District | UnitKind::Street) => {
-                cur = d
-                    .children(&cur)
-                    .into_iter()
-                    .find(|c| c.kind != UnitKind::Department)
-                    .map(|c| c.id.clone())
-                    .ok_or_else(|| anyhow!("{cur} has no communities"))?;
-            }
-            _ => bail!("{unit} has no territory: give --grid"),
         }
     }
 }

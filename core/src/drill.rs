@@ -82,6 +82,21 @@ fn one() -> u32 {
     1
 }
 
+impl Injection {
+    /// One of the cases it injects, as intake input: source 演练, drill flag set.
+    pub fn new_case(&self) -> crate::engine::NewCase {
+        crate::engine::NewCase {
+            source: "drill".into(),
+            category: self.category.clone(),
+            grid: self.grid.clone(),
+            address: self.address.clone(),
+            description: self.description.clone(),
+            drill: true,
+            ..crate::engine::NewCase::default()
+        }
+    }
+}
+
 /// A scheduled cut or restore of the link between two named nodes (断开/恢复链路).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

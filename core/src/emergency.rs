@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Millis, TimeLimit};
 use crate::case::CaseId;
 use crate::catalogue::CategoryCode;
+use crate::role::Role;
 use crate::store::CaseSummary;
 use crate::unit::{District, UnitId, UnitKind};
 use crate::workflow::StageLimits;
@@ -87,7 +88,8 @@ impl EmergencyLimits {
         TimeLimit::minutes(self.handle)
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Every limit is at least one minute; otherwise says which is not.
+    pub fn check(&self) -> Result<(), String> {
         let all = [
             ("accept", self.accept),
             ("register", self.register),
@@ -165,6 +167,16 @@ impl Incident {
     /// The level in Chinese numerals: "Ⅰ级" … "Ⅳ级".
     pub fn level_zh(&self) -> &'static str {
         level_zh(self.level)
+    }
+}
+
+/// Who opens, summons for and stands down an emergency at a unit of this kind: 值班长/领导
+/// at a district or street, 站长 at a community, nobody at a department.
+pub fn command_roles(kind: UnitKind) -> &'static [Role] {
+    match kind {
+        UnitKind::Community => &[Role::StationChief],
+        UnitKind::Department => &[],
+        UnitKind::District | UnitKind::Street => &[Role::ShiftLead, Role::Leader],
     }
 }
 
@@ -294,6 +306,22 @@ pub enum PlanError {
     /// Not TOML of the expected shape.
     #[error("plan file: {0}")]
     Toml(#[from] toml::de::Error),
+    /// The file could not be read.
+    #[error("cannot read plan file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// What is wrong, in a named file.
+    #[error("in {path}: {source}")]
+    In {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        source: Box<PlanError>,
+    },
     /// A plan that parses but makes no sense.
     #[error("plan `{plan}`: {why}")]
     Invalid {
@@ -312,6 +340,29 @@ pub struct Plans {
 }
 
 impl Plans {
+    /// The bundled plans, extended by the `plans.toml` in `dir` (a node's data directory)
+    /// when there is one.
+    pub fn with_local(dir: &std::path::Path) -> Result<Plans, PlanError> {
+        let mut plans = Plans::builtin();
+        let local = dir.join("plans.toml");
+        if local.exists() {
+            plans.extend(Plans::read(&local)?);
+        }
+        Ok(plans)
+    }
+
+    /// Reads a plan file.
+    pub fn read(path: &std::path::Path) -> Result<Plans, PlanError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PlanError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Plans::from_toml(&text).map_err(|e| PlanError::In {
+            path: path.display().to_string(),
+            source: Box::new(e),
+        })
+    }
+
     /// The plans shipped with gridloop (`data/plans.toml`).
     pub fn builtin() -> Plans {
         Plans::from_toml(include_str!("../data/plans.toml"))
@@ -412,6 +463,39 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn a_citys_plan_file_beside_the_store_adds_and_replaces_plans() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Plans::with_local(dir.path()).unwrap(), Plans::builtin());
+        let file = dir.path().join("plans.toml");
+        std::fs::write(
+            &file,
+            "[[plan]]\nid = \"flood\"\nname = \"本市防汛预案\"\ncategory = \"E0406\"\nchecklist = [{ text = \"a\" }]\n\
+             [[plan]]\nid = \"quake\"\nname = \"地震应急预案\"\ncategory = \"E0411\"\nchecklist = [{ text = \"b\" }]\n",
+        )
+        .unwrap();
+        let plans = Plans::with_local(dir.path()).unwrap();
+        assert_eq!(plans.plans.len(), Plans::builtin().plans.len() + 1);
+        assert_eq!(plans.get("flood").unwrap().name, "本市防汛预案");
+        assert!(plans.get("quake").is_some());
+        std::fs::write(&file, "[[plan]]\nid = 3\n").unwrap();
+        let e = Plans::with_local(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("plans.toml"), "names the file: {e}");
+    }
+
+    #[test]
+    fn the_first_grid_of_a_territory() {
+        let d = District::demo();
+        let s1 = d.streets()[0].id.clone();
+        let c11 = d.children(&s1)[0].id.clone();
+        let g = d.first_grid(&s1).unwrap();
+        assert_eq!(g.community, c11);
+        assert_eq!(d.first_grid(&c11).unwrap().code, g.code);
+        assert!(d.is_same_or_above(&d.root().id, &d.first_grid(&d.root().id).unwrap().community));
+        assert!(d.first_grid(&d.departments()[0].id).is_none());
+        assert!(d.first_grid(&UnitId::from("nowhere")).is_none());
     }
 
     #[test]

@@ -332,8 +332,7 @@ impl Engine {
             ..NewCase::default()
         };
         // Check the activation before writing anything, so a refused one leaves no case.
-        let mut intake = self.validate(&new)?;
-        intake.number = "check".into();
+        let intake = self.validate(&new)?;
         let activate = Action::Activate {
             plan: plan.id.clone(),
             name: plan.name.clone(),

@@ -633,6 +633,24 @@ impl District {
             .unwrap_or_default()
     }
 
+    /// The first grid cell of a unit's territory: a community's first grid, else that of
+    /// its first community (for a street or the district); none for a department.
+    pub fn first_grid(&self, unit: &UnitId) -> Option<&GridCell> {
+        let mut cur = self.unit(unit)?;
+        loop {
+            match cur.kind {
+                UnitKind::Community => return self.grids_of(&cur.id).into_iter().next(),
+                UnitKind::Department => return None,
+                UnitKind::District | UnitKind::Street => {
+                    cur = self
+                        .children(&cur.id)
+                        .into_iter()
+                        .find(|c| c.kind != UnitKind::Department)?;
+                }
+            }
+        }
+    }
+
     /// The unit (单位) with exactly this name (e.g. 菊儿社区); the smallest id if several.
     pub fn find_by_name(&self, name: &str) -> Option<&Unit> {
         self.by_name.get(name).and_then(|id| self.units.get(id))

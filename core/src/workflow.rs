@@ -552,22 +552,8 @@ fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
 
 /// Refuses emergency limits of zero minutes.
 fn need_limits(rule: &str, l: &crate::emergency::EmergencyLimits) -> Result<(), Refusal> {
-    let all = [
-        l.accept,
-        l.register,
-        l.dispatch,
-        l.handle,
-        l.check,
-        l.close,
-        l.report_in,
-    ];
-    if all.contains(&0) {
-        return Err(refuse(
-            format!("{rule}.limits"),
-            "every emergency limit is at least one minute",
-        ));
-    }
-    Ok(())
+    l.check()
+        .map_err(|why| refuse(format!("{rule}.limits"), why))
 }
 
 /// Why a move was refused (拒绝原因): the rule that refused it and what it says.
@@ -789,10 +775,9 @@ impl<'a> Rules<'a> {
     /// 值班长/领导 at a district or street, 站长 at a community: who opens, summons for and
     /// stands down an emergency incident.
     fn emergency_roles(&self, unit: &UnitId) -> &'static [Role] {
-        match self.kind(unit) {
-            Some(UnitKind::Community) => &[Role::StationChief],
-            _ => &[Role::ShiftLead, Role::Leader],
-        }
+        self.kind(unit)
+            .map(crate::emergency::command_roles)
+            .unwrap_or(&[])
     }
 
     fn need_incident<'s>(&self, rule: &str, s: &'s CaseState) -> Result<&'s Incident, Refusal> {

@@ -18,7 +18,7 @@ use gridloop_core::workflow::State;
 
 const MIN: i64 = 60_000;
 
-fn activate(_f: &Fixture, area: Vec<UnitId>) -> Action {
+fn activate(area: Vec<UnitId>) -> Action {
     let plan = Plans::builtin().get("flood").unwrap().clone();
     Action::Activate {
         plan: plan.id,
@@ -41,7 +41,7 @@ fn incident_case(f: &Fixture) -> TestCase<'_> {
 fn an_incident_runs_from_activation_to_stand_down() {
     let f = Fixture::new();
     let mut c = incident_case(&f);
-    c.ok(&f.district, ShiftLead, activate(&f, vec![f.street.clone()]));
+    c.ok(&f.district, ShiftLead, activate(vec![f.street.clone()]));
     let s = c.state();
     let i = s.incident.clone().expect("an incident");
     assert_eq!(s.state, State::Handling);
@@ -193,7 +193,7 @@ fn only_command_staff_open_an_incident_on_their_own_territory() {
     c.refused(
         &f.district,
         ShiftLead,
-        activate(&f, vec![f.street.clone()]),
+        activate(vec![f.street.clone()]),
         "activate.category",
     );
     // An intake operator may not; a street may not put another street in 战时; a
@@ -202,27 +202,22 @@ fn only_command_staff_open_an_incident_on_their_own_territory() {
     c.refused(
         &f.district,
         Intake,
-        activate(&f, vec![f.street.clone()]),
+        activate(vec![f.street.clone()]),
         "activate.role",
     );
     c.refused(
         &f.district,
         ShiftLead,
-        activate(&f, vec![f.dept.clone()]),
+        activate(vec![f.dept.clone()]),
         "activate.area",
     );
-    c.refused(
-        &f.district,
-        ShiftLead,
-        activate(&f, vec![]),
-        "activate.area",
-    );
-    let mut bad_level = activate(&f, vec![f.street.clone()]);
+    c.refused(&f.district, ShiftLead, activate(vec![]), "activate.area");
+    let mut bad_level = activate(vec![f.street.clone()]);
     if let Action::Activate { level, .. } = &mut bad_level {
         *level = 5;
     }
     c.refused(&f.district, ShiftLead, bad_level, "activate.level");
-    let mut zero = activate(&f, vec![f.street.clone()]);
+    let mut zero = activate(vec![f.street.clone()]);
     if let Action::Activate { limits, .. } = &mut zero {
         limits.handle = 0;
     }
@@ -233,14 +228,14 @@ fn only_command_staff_open_an_incident_on_their_own_territory() {
     s.refused(
         &f.street,
         ShiftLead,
-        activate(&f, vec![f.other_street()]),
+        activate(vec![f.other_street()]),
         "activate.area",
     );
-    s.ok(&f.street, ShiftLead, activate(&f, vec![f.street.clone()]));
+    s.ok(&f.street, ShiftLead, activate(vec![f.street.clone()]));
     s.refused(
         &f.street,
         ShiftLead,
-        activate(&f, vec![f.street.clone()]),
+        activate(vec![f.street.clone()]),
         "activate.once",
     );
     // A community's station chief opens one for the community.
@@ -249,13 +244,13 @@ fn only_command_staff_open_an_incident_on_their_own_territory() {
     k.refused(
         &f.community,
         GridWorker,
-        activate(&f, vec![f.community.clone()]),
+        activate(vec![f.community.clone()]),
         "activate.role",
     );
     k.ok(
         &f.community,
         StationChief,
-        activate(&f, vec![f.community.clone()]),
+        activate(vec![f.community.clone()]),
     );
 }
 
@@ -263,7 +258,7 @@ fn only_command_staff_open_an_incident_on_their_own_territory() {
 fn concurrent_ticks_never_conflict_and_keep_the_earliest() {
     let f = Fixture::new();
     let mut c = incident_case(&f);
-    c.ok(&f.district, ShiftLead, activate(&f, vec![f.street.clone()]));
+    c.ok(&f.district, ShiftLead, activate(vec![f.street.clone()]));
     let mut a = c.clone();
     let mut b = c.clone();
     a.ok(

@@ -11,7 +11,6 @@ use gridloop_core::assess::{AssessConfig, assess};
 use gridloop_core::calendar::Millis;
 use gridloop_core::case::CaseId;
 use gridloop_core::drill::{Cue, Scenario, after_action};
-use gridloop_core::engine::NewCase;
 use gridloop_core::event::Action;
 use gridloop_core::period::Period;
 use gridloop_core::role::Role;
@@ -114,15 +113,7 @@ async fn a_drill_runs_on_real_nodes_and_its_after_action_report_agrees_with_the_
                 let name = node_of(&inj.grid);
                 let n = net.n(&name);
                 for _ in 0..inj.count {
-                    let new = NewCase {
-                        source: "drill".into(),
-                        category: inj.category.clone(),
-                        grid: inj.grid.clone(),
-                        address: inj.address.clone(),
-                        description: inj.description.clone(),
-                        drill: true,
-                        ..NewCase::default()
-                    };
+                    let new = inj.new_case();
                     let id = n
                         .engine()
                         .report(&n.actor(Role::GridWorker), &new, T0 + at)

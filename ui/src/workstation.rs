@@ -242,8 +242,13 @@ pub struct Workstation {
     pub(crate) assess: crate::views::assess::AssessState,
     pub(crate) emergency: crate::views::emergency::EmergencyState,
     pub(crate) drill: crate::views::drill::DrillState,
-    /// 平时/战时 of the node shown, as of the log head it was read at.
-    mode: (Option<(usize, u64)>, gridloop_core::emergency::Mode),
+    /// The emergency incidents the node shown holds and its 平时/战时 folded from them, as
+    /// of the (node, log head) they were read at.
+    mode: (
+        Option<(usize, u64)>,
+        Vec<CaseSummary>,
+        gridloop_core::emergency::Mode,
+    ),
     pub(crate) notices: Vec<Notice>,
     pub(crate) clock: Arc<dyn Fn() -> Millis + Send + Sync>,
     seen_head: Option<(usize, u64)>,
@@ -308,7 +313,7 @@ impl Workstation {
             assess: Default::default(),
             emergency: Default::default(),
             drill: Default::default(),
-            mode: (None, Default::default()),
+            mode: (None, Vec::new(), Default::default()),
             notices: Vec::new(),
             clock: Arc::new(wall_clock),
             seen_head: None,
@@ -427,25 +432,43 @@ impl Workstation {
     /// 平时/战时 of the node shown: the open emergency incidents covering its unit (read
     /// again whenever its store moves).
     pub fn mode(&mut self) -> &gridloop_core::emergency::Mode {
-        if let Some(n) = self.nodes.get(self.current) {
-            let head = n.engine.store.read().and_then(|r| r.log_head()).ok();
-            let key = head.map(|h| (self.current, h));
-            if key.is_none() || key != self.mode.0 {
-                match n.engine.mode(&n.unit) {
-                    Ok(m) => self.mode = (key, m),
-                    Err(e) => {
-                        self.mode = (key, Default::default());
-                        self.notify(format!("读取应急状态失败 emergency state: {e}"), true);
-                    }
-                }
+        self.read_incidents();
+        &self.mode.2
+    }
+
+    /// Every emergency incident the node shown holds, newest first (read again whenever its
+    /// store moves).
+    pub fn incidents(&mut self) -> &[CaseSummary] {
+        self.read_incidents();
+        &self.mode.1
+    }
+
+    fn read_incidents(&mut self) {
+        let Some(n) = self.nodes.get(self.current) else {
+            return;
+        };
+        let read = n.engine.store.read();
+        let head = read.as_ref().ok().and_then(|r| r.log_head().ok());
+        let key = head.map(|h| (self.current, h));
+        if key.is_some() && key == self.mode.0 {
+            return;
+        }
+        match read.and_then(|r| r.incidents()) {
+            Ok(rows) => {
+                let mode =
+                    gridloop_core::emergency::Mode::of(&n.engine.district, &n.unit, rows.clone());
+                self.mode = (key, rows, mode);
+            }
+            Err(e) => {
+                self.mode = (key, Vec::new(), Default::default());
+                self.notify(format!("读取应急状态失败 emergency state: {e}"), true);
             }
         }
-        &self.mode.1
     }
 
     /// 平时/战时 as last read by [`Workstation::mode`] (no store read).
     pub fn current_mode(&self) -> &gridloop_core::emergency::Mode {
-        &self.mode.1
+        &self.mode.2
     }
 
     /// The queue badge count of `q` (as of the last refresh).

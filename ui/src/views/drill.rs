@@ -11,7 +11,6 @@ use std::time::Instant;
 use egui::{Color32, RichText};
 use gridloop_core::calendar::Millis;
 use gridloop_core::drill::{AfterAction, Cue, Plan, Scenario, after_action, step_zh};
-use gridloop_core::engine::NewCase;
 use gridloop_core::role::{Actor, NodeId, Role};
 use gridloop_core::unit::UnitKind;
 
@@ -53,14 +52,32 @@ pub struct DrillRun {
     pub converge: Vec<(String, Millis, Millis)>,
     /// Drill cases injected.
     pub injected: u32,
-    /// Ended (played out, or stopped).
-    pub done: bool,
+    /// The scenario clock when it ended (played out, or stopped).
+    ended: Option<Millis>,
 }
 
 impl DrillRun {
-    /// The scenario clock now.
+    /// The scenario clock now (stopped at the end).
     pub fn clock(&self) -> Millis {
-        (self.started.elapsed().as_secs_f64() * 1000.0 * self.speed) as Millis
+        self.ended.unwrap_or_else(|| {
+            (self.started.elapsed().as_secs_f64() * 1000.0 * self.speed) as Millis
+        })
+    }
+
+    /// Whether it has ended.
+    pub fn done(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// Ends it now, saying why in the log.
+    fn end(&mut self, why: &str) {
+        let at = self.clock();
+        self.ended = Some(at);
+        self.log.push(LogLine {
+            at,
+            text: why.into(),
+            error: false,
+        });
     }
 
     /// The scenario's length: its last cue.
@@ -83,6 +100,9 @@ pub struct DrillState {
     pub error: Option<String>,
     /// The after-action report of the drill cases the node holds, when asked for.
     pub report: Option<AfterAction>,
+    /// Per node, the store head last read and its drill tally (cases, open, offline moves)
+    /// since the drill began: read again only when that node's store moves.
+    live: Vec<Option<(u64, [usize; 3])>>,
 }
 
 impl Default for DrillState {
@@ -94,6 +114,7 @@ impl Default for DrillState {
             run: None,
             error: None,
             report: None,
+            live: Vec::new(),
         }
     }
 }
@@ -101,7 +122,7 @@ impl Default for DrillState {
 impl Workstation {
     /// Starts playing `text` (a scenario) at `speed` on the nodes the window shows.
     pub fn start_drill(&mut self, text: &str, speed: f64) -> Result<(), String> {
-        if self.drill.run.as_ref().is_some_and(|r| !r.done) {
+        if self.drill.run.as_ref().is_some_and(|r| !r.done()) {
             return Err(self
                 .lang
                 .t("已有演练在进行", "A drill is already running")
@@ -123,9 +144,10 @@ impl Workstation {
             restoring: Vec::new(),
             converge: Vec::new(),
             injected: 0,
-            done: false,
+            ended: None,
         });
         self.drill.report = None;
+        self.drill.live.clear();
         Ok(())
     }
 
@@ -140,7 +162,7 @@ pub fn step(ws: &mut Workstation) {
     let Some(mut run) = ws.drill.run.take() else {
         return;
     };
-    if !run.done {
+    if !run.done() {
         play(ws, &mut run);
     }
     ws.drill.run = Some(run);
@@ -203,12 +225,7 @@ fn play(ws: &mut Workstation, run: &mut DrillRun) {
         run.restoring.clear();
     }
     if run.next >= run.cues.len() && run.restoring.is_empty() {
-        run.done = true;
-        run.log.push(LogLine {
-            at: clock,
-            text: "演练脚本播放完毕 (scenario played out)".into(),
-            error: false,
-        });
+        run.end("演练脚本播放完毕 (scenario played out)");
     }
 }
 
@@ -249,16 +266,7 @@ fn inject(
     };
     let mut numbers = Vec::new();
     for _ in 0..inj.count.max(1) {
-        let new = NewCase {
-            source: "drill".into(),
-            category: inj.category.clone(),
-            grid: inj.grid.clone(),
-            address: inj.address.clone(),
-            description: inj.description.clone(),
-            drill: true,
-            ..NewCase::default()
-        };
-        match node.engine.report(&actor, &new, ws.now()) {
+        match node.engine.report(&actor, &inj.new_case(), ws.now()) {
             Ok(s) => {
                 run.injected += 1;
                 numbers.push(s.number);
@@ -285,7 +293,7 @@ fn inject(
 pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     let lang = ws.lang;
     ui.heading(lang.t("应急演练", "Drill"));
-    let running = ws.drill.run.as_ref().is_some_and(|r| !r.done);
+    let running = ws.drill.run.as_ref().is_some_and(|r| !r.done());
     ui.horizontal(|ui| {
         ui.label(lang.t("脚本文件", "Scenario file"));
         ui.add(
@@ -321,13 +329,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
             if ui.button(lang.t("停止演练", "Stop")).clicked()
                 && let Some(r) = ws.drill.run.as_mut()
             {
-                r.done = true;
-                let at = r.clock();
-                r.log.push(LogLine {
-                    at,
-                    text: "演练被停止 (stopped)".into(),
-                    error: false,
-                });
+                r.end("演练被停止 (stopped)");
             }
         } else if ui.button(lang.t("开始演练", "Start")).clicked() {
             let text = ws.drill.text.clone();
@@ -351,11 +353,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     ui.separator();
     let now = ws.now();
     if let Some(run) = &ws.drill.run {
-        let clock = if run.done {
-            run.clock().min(run.length().max(run.clock()))
-        } else {
-            run.clock()
-        };
+        let clock = run.clock();
         let len = run.length().max(1);
         ui.horizontal(|ui| {
             ui.strong(&run.plan.scenario.name);
@@ -373,7 +371,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                 "{} {} · {}",
                 lang.t("已注入", "injected"),
                 run.injected,
-                if run.done {
+                if run.done() {
                     lang.t("已结束", "ended")
                 } else {
                     lang.t("进行中", "running")
@@ -388,16 +386,33 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     });
 }
 
-/// Each node's live state: links up, drill cases held and open, moves made offline.
-fn node_states(ws: &Workstation, ui: &mut egui::Ui, now: Millis) {
+/// Each node's live state: links up, and since the drill began its drill cases, those open
+/// and the moves made offline (read again only when the node's store moves).
+fn node_states(ws: &mut Workstation, ui: &mut egui::Ui, now: Millis) {
     let lang = ws.lang;
     ui.strong(lang.t("各节点实时状态", "Every node now"));
-    let since = ws
-        .drill
-        .run
-        .as_ref()
-        .map(|r| r.started_at)
-        .unwrap_or(Millis::MIN);
+    let since = ws.drill.run.as_ref().map(|r| r.started_at);
+    ws.drill.live.resize(ws.nodes.len(), None);
+    for (i, n) in ws.nodes.iter().enumerate() {
+        let Some(since) = since else { break };
+        let Ok(r) = n.engine.store.read() else {
+            continue;
+        };
+        let head = r.log_head().unwrap_or(0);
+        if ws.drill.live[i].is_some_and(|(h, _)| h == head) {
+            continue;
+        }
+        let rows: Vec<_> = r
+            .reported_rows(since, now + 1)
+            .map(|v| v.into_iter().filter(|s| s.drill).collect())
+            .unwrap_or_default();
+        let open = rows.iter().filter(|s| s.state.is_open()).count();
+        let offline = rows
+            .iter()
+            .map(|s| s.acts.iter().filter(|a| a.offline).count())
+            .sum();
+        ws.drill.live[i] = Some((head, [rows.len(), open, offline]));
+    }
     egui::Grid::new("drill_nodes").striped(true).show(ui, |ui| {
         for h in [
             lang.t("节点", "Node"),
@@ -409,25 +424,13 @@ fn node_states(ws: &Workstation, ui: &mut egui::Ui, now: Millis) {
             ui.strong(h);
         }
         ui.end_row();
-        for n in &ws.nodes {
+        for (i, n) in ws.nodes.iter().enumerate() {
             let peers = ws
                 .net
                 .as_ref()
                 .map(|net| net.peers(&n.name))
                 .unwrap_or_default();
             let up = peers.iter().filter(|p| p.state.is_up()).count();
-            let rows = n
-                .engine
-                .store
-                .read()
-                .and_then(|r| r.reported_rows(since, now + 1))
-                .map(|v| v.into_iter().filter(|s| s.drill).collect::<Vec<_>>())
-                .unwrap_or_default();
-            let open = rows.iter().filter(|s| s.state.is_open()).count();
-            let offline: usize = rows
-                .iter()
-                .map(|s| s.acts.iter().filter(|a| a.offline).count())
-                .sum();
             ui.label(format!("{} ({})", n.label, n.name));
             let c = if peers.is_empty() || up == peers.len() {
                 Color32::from_rgb(40, 140, 60)
@@ -437,9 +440,18 @@ fn node_states(ws: &Workstation, ui: &mut egui::Ui, now: Millis) {
                 Color32::from_rgb(200, 150, 0)
             };
             ui.colored_label(c, format!("{up}/{}", peers.len()));
-            ui.label(rows.len().to_string());
-            ui.label(open.to_string());
-            ui.label(offline.to_string());
+            match ws.drill.live.get(i).copied().flatten() {
+                Some((_, tally)) => {
+                    for v in tally {
+                        ui.label(v.to_string());
+                    }
+                }
+                None => {
+                    for _ in 0..3 {
+                        ui.label("—");
+                    }
+                }
+            }
             ui.end_row();
         }
     });

@@ -54,27 +54,9 @@ pub struct EmergencyState {
     summons: Option<(CaseId, u64, Vec<Summons>)>,
 }
 
-/// The plans the node knows: the bundled ones and `plans.toml` beside its store.
-pub fn plans_for(store_path: &std::path::Path) -> Result<Plans, String> {
-    let mut plans = Plans::builtin();
-    if let Some(dir) = store_path.parent() {
-        let local = dir.join("plans.toml");
-        if local.exists() {
-            let text =
-                std::fs::read_to_string(&local).map_err(|e| format!("{}: {e}", local.display()))?;
-            plans.extend(Plans::from_toml(&text).map_err(|e| format!("{}: {e}", local.display()))?);
-        }
-    }
-    Ok(plans)
-}
-
 /// Whether the operator's role opens, summons for and stands down incidents here.
 fn commands(kind: UnitKind, role: Role) -> bool {
-    match kind {
-        UnitKind::Community => role == Role::StationChief,
-        UnitKind::Department => false,
-        _ => matches!(role, Role::ShiftLead | Role::Leader),
-    }
+    gridloop_core::emergency::command_roles(kind).contains(&role)
 }
 
 /// Makes a move on an incident as the operator; says what happened.
@@ -109,7 +91,13 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         return;
     };
     if ws.emergency.plans.is_none() {
-        match plans_for(node.engine.store.path()) {
+        let dir = node
+            .engine
+            .store
+            .path()
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        match Plans::with_local(dir) {
             Ok(p) => ws.emergency.plans = Some(p),
             Err(e) => {
                 ws.notify(format!("预案文件有误 plan file: {e}"), true);
@@ -117,14 +105,8 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
             }
         }
     }
-    let rows = match node.engine.store.read().and_then(|r| r.incidents()) {
-        Ok(r) => r,
-        Err(e) => {
-            ui.colored_label(Color32::RED, format!("{e}"));
-            return;
-        }
-    };
     let emergency = ws.mode().emergency();
+    let rows = ws.incidents().to_vec();
     ui.horizontal(|ui| {
         ui.heading(lang.t("应急指挥（平战一体）", "Emergency command"));
         ui.separator();
@@ -361,7 +343,7 @@ fn start_form(ws: &mut Workstation, ui: &mut egui::Ui, node: &crate::workstation
         return fail(ws, lang.t("请选择战时范围", "Choose the area").into());
     }
     let area: Vec<UnitId> = form.area.iter().cloned().collect();
-    let Some(grid) = first_grid(district, &area[0]) else {
+    let Some(grid) = district.first_grid(&area[0]).map(|g| g.code.to_string()) else {
         return fail(ws, "no grid in the area".into());
     };
     let Some(actor) = ws.actor() else { return };
@@ -396,26 +378,6 @@ fn start_form(ws: &mut Workstation, ui: &mut egui::Ui, node: &crate::workstation
         }
         Err(e) => fail(ws, e.to_string()),
     }
-}
-
-/// The first grid of a unit's territory.
-fn first_grid(d: &gridloop_core::unit::District, unit: &UnitId) -> Option<String> {
-    let mut cur = unit.clone();
-    for _ in 0..4 {
-        match d.unit(&cur)?.kind {
-            UnitKind::Community => return d.grids_of(&cur).first().map(|g| g.code.to_string()),
-            UnitKind::Department => return None,
-            _ => {
-                cur = d
-                    .children(&cur)
-                    .into_iter()
-                    .find(|c| c.kind != UnitKind::Department)?
-                    .id
-                    .clone();
-            }
-        }
-    }
-    None
 }
 
 fn incident_panel(
