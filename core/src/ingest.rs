@@ -60,6 +60,8 @@ pub struct IngestReport {
     pub missing: BTreeSet<CaseId>,
     /// Cases that changed.
     pub cases: BTreeSet<CaseId>,
+    /// Changes of purged drill cases (演练清除), dropped without being applied.
+    pub purged: u64,
 }
 
 /// A case with changes to write.
@@ -121,6 +123,7 @@ pub fn ingest(
     let mut report = IngestReport::default();
     let mut work: HashMap<CaseId, Working> = HashMap::new();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let purge_before = Store::drill_purge_in(&wt)?.map(|p| p.before);
     let origin = source
         .as_ref()
         .map(|s| format!("{}@{}", s.peer, s.epoch))
@@ -169,6 +172,10 @@ pub fn ingest(
                 continue;
             }
         };
+        if purge_before.is_some() && Store::purged_in(&wt, &id)? {
+            report.purged += 1;
+            continue;
+        }
         if change
             .deps()
             .iter()
@@ -252,6 +259,12 @@ pub fn ingest(
         let Some(summary) = w.summary else {
             continue;
         };
+        if summary.drill && purge_before.is_some_and(|before| summary.reported < before) {
+            // A drill case the purge in force removed (or would have): never stored again.
+            report.purged += w.new.len() as u64;
+            Store::mark_purged_in(&wt, &id, now)?;
+            continue;
+        }
         let scope = feed_scope(&summary, district);
         // A case stays in the scope of every unit that once saw it.
         if !scope.contains(me) && !w.old_scope.contains(me) {

@@ -48,6 +48,11 @@ const IDX_TIME: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_tim
 const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
 /// case id of every emergency incident (应急事件) → ().
 const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incident");
+/// (reported, case id) of every drill case (演练案件) → (): what a drill purge removes.
+const IDX_DRILL: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_drill");
+/// case id of every purged drill case (已清除) → when it was purged: its changes are dropped
+/// if they arrive again and anti-entropy never asks for it.
+const PURGED: TableDefinition<&str, i64> = TableDefinition::new("purged");
 const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
 /// (peer node, `in:<their epoch>` or `out:<my epoch>`) → feed sequence: how far this node
 /// has applied the peer's feed, and how far the peer has acknowledged this node's.
@@ -57,9 +62,9 @@ const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
 pub const FORMAT: &str = "gridloop-store";
 /// The store layout version written by this code. Version 3 added the assessed acts and the
 /// reporter key to the projection; version 4 the emergency lane and incident (平战一体) and
-/// the incident index. An older store opens with a stale projection that
+/// the incident index; version 5 the drill index (演练清除). An older store opens with a stale projection that
 /// [`crate::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
-pub const STORE_VERSION: u64 = 4;
+pub const STORE_VERSION: u64 = 5;
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 const REBUILDABLE_FROM: u64 = 2;
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
@@ -404,6 +409,26 @@ pub fn heads_hash(case: &str, heads: &[automerge::ChangeHash]) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A drill purge in force on this node (演练清除): every drill case reported before `before`
+/// is removed and dropped when it arrives again. `order` is the signed order as the sync
+/// layer passes it on to peers; core keeps it without reading it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillPurge {
+    /// Drill cases reported before this time are purged.
+    pub before: Millis,
+    /// The signed order (opaque here).
+    pub order: Vec<u8>,
+}
+
+/// What a drill purge removed from this store (清除结果).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Drill cases removed.
+    pub cases: u64,
+    /// Their changes removed from the log.
+    pub changes: u64,
+}
+
 /// The store (本地存储).
 pub struct Store {
     db: Database,
@@ -537,6 +562,7 @@ impl Store {
         wt.delete_table(IDX_TIME)?;
         wt.delete_table(IDX_NUMBER)?;
         wt.delete_table(IDX_INCIDENT)?;
+        wt.delete_table(IDX_DRILL)?;
         open_all(&wt)?;
         wt.commit()?;
         Ok(())
@@ -944,6 +970,138 @@ impl Store {
         wt.commit()?;
         Ok(id)
     }
+
+    /// Puts `purge` in force if it reaches further than the one held (a later `before`):
+    /// records it and removes every drill case reported before its time — document, log
+    /// entries, projection, indexes and anti-entropy entries — remembering each removed id,
+    /// all in one durable transaction. `None` if the purge held already reaches as far.
+    /// Feed entries of removed changes stay and are skipped when a feed is read.
+    pub fn purge_drills(
+        &self,
+        purge: &DrillPurge,
+        now: Millis,
+    ) -> Result<Option<PurgeReport>, StoreError> {
+        let wt = self.begin(true)?;
+        if Self::drill_purge_in(&wt)?.is_some_and(|held| held.before >= purge.before) {
+            return Ok(None);
+        }
+        wt.open_table(META)?
+            .insert("drill_purge", enc(purge).as_slice())?;
+        let ids: Vec<String> = {
+            let t = wt.open_table(IDX_DRILL)?;
+            let mut ids = Vec::new();
+            for item in t.range((i64::MIN, "")..(purge.before, ""))? {
+                ids.push(item?.0.value().1.to_string());
+            }
+            ids
+        };
+        let mut report = PurgeReport::default();
+        for id in ids {
+            report.changes += Self::remove_case_in(&wt, &CaseId(id), now)?;
+            report.cases += 1;
+        }
+        // Readers that cache by revision see the store moved.
+        bump_revision(&wt)?;
+        wt.commit()?;
+        tracing::info!(
+            before = purge.before,
+            cases = report.cases,
+            changes = report.changes,
+            "drill cases purged"
+        );
+        Ok(Some(report))
+    }
+
+    /// The drill purge in force, inside a write transaction.
+    pub fn drill_purge_in(wt: &WriteTransaction) -> Result<Option<DrillPurge>, StoreError> {
+        match wt.open_table(META)?.get("drill_purge")? {
+            Some(v) => Ok(Some(dec("meta.drill_purge", v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether a case was purged here, inside a write transaction.
+    pub fn purged_in(wt: &WriteTransaction, id: &CaseId) -> Result<bool, StoreError> {
+        Ok(wt.open_table(PURGED)?.get(id.as_str())?.is_some())
+    }
+
+    /// Records inside `wt` that a case is purged (its changes arrived after the purge).
+    pub fn mark_purged_in(
+        wt: &WriteTransaction,
+        id: &CaseId,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        wt.open_table(PURGED)?.insert(id.as_str(), now)?;
+        Ok(())
+    }
+
+    /// Removes a case and everything written for it, returning how many changes went.
+    fn remove_case_in(wt: &WriteTransaction, id: &CaseId, now: Millis) -> Result<u64, StoreError> {
+        let key = id.as_str();
+        let hashes: Vec<[u8; 32]> = match wt.open_table(DOCS)?.remove(key)? {
+            Some(bytes) => CaseDoc::load(bytes.value())
+                .map_err(|source| StoreError::Doc {
+                    case: id.0.clone(),
+                    source: Box::new(source),
+                })?
+                .automerge()
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.hash().0)
+                .collect(),
+            None => Vec::new(),
+        };
+        {
+            let mut ch = wt.open_table(CHANGES)?;
+            let mut log = wt.open_table(LOG)?;
+            for h in &hashes {
+                if let Some(at) = ch.remove(&h[..])?.map(|v| v.value()) {
+                    log.remove(at)?;
+                }
+            }
+        }
+        let old: Option<CaseSummary> = match wt.open_table(PROJ)?.remove(key)? {
+            Some(v) => Some(dec(key, v.value())?),
+            None => None,
+        };
+        let units: Vec<UnitId> = match wt.open_table(CASE_SCOPE)?.remove(key)? {
+            Some(v) => dec(key, v.value())?,
+            None => Vec::new(),
+        };
+        if let Some(old) = &old {
+            unindex(wt, old)?;
+            let bucket = day_bucket(old.reported);
+            let mut uc = wt.open_table(UNIT_CASES)?;
+            let mut dg = wt.open_table(DIGESTS)?;
+            for u in &units {
+                let Some(h) = uc.remove((u.as_str(), bucket, key))?.map(|v| v.value()) else {
+                    continue;
+                };
+                let (x, n) = dg
+                    .get((u.as_str(), bucket))?
+                    .map(|v| v.value())
+                    .unwrap_or((0, 1));
+                if n <= 1 {
+                    dg.remove((u.as_str(), bucket))?;
+                } else {
+                    dg.insert((u.as_str(), bucket), (x ^ h, n - 1))?;
+                }
+            }
+        }
+        Self::mark_purged_in(wt, id, now)?;
+        Ok(hashes.len() as u64)
+    }
+}
+
+/// Moves the store's revision (the next sequence) on by one without logging anything.
+fn bump_revision(wt: &WriteTransaction) -> Result<(), StoreError> {
+    let mut meta = wt.open_table(META)?;
+    let seq = meta
+        .get("next_seq")?
+        .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
+        .unwrap_or(1);
+    meta.insert("next_seq", &(seq + 1).to_be_bytes()[..])?;
+    Ok(())
 }
 
 fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
@@ -959,6 +1117,8 @@ fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(IDX_TIME)?;
     wt.open_table(IDX_NUMBER)?;
     wt.open_table(IDX_INCIDENT)?;
+    wt.open_table(IDX_DRILL)?;
+    wt.open_table(PURGED)?;
     wt.open_table(QUARANTINE)?;
     wt.open_table(PEERS)?;
     wt.open_table(CASE_SCOPE)?;
@@ -989,6 +1149,33 @@ fn index(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
     if s.incident.is_some() {
         wt.open_table(IDX_INCIDENT)?.insert(id, ())?;
     }
+    if s.drill {
+        wt.open_table(IDX_DRILL)?.insert((s.reported, id), ())?;
+    }
+    Ok(())
+}
+
+/// Removes a case's entries from every secondary index (the inverse of [`index`]).
+fn unindex(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
+    let id = s.id.as_str();
+    let due = s.due.unwrap_or(NO_DUE);
+    wt.open_table(IDX_HOLDER)?
+        .remove((s.holder.as_str(), s.state.to_u8(), due, id))?;
+    if s.due.is_some() {
+        wt.open_table(IDX_DUE)?.remove((due, id))?;
+    }
+    wt.open_table(IDX_GRID)?
+        .remove((s.grid.as_str(), s.reported, id))?;
+    wt.open_table(IDX_CATEGORY)?
+        .remove((s.category.as_str(), s.reported, id))?;
+    wt.open_table(IDX_TIME)?.remove((s.reported, id))?;
+    let mut num = wt.open_table(IDX_NUMBER)?;
+    if num.get(s.number.as_str())?.map(|v| v.value() == id) == Some(true) {
+        num.remove(s.number.as_str())?;
+    }
+    drop(num);
+    wt.open_table(IDX_INCIDENT)?.remove(id)?;
+    wt.open_table(IDX_DRILL)?.remove((s.reported, id))?;
     Ok(())
 }
 
@@ -1033,6 +1220,15 @@ fn reindex(wt: &WriteTransaction, old: &CaseSummary, new: &CaseSummary) -> Resul
         let mut t = wt.open_table(IDX_NUMBER)?;
         t.remove(old.number.as_str())?;
         t.insert(new.number.as_str(), id)?;
+    }
+    if (old.drill, old.reported) != (new.drill, new.reported) {
+        let mut t = wt.open_table(IDX_DRILL)?;
+        if old.drill {
+            t.remove((old.reported, id))?;
+        }
+        if new.drill {
+            t.insert((new.reported, id), ())?;
+        }
     }
     if old.incident.is_some() != new.incident.is_some() {
         let mut t = wt.open_table(IDX_INCIDENT)?;
@@ -1392,6 +1588,49 @@ impl Reader {
                     }
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// The store's revision (修订号): moves on with every write that changes cases — a
+    /// logged change or a purge. Views cache what they read by it.
+    pub fn revision(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .rt
+            .open_table(META)?
+            .get("next_seq")?
+            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
+            .unwrap_or(0))
+    }
+
+    /// The drill purge in force here, if any (演练清除).
+    pub fn drill_purge(&self) -> Result<Option<DrillPurge>, StoreError> {
+        match self.rt.open_table(META)?.get("drill_purge")? {
+            Some(v) => Ok(Some(dec("meta.drill_purge", v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether a case was purged here as a drill case.
+    pub fn is_purged(&self, id: &CaseId) -> Result<bool, StoreError> {
+        match self.rt.open_table(PURGED) {
+            Ok(t) => Ok(t.get(id.as_str())?.is_some()),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The drill cases (演练案件) reported before `before`, oldest first: what a purge up to
+    /// then would remove.
+    pub fn drill_cases(&self, before: Millis) -> Result<Vec<CaseId>, StoreError> {
+        let t = match self.rt.open_table(IDX_DRILL) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for item in t.range((i64::MIN, "")..(before, ""))? {
+            out.push(CaseId(item?.0.value().1.to_string()));
         }
         Ok(out)
     }

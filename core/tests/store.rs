@@ -300,3 +300,133 @@ fn the_assessment_agrees_with_a_brute_force_count_over_generated_cases() {
     );
     assert_eq!(behind.len() as u64, c.total - c.hits);
 }
+
+/// 演练清除: a purge removes exactly the drill cases reported before its time — from the
+/// projection, every index, the log and the anti-entropy digests — and nothing else; a purge
+/// reaching less far changes nothing.
+#[test]
+fn a_drill_purge_removes_exactly_the_earlier_drill_cases_from_every_table() {
+    use gridloop_core::engine::NewCase;
+    use gridloop_core::event::Action;
+    use gridloop_core::role::{Actor, NodeId, Role};
+    use gridloop_core::store::DrillPurge;
+
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("p.redb")).unwrap());
+    let now = YEAR_2026 + 30 * 86_400_000;
+    let mut g = Generator::new(engine.rules(), 5, YEAR_2026, 30, now);
+    let records = (0..400).map(|_| Ok(g.next_case()));
+    gridloop_core::bulk::import(
+        &engine.store,
+        engine.rules(),
+        &NodeId("t".into()),
+        records,
+        2,
+        &|_| {},
+    )
+    .unwrap();
+    let street = engine.district.streets()[0].id.clone();
+    let community = engine.district.children(&street)[0].id.clone();
+    let grid = engine.district.grids_of(&community)[0].code.to_string();
+    let worker = Actor {
+        node: NodeId("c".into()),
+        unit: community.clone(),
+        role: Role::GridWorker,
+    };
+    let hour = 3_600_000;
+    let mut drills = Vec::new();
+    for i in 0..6 {
+        let new = NewCase {
+            source: "drill".into(),
+            category: "E0402".into(),
+            grid: grid.clone(),
+            address: format!("演练地址 {i} 号"),
+            description: "演练注入".into(),
+            drill: true,
+            ..NewCase::default()
+        };
+        let at = now - 10 * hour + i * hour;
+        let s = engine.report(&worker, &new, at).unwrap();
+        if i % 2 == 0 {
+            engine
+                .act(&worker, &s.id, Action::SelfHandle, at + 60_000)
+                .unwrap();
+        }
+        drills.push(
+            engine
+                .store
+                .read()
+                .unwrap()
+                .summary(&s.id)
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let r = engine.store.read().unwrap();
+    let (count, log) = (r.count().unwrap(), r.log_len().unwrap());
+    let units = r.case_scope(&drills[0].id).unwrap();
+    assert!(units.contains(&community) && units.contains(&street));
+    drop(r);
+
+    // Purge the drills of the first four hours: cases 0..4 go.
+    let before = now - 6 * hour;
+    let purge = DrillPurge {
+        before,
+        order: b"signed order bytes".to_vec(),
+    };
+    let done = engine.store.purge_drills(&purge, now).unwrap().unwrap();
+    assert_eq!(
+        (done.cases, done.changes),
+        (4, 6),
+        "4 cases, two of them moved"
+    );
+    let r = engine.store.read().unwrap();
+    assert_eq!(r.drill_purge().unwrap(), Some(purge.clone()));
+    assert_eq!(r.count().unwrap(), count - 4);
+    assert_eq!(r.log_len().unwrap(), log - 6);
+    let (gone, kept) = drills.split_at(4);
+    let kept_ids: Vec<_> = kept.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(r.drill_cases(i64::MAX).unwrap(), kept_ids);
+    let open: Vec<State> = State::ALL.into_iter().filter(|s| s.is_open()).collect();
+    let inbox = r
+        .inbox(&community, &open, LightFilter::Any, now, 100_000)
+        .unwrap();
+    let timeline = r.by_time(i64::MIN, i64::MAX, 100_000).unwrap();
+    let on_grid = r
+        .by_grid(&drills[0].grid, i64::MIN, i64::MAX, 100_000)
+        .unwrap();
+    for s in gone {
+        assert!(r.summary(&s.id).unwrap().is_none());
+        assert!(r.is_purged(&s.id).unwrap());
+        assert!(r.find(&s.number).unwrap().is_none(), "number index");
+        assert!(inbox.iter().all(|x| x.id != s.id), "holder index");
+        assert!(timeline.iter().all(|x| x.id != s.id), "time index");
+        assert!(on_grid.iter().all(|x| x.id != s.id), "grid index");
+        assert!(r.doc(&s.id).is_err(), "document");
+    }
+    for s in kept {
+        assert_eq!(r.summary(&s.id).unwrap().as_ref(), Some(s));
+        assert!(!r.is_purged(&s.id).unwrap());
+    }
+    // Each digest is still the XOR and count of what its bucket lists.
+    for u in &units {
+        for (bucket, x, n) in r.digest(u).unwrap() {
+            let cases = r.bucket_cases(u, bucket).unwrap();
+            let xor = cases.iter().fold(0u64, |a, (_, h)| a ^ h);
+            assert_eq!((x, n), (xor, cases.len() as u32), "{u} bucket {bucket}");
+            assert!(cases.iter().all(|(id, _)| gone.iter().all(|s| s.id != *id)));
+        }
+    }
+    drop(r);
+    // A purge reaching less far (or as far) changes nothing.
+    let earlier = DrillPurge {
+        before: before - hour,
+        order: b"older".to_vec(),
+    };
+    assert_eq!(engine.store.purge_drills(&earlier, now).unwrap(), None);
+    assert_eq!(engine.store.purge_drills(&purge, now).unwrap(), None);
+    assert_eq!(
+        engine.store.read().unwrap().drill_purge().unwrap(),
+        Some(purge)
+    );
+}

@@ -112,6 +112,11 @@ pub enum Frame {
         /// Why.
         reason: String,
     },
+    /// The drill purge order in force at the sender (演练清除令), signed by its issuer.
+    Purge {
+        /// The signed order bytes.
+        signed: Vec<u8>,
+    },
 }
 
 impl Frame {
@@ -129,6 +134,7 @@ impl Frame {
             Frame::Bucket { .. } => "bucket",
             Frame::Roster { .. } => "roster",
             Frame::Refuse { .. } => "refuse",
+            Frame::Purge { .. } => "purge",
         }
     }
 }

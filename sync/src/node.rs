@@ -626,6 +626,11 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
                 tracing::info!(peer = %peer.node, buckets, "anti-entropy: repairing differing buckets");
             }
             SessionEvent::RosterAdopted => applied = true,
+            // Pushed on to the other peers like a change.
+            SessionEvent::DrillsPurged { cases } => {
+                tracing::info!(peer = %peer.node, cases, "drill purge order adopted");
+                applied = true;
+            }
         }
         p.sent = session.stats().sent;
     }

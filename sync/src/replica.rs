@@ -13,6 +13,7 @@ use gridloop_core::store::{Envelope, FeedEntry, signing_bytes};
 use gridloop_core::unit::UnitId;
 
 use crate::identity::NodeKey;
+use crate::purge::{PurgeError, PurgeOrder, SignedPurge};
 use crate::roster::{Roster, SignedRoster};
 use crate::session::{Me, Replica, SyncError};
 
@@ -80,6 +81,23 @@ impl NodeReplica {
             .unwrap_or_else(|p| p.into_inner())
             .0
             .clone()
+    }
+
+    /// Issues a drill purge order from this node (演练清除): signs it, checks it against the
+    /// roster as every peer will, and puts it in force here. Peers get it on their next
+    /// session or at once if connected (call [`crate::node::Node::notify_changed`]).
+    /// Refused with the reason if this node may not purge; `Ok(None)` if a purge reaching
+    /// as far is already in force.
+    pub fn issue_purge(
+        &self,
+        order: &PurgeOrder,
+    ) -> Result<Option<gridloop_core::store::PurgeReport>, PurgeError> {
+        let signed = order.sign(&self.key);
+        let (_, purge) = signed.to_purge(&self.current_roster())?;
+        self.engine
+            .store
+            .purge_drills(&purge, (self.clock)())
+            .map_err(|e| PurgeError::Store(e.to_string()))
     }
 
     fn sign(&self, e: &mut Envelope, hash: &[u8]) {
@@ -169,6 +187,53 @@ impl Replica for NodeReplica {
         self.engine
             .store
             .set_acknowledged(peer, upto)
+            .map_err(store_err)
+    }
+
+    fn drill_purge(&self) -> Option<(Millis, Vec<u8>)> {
+        match self.engine.store.read().and_then(|r| r.drill_purge()) {
+            Ok(p) => p.map(|p| (p.before, p.order)),
+            Err(e) => {
+                tracing::warn!("reading the drill purge in force: {e}");
+                None
+            }
+        }
+    }
+
+    fn offer_purge(&self, signed: &[u8]) -> Result<(Millis, Option<u64>), String> {
+        let now = (self.clock)();
+        let refuse = |why: String| {
+            let why = format!("drill purge order refused: {why}");
+            if let Err(e) = self.engine.store.quarantine(&why, signed, now) {
+                tracing::warn!("quarantining a purge order: {e}");
+            }
+            why
+        };
+        let roster = self.current_roster();
+        let (order, purge) = SignedPurge::from_bytes(signed)
+            .and_then(|s| s.to_purge(&roster))
+            .map_err(|e| refuse(e.to_string()))?;
+        let adopted = self
+            .engine
+            .store
+            .purge_drills(&purge, now)
+            .map_err(|e| e.to_string())?;
+        if let Some(r) = &adopted {
+            tracing::info!(
+                issuer = %order.issuer,
+                before = order.before,
+                cases = r.cases,
+                "adopted a drill purge order"
+            );
+        }
+        Ok((order.before, adopted.map(|r| r.cases)))
+    }
+
+    fn purged(&self, case: &CaseId) -> Result<bool, SyncError> {
+        self.engine
+            .store
+            .read()
+            .and_then(|r| r.is_purged(case))
             .map_err(store_err)
     }
 

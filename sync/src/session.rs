@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use gridloop_core::calendar::Millis;
 use gridloop_core::case::CaseId;
 use gridloop_core::ingest::IngestReport;
 use gridloop_core::store::{Envelope, FeedEntry};
@@ -106,6 +107,15 @@ pub trait Replica {
     ) -> Result<IngestReport, SyncError>;
     /// Records that `peer` acknowledged this node's feed up to `upto`.
     fn acknowledged(&self, peer: &str, upto: u64) -> Result<(), SyncError>;
+    /// The drill purge in force here: its watermark and signed order bytes.
+    fn drill_purge(&self) -> Option<(Millis, Vec<u8>)>;
+    /// Offers a signed drill purge order received from a peer; puts it in force if it
+    /// verifies against the roster and reaches further than the one held. Returns the
+    /// order's watermark and, if adopted, how many cases it removed here; a refused order
+    /// is quarantined here and its reason returned.
+    fn offer_purge(&self, signed: &[u8]) -> Result<(Millis, Option<u64>), String>;
+    /// Whether a case was purged here (never to be asked for again).
+    fn purged(&self, case: &CaseId) -> Result<bool, SyncError>;
     /// The heads this node holds for a case (empty if none).
     fn heads(&self, case: &CaseId) -> Result<Vec<Vec<u8>>, SyncError>;
     /// The anti-entropy digest of `unit`'s feed scope: (day bucket, xor, count).
@@ -155,6 +165,11 @@ pub enum SessionEvent {
     WeCaughtUp,
     /// A newer roster was adopted.
     RosterAdopted,
+    /// A drill purge order from the peer was put in force here (演练清除).
+    DrillsPurged {
+        /// Drill cases removed here.
+        cases: u64,
+    },
     /// Anti-entropy found buckets that differ and started repairing them.
     Repairing {
         /// Buckets that differ.
@@ -183,6 +198,7 @@ pub struct Session {
     expected: Option<(String, UnitId)>,
     peer: Option<Peer>,
     peer_roster: u64,
+    peer_purge: Millis,
     resumed: bool,
     out_from: Option<u64>,
     sent: u64,
@@ -213,6 +229,7 @@ impl Session {
             expected,
             peer: None,
             peer_roster: 0,
+            peer_purge: Millis::MIN,
             resumed: false,
             out_from: None,
             sent: 0,
@@ -321,6 +338,22 @@ impl Session {
             Frame::Roster { signed } => {
                 if r.offer_roster(&signed).map_err(|why| self.refuse(why))? {
                     self.events.push_back(SessionEvent::RosterAdopted);
+                }
+                Ok(())
+            }
+            Frame::Purge { signed } => {
+                match r.offer_purge(&signed) {
+                    Ok((before, adopted)) => {
+                        self.peer_purge = self.peer_purge.max(before);
+                        if let Some(cases) = adopted {
+                            self.events.push_back(SessionEvent::DrillsPurged { cases });
+                        }
+                    }
+                    // Quarantined by the replica; the session goes on without it.
+                    Err(why) => {
+                        self.stats.quarantined += 1;
+                        self.events.push_back(SessionEvent::Quarantined(vec![why]));
+                    }
                 }
                 Ok(())
             }
@@ -470,9 +503,10 @@ impl Session {
             self.stats.sent += changes.len() as u64;
             self.outbox.push_back(Frame::Repair { authors, changes });
         }
-        // Cases the peer holds that differ here: ask for what this node lacks.
+        // Cases the peer holds that differ here: ask for what this node lacks (never for a
+        // drill case purged here).
         for (id, h) in &them {
-            if mine.get(id) != Some(h) {
+            if mine.get(id) != Some(h) && !r.purged(id)? {
                 let have = r.heads(id)?;
                 self.outbox.push_back(Frame::Want {
                     case: unhex(id.as_str()).unwrap_or_default(),
@@ -488,6 +522,12 @@ impl Session {
             return Ok(());
         };
         let buckets = r.digest(&peer.unit)?;
+        if self.digest_in.is_some()
+            && let Some((_, signed)) = r.drill_purge()
+        {
+            // Now and then the purge order again: on a lossy link the first may be lost.
+            self.outbox.push_back(Frame::Purge { signed });
+        }
         self.outbox.push_back(Frame::Digest { buckets });
         self.digest_in = Some(DIGEST_TICKS);
         Ok(())
@@ -546,6 +586,7 @@ impl Session {
         self.peer = Some(peer.clone());
         self.peer_roster = roster;
         self.offer_roster(r);
+        self.offer_purge(r);
         self.outbox.push_back(Frame::Resume {
             from: self.checkpoint,
         });
@@ -617,6 +658,15 @@ impl Session {
         }
     }
 
+    fn offer_purge(&mut self, r: &dyn Replica) {
+        if let Some((before, signed)) = r.drill_purge()
+            && before > self.peer_purge
+        {
+            self.outbox.push_back(Frame::Purge { signed });
+            self.peer_purge = before;
+        }
+    }
+
     /// The store or the roster changed (a local action, changes received from another
     /// peer, a newer roster): push what the peer has not seen yet.
     pub fn local_changed(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
@@ -624,6 +674,7 @@ impl Session {
             return Ok(());
         }
         self.offer_roster(r);
+        self.offer_purge(r);
         self.caught_up_sent = false;
         self.pump(r)
     }

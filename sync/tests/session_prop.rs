@@ -984,3 +984,142 @@ fn a_case_brought_into_a_street_and_moved_there_arrives_whole_at_its_community()
     assert!(w.divergence().is_none(), "{:?}", w.divergence());
     assert!(w.store(2).read().unwrap().summary(&id).unwrap().is_some());
 }
+
+/// Purging drill cases (演练清除) between two sessions: a drill case's changes that reach a
+/// node after it purged the case are dropped (not applied, not quarantined); anti-entropy
+/// listing the case does not make it ask for it; the order then reaches the peer, which
+/// purges too, and the two end in sync with equal digests. A forged order is quarantined
+/// with its reason and removes nothing.
+#[test]
+fn a_purged_drill_case_is_dropped_on_receipt_and_never_asked_for() {
+    use gridloop_core::store::day_bucket;
+    use gridloop_sync::identity::unhex;
+    use gridloop_sync::purge::PurgeOrder;
+
+    // Node 0 is the district, node 1 community c11; link 0 = (d, c11), `ba` carries c11 → d.
+    let mut w = World::new(&["d", "c11"], &[(0, 1)]);
+    connect(&mut w);
+    let c11 = w.p.c11.clone();
+    let grid_worker = Actor {
+        node: NodeId("c11".into()),
+        unit: c11.clone(),
+        role: Role::GridWorker,
+    };
+    let drill = NewCase {
+        source: "drill".into(),
+        category: "E0402".into(),
+        grid: w.p.grid(&c11),
+        address: "演练地址".into(),
+        description: "演练注入".into(),
+        drill: true,
+        ..NewCase::default()
+    };
+    let engine = w.nodes[1].rep.engine().clone();
+    let id = engine.report(&grid_worker, &drill, T0).unwrap().id;
+    let real = w.report(1, 0);
+    w.changed(1, None);
+    w.drain();
+    assert!(w.store(0).read().unwrap().summary(&id).unwrap().is_some());
+
+    let order = PurgeOrder {
+        district: w.p.root.0.clone(),
+        before: T0 + DAY,
+        issuer: "d".into(),
+        role: Role::Leader,
+        at: T0 + MINUTE,
+        note: "演练结束".into(),
+    };
+    let d_rep = w.nodes[0].rep.clone();
+
+    // The district purges; before the order reaches c11, c11 moves the drill case and its
+    // change arrives at the district: dropped, nothing applied or quarantined.
+    let done = d_rep.issue_purge(&order).unwrap().unwrap();
+    assert_eq!(done.cases, 1);
+    engine
+        .act(&grid_worker, &id, Action::SelfHandle, T0 + 2 * MINUTE)
+        .unwrap();
+    w.changed(1, None);
+    let to_d = take(&mut w, 0, false);
+    assert!(to_d.iter().any(|f| matches!(f, Frame::Changes { .. })));
+    w.wire(0, false).extend(to_d);
+    let mut events = Vec::new();
+    while !w.wire(0, false).is_empty() {
+        events.extend(w.deliver(0, false));
+    }
+    // The case's whole history (what c11 answers a Want or a differing bucket with) is
+    // dropped too.
+    let history = w.nodes[1].rep.history(&id, &[], &w.p.root).unwrap();
+    assert_eq!(history.len(), 2, "report and self-handle");
+    let (authors, changes) = gridloop_sync::session::to_wire(&history);
+    w.wire(0, false)
+        .push_back(Frame::Repair { authors, changes });
+    while !w.wire(0, false).is_empty() {
+        events.extend(w.deliver(0, false));
+    }
+    assert_eq!(applied(&events), 0, "{events:?}");
+    let r = w.store(0).read().unwrap();
+    assert!(r.summary(&id).unwrap().is_none() && r.is_purged(&id).unwrap());
+    assert!(r.summary(&real).unwrap().is_some(), "the real case stays");
+    assert!(r.quarantined().unwrap().is_empty());
+    drop(r);
+
+    // c11's anti-entropy listing names the case: the district does not ask for it.
+    let bucket = day_bucket(T0);
+    let cases = w
+        .store(1)
+        .read()
+        .unwrap()
+        .bucket_cases(&c11, bucket)
+        .unwrap()
+        .into_iter()
+        .map(|(c, h)| (unhex(c.as_str()).unwrap(), h))
+        .collect();
+    let _ = take(&mut w, 0, true);
+    w.links[0]
+        .at_a
+        .handle(&*d_rep, Frame::Bucket { bucket, cases })
+        .unwrap();
+    let from_d = take(&mut w, 0, true);
+    let drill_bytes = unhex(id.as_str()).unwrap();
+    assert!(
+        !from_d
+            .iter()
+            .any(|f| matches!(f, Frame::Want { case, .. } if *case == drill_bytes)),
+        "{from_d:?}"
+    );
+
+    // The order reaches c11, which purges too; the two end in sync with equal digests.
+    w.changed(0, None);
+    w.drain();
+    let rounds = settle(&mut w, 40).unwrap_or_else(|e| panic!("{e}"));
+    assert!(rounds < 40);
+    let (rd, rc) = (w.store(0).read().unwrap(), w.store(1).read().unwrap());
+    assert!(rc.summary(&id).unwrap().is_none() && rc.is_purged(&id).unwrap());
+    assert_eq!(rc.drill_purge().unwrap().map(|p| p.before), Some(T0 + DAY));
+    assert!(rc.summary(&real).unwrap().is_some());
+    assert_eq!(rd.digest(&c11).unwrap(), rc.digest(&c11).unwrap());
+    drop((rd, rc));
+
+    // A forged order (signed by a key that is not the district node's, reaching
+    // further) is quarantined with its reason and removes nothing.
+    let forged = PurgeOrder {
+        before: T0 + 2 * DAY,
+        ..order.clone()
+    }
+    .sign(&NodeKey::generate())
+    .to_bytes();
+    w.links[0]
+        .at_a
+        .handle(&*d_rep, Frame::Purge { signed: forged })
+        .expect("a forged order does not end the session");
+    let events: Vec<SessionEvent> = std::iter::from_fn(|| w.links[0].at_a.poll_event()).collect();
+    assert!(
+        matches!(&events[..], [SessionEvent::Quarantined(why)] if why[0].contains("signature does not verify")),
+        "{events:?}"
+    );
+    let r = w.store(0).read().unwrap();
+    assert_eq!(r.drill_purge().unwrap().map(|p| p.before), Some(T0 + DAY));
+    assert!(r.summary(&real).unwrap().is_some(), "nothing more removed");
+    assert_eq!(r.quarantined().unwrap().len(), 1);
+    drop(r);
+}

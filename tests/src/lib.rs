@@ -98,6 +98,27 @@ impl TestNode {
         id
     }
 
+    /// Reports a drill case (演练案件) at a grid of `community` and pushes it.
+    pub fn report_drill(&self, community: &UnitId, category: &str, now: Millis) -> CaseId {
+        let district = District::demo();
+        let new = NewCase {
+            source: "drill".into(),
+            category: category.into(),
+            grid: district.grids_of(community)[0].code.to_string(),
+            address: "演练地址 1 号".into(),
+            description: format!("{} 演练注入", self.name),
+            drill: true,
+            ..NewCase::default()
+        };
+        let id = self
+            .engine()
+            .report(&self.actor(self.role), &new, now)
+            .expect("report a drill case")
+            .id;
+        self.node().notify_changed();
+        id
+    }
+
     /// Makes a move as `actor` and pushes it; panics with the refusal if refused.
     pub fn act(&self, actor: &Actor, id: &CaseId, action: Action, now: Millis) -> CaseSummary {
         let s = self
