@@ -326,6 +326,24 @@ pub enum DrillCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Purge drill cases (演练清除) from the whole district: the district's 值班长 or 领导 signs
+    /// an order that removes every drill case reported before `--before` here and, as it
+    /// syncs, on every node. Run the after-action report first: purged cases are gone.
+    Purge {
+        /// Purge drill cases reported before this time (Beijing time); default: every drill
+        /// case held now (drills played fast report at scenario times past the clock).
+        #[arg(long)]
+        before: Option<String>,
+        /// Why, kept in the order (e.g. the drill it closes).
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Act as `role@unit` (值班长 or 领导 at the district).
+        #[arg(long = "as")]
+        as_: Option<String>,
+        /// Only list what would be purged here.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The after-action report (演练评估) of the drill cases in this node's store, as Markdown
     /// (or JSON), judged against the scenario's expectations when one is given.
     Report {

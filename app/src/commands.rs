@@ -168,6 +168,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 keep,
                 json,
             } => crate::drill::run(&scenario, speed, keep.as_deref(), json),
+            DrillCmd::Purge {
+                before,
+                note,
+                as_,
+                dry_run,
+            } => crate::drill::purge(&dir, before.as_deref(), &note, as_.as_deref(), dry_run, at),
             DrillCmd::Report { scenario, json } => {
                 crate::reports::drill_report(&dir, scenario.as_deref(), json)
             }

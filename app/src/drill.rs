@@ -1,7 +1,8 @@
 //! `gridloop drill run` (演练): plays a scenario on the live demo district — its injections
 //! reported at the grid's community node, its cuts and restores made on the real links — while
 //! the demo's operators work the cases; then prints the after-action report with the time each
-//! restored link took to catch up both ways.
+//! restored link took to catch up both ways. `gridloop drill purge` (演练清除) issues the
+//! district's signed order that removes drill cases on every node.
 
 use anyhow::{Context, Result, anyhow};
 use std::path::Path;
@@ -149,4 +150,92 @@ fn demo_grid_community(grid: &str) -> Result<gridloop_core::unit::UnitId> {
         .require_grid(grid)?
         .community
         .clone())
+}
+
+/// `gridloop drill purge`: signs a purge order as the operator (a district 值班长 or 领导),
+/// puts it in force here and leaves it for sync to carry to every node.
+pub fn purge(
+    dir: &Path,
+    before: Option<&str>,
+    note: &str,
+    as_: Option<&str>,
+    dry_run: bool,
+    now: Millis,
+) -> Result<()> {
+    let replica = crate::net::open_replica(dir)?;
+    let engine = replica.engine();
+    let before = match before {
+        Some(t) => crate::commands::parse_time(t)?,
+        None => engine.store.read()?.drill_purge_point(now)?,
+    };
+    let who = crate::commands::actor(engine, as_)?;
+    let cases = engine.store.read()?.drill_cases(before)?;
+    if dry_run {
+        println!(
+            "{} drill case(s) reported before {} would be purged here (演练案件 {} 件):",
+            cases.len(),
+            crate::output::time(before),
+            cases.len()
+        );
+        let r = engine.store.read()?;
+        for id in &cases {
+            if let Some(s) = r.summary(id)? {
+                println!(
+                    "  {}  {}  {}",
+                    s.number,
+                    crate::output::time(s.reported),
+                    s.address
+                );
+            }
+        }
+        return Ok(());
+    }
+    match issue_purge(&replica, &who, before, note, now)? {
+        Some(done) => println!(
+            "purged {} drill case(s) ({} change(s)) reported before {}; the order goes to every \
+             node as it syncs (已清除演练案件 {} 件)",
+            done.cases,
+            done.changes,
+            crate::output::time(before),
+            done.cases
+        ),
+        None => println!(
+            "a purge reaching {} or later is already in force; nothing to do",
+            crate::output::time(before)
+        ),
+    }
+    Ok(())
+}
+
+/// Issues a drill purge order as `who` on this node: refused unless `who` works at the
+/// district (and, when the order is checked against the roster, unless the node is a
+/// district node whose entry grants a 值班长 or 领导). What went here, or `None` if a purge
+/// reaching as far is already in force.
+pub fn issue_purge(
+    replica: &gridloop_sync::replica::NodeReplica,
+    who: &Actor,
+    before: Millis,
+    note: &str,
+    now: Millis,
+) -> Result<Option<gridloop_core::store::PurgeReport>> {
+    let district = &replica.engine().district;
+    if who.unit != district.root().id {
+        return Err(anyhow!(
+            "only the district command centre may purge drills; this operator is at {} \
+             (use --as shift_lead@{} on a district node)",
+            who.unit,
+            district.root().id
+        ));
+    }
+    let order = gridloop_sync::purge::PurgeOrder {
+        district: district.root().id.0.clone(),
+        before,
+        issuer: who.node.0.clone(),
+        role: who.role,
+        at: now,
+        note: note.to_string(),
+    };
+    replica
+        .issue_purge(&order)
+        .context("the purge order was refused")
 }

@@ -72,6 +72,28 @@ impl DemoNet {
     }
 }
 
+/// Signs and issues a drill purge from a running node as `role` at its unit, then pushes the
+/// order to its peers (the 演练 view's 清除演练案件).
+fn purge_on(
+    node: &Node,
+    role: gridloop_core::role::Role,
+    before: gridloop_core::calendar::Millis,
+    note: &str,
+) -> Result<Option<u64>, String> {
+    let replica = node.replica();
+    let me = gridloop_sync::session::Replica::me(&**replica);
+    let who = gridloop_core::role::Actor {
+        node: gridloop_core::role::NodeId(me.node),
+        unit: me.unit,
+        role,
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let done = crate::drill::issue_purge(replica, &who, before, note, now)
+        .map_err(|e| format!("{e:#}"))?;
+    node.notify_changed();
+    Ok(done.map(|d| d.cases))
+}
+
 impl Network for DemoNet {
     fn peers(&self, node: &str) -> Vec<PeerRow> {
         self.with(|d| {
@@ -116,6 +138,20 @@ impl Network for DemoNet {
                 n.node.notify_changed();
             }
         });
+    }
+
+    fn purge_drills(
+        &self,
+        node: &str,
+        role: gridloop_core::role::Role,
+        before: gridloop_core::calendar::Millis,
+        note: &str,
+    ) -> Result<Option<u64>, String> {
+        self.with(|d| match d.node(node) {
+            Some(n) => purge_on(&n.node, role, before, note),
+            None => Err(format!("no node {node} in the demo district")),
+        })
+        .unwrap_or_else(|| Err("the demo district has stopped".into()))
     }
 }
 
@@ -208,6 +244,22 @@ impl Network for NodeNet {
             && let Some(n) = self.node.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
         {
             n.notify_changed();
+        }
+    }
+
+    fn purge_drills(
+        &self,
+        node: &str,
+        role: gridloop_core::role::Role,
+        before: gridloop_core::calendar::Millis,
+        note: &str,
+    ) -> Result<Option<u64>, String> {
+        if node != self.name {
+            return Err(format!("this window runs node {}, not {node}", self.name));
+        }
+        match self.node.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(n) => purge_on(n, role, before, note),
+            None => Err("the sync node has stopped".into()),
         }
     }
 }

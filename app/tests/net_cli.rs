@@ -145,3 +145,139 @@ fn network_commands_refuse_bad_input_clearly() {
     std::fs::write(a.join("node.key"), "zz").unwrap();
     fails(&a, &["identity"], "does not hold");
 }
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (ok, out) = gl(dir, args);
+    assert!(ok, "gridloop {args:?} failed: {out}");
+    out
+}
+
+/// `gridloop drill purge` (演练清除): only a district 值班长/领导 may purge; a dry run lists
+/// what would go; the purge removes the drill cases reported before its time and keeps
+/// the rest; the same purge again does nothing.
+#[test]
+fn drill_purge_on_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dist, d, c) = (
+        tmp.path().join("district"),
+        tmp.path().join("d"),
+        tmp.path().join("c"),
+    );
+    let dd = dist.to_str().unwrap();
+    ok(&d, &["district", "create", "--dir", dd]);
+    for (dir, node, unit, role) in [
+        (&d, "d", "110101", "shift_lead"),
+        (&c, "c", "110101001001", "grid_worker"),
+    ] {
+        let key = ok(dir, &["identity"]).trim().to_string();
+        ok(
+            dir,
+            &[
+                "district", "enrol", "--dir", dd, "--node", node, "--key", &key, "--unit", unit,
+                "--role", role,
+            ],
+        );
+    }
+    let roster = dist.join("roster.json");
+    for dir in [&d, &c] {
+        ok(dir, &["join", roster.to_str().unwrap()]);
+    }
+    let drill = |dir: &Path, at: &str, address: &str| {
+        ok(
+            dir,
+            &[
+                "--now",
+                at,
+                "new",
+                "--source",
+                "drill",
+                "--drill",
+                "--category",
+                "E0402",
+                "--grid",
+                "110101001001001",
+                "--address",
+                address,
+                "--description",
+                "演练注入",
+            ],
+        )
+    };
+    drill(&d, "2026-11-23 09:00", "演练一号");
+    drill(&d, "2026-11-23 10:00", "演练二号");
+    ok(
+        &d,
+        &[
+            "--now",
+            "2026-11-23 09:30",
+            "new",
+            "--source",
+            "hotline",
+            "--category",
+            "E0102",
+            "--grid",
+            "110101001001001",
+            "--address",
+            "真实案件",
+            "--description",
+            "垃圾堆放",
+        ],
+    );
+
+    fails(
+        &c,
+        &["drill", "purge"],
+        "only the district command centre may purge drills",
+    );
+    fails(
+        &d,
+        &["drill", "purge", "--before", "soon"],
+        "bad time `soon`",
+    );
+    fails(
+        &d,
+        &["drill", "purge", "--as", "intake@110101"],
+        "only a 值班长 or 领导",
+    );
+    let dry = ok(
+        &d,
+        &[
+            "drill",
+            "purge",
+            "--before",
+            "2026-11-23 09:30",
+            "--dry-run",
+        ],
+    );
+    assert!(
+        dry.contains("1 drill case") && dry.contains("演练一号"),
+        "{dry}"
+    );
+    assert!(!dry.contains("演练二号"), "{dry}");
+    let listed = ok(&d, &["list"]);
+    assert!(
+        listed.contains("演练一号") && listed.contains("真实案件"),
+        "{listed}"
+    );
+
+    let done = ok(
+        &d,
+        &[
+            "drill",
+            "purge",
+            "--before",
+            "2026-11-23 09:30",
+            "--note",
+            "演练结束",
+        ],
+    );
+    assert!(done.contains("purged 1 drill case"), "{done}");
+    let listed = ok(&d, &["list"]);
+    assert!(!listed.contains("演练一号"), "{listed}");
+    assert!(
+        listed.contains("演练二号") && listed.contains("真实案件"),
+        "{listed}"
+    );
+    let again = ok(&d, &["drill", "purge", "--before", "2026-11-23 09:30"]);
+    assert!(again.contains("already in force"), "{again}");
+}

@@ -1635,6 +1635,19 @@ impl Reader {
         Ok(out)
     }
 
+    /// Where a purge of every drill case held now would reach (清除时点): just after the
+    /// latest drill case reported, or `now` if later. Drills played faster than real time
+    /// report their cases at scenario times past the wall clock.
+    pub fn drill_purge_point(&self, now: Millis) -> Result<Millis, StoreError> {
+        let t = match self.rt.open_table(IDX_DRILL) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(now),
+            Err(e) => return Err(e.into()),
+        };
+        let last = t.last()?.map(|(k, _)| k.value().0);
+        Ok(last.map_or(now, |l| now.max(l.saturating_add(1))))
+    }
+
     /// The highest log sequence number written (0 for an empty log). Log and feed entries
     /// share one counter, so this is not a count: see [`Reader::log_len`].
     pub fn log_head(&self) -> Result<u64, StoreError> {

@@ -79,4 +79,18 @@ pub trait Network: Send + Sync {
     fn set_link(&self, a: &str, b: &str, up: bool);
     /// A move was made on node `node`: push it to the peers now.
     fn changed(&self, node: &str);
+    /// Issues the district's drill purge order (演练清除) from node `node`, signed by that
+    /// node as `role`: drill cases reported before `before` go there at once and everywhere
+    /// else as it syncs. How many cases went there (`None`: a purge reaching as far is
+    /// already in force), or why it was refused. A network that cannot sign refuses.
+    fn purge_drills(
+        &self,
+        node: &str,
+        role: gridloop_core::role::Role,
+        before: Millis,
+        note: &str,
+    ) -> Result<Option<u64>, String> {
+        let _ = (node, role, before, note);
+        Err("this window's network cannot sign a purge order".into())
+    }
 }

@@ -448,7 +448,7 @@ impl Workstation {
             return;
         };
         let read = n.engine.store.read();
-        let head = read.as_ref().ok().and_then(|r| r.log_head().ok());
+        let head = read.as_ref().ok().and_then(|r| r.revision().ok());
         let key = head.map(|h| (self.current, h));
         if key.is_some() && key == self.mode.0 {
             return;
@@ -537,7 +537,7 @@ impl Workstation {
         if self.inbox.dirty {
             self.inbox.dirty = false;
             self.reloading = None;
-            let head = engine.store.read().and_then(|r| r.log_head()).unwrap_or(0);
+            let head = engine.store.read().and_then(|r| r.revision()).unwrap_or(0);
             let result = read_queues(&engine, &unit, &self.inbox.filters(), self.now());
             self.last_refresh = Some(Instant::now());
             self.apply_reload(head, result);
@@ -551,7 +551,7 @@ impl Workstation {
             return;
         }
         self.last_refresh = Some(Instant::now());
-        let head = match engine.store.read().and_then(|r| r.log_head()) {
+        let head = match engine.store.read().and_then(|r| r.revision()) {
             Ok(h) => h,
             Err(e) => {
                 self.notify(format!("读取存储失败 store read failed: {e}"), true);

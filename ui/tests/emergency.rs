@@ -14,7 +14,7 @@ use gridloop_core::role::{NodeId, Role};
 use gridloop_core::store::Store;
 use gridloop_core::unit::District;
 use gridloop_ui::queue::Queue;
-use gridloop_ui::{NodeHandle, Workstation};
+use gridloop_ui::{LinkRow, Network, NodeHandle, PeerRow, Workstation};
 
 /// Monday 2026-11-23 09:00 Beijing time.
 const NOW: Millis = 1_795_395_600_000;
@@ -204,4 +204,123 @@ fn a_drill_plays_with_a_clock_and_an_after_action_report() {
     h.get_by_label("生成演练评估").click();
     h.run_steps(3);
     h.get_by_label("演练案件 3");
+}
+
+/// A network that puts a purge in force on the window's own store (signing and carrying the
+/// order are the sync layer's, tested with real nodes in `tests/tests/purge.rs`).
+struct PurgeHere(Arc<Engine>);
+
+impl Network for PurgeHere {
+    fn peers(&self, _: &str) -> Vec<PeerRow> {
+        Vec::new()
+    }
+    fn refused(&self, _: &str) -> Vec<gridloop_ui::network::RefusedPeer> {
+        Vec::new()
+    }
+    fn links(&self) -> Vec<LinkRow> {
+        Vec::new()
+    }
+    fn set_link(&self, _: &str, _: &str, _: bool) {}
+    fn changed(&self, _: &str) {}
+    fn purge_drills(
+        &self,
+        _node: &str,
+        role: Role,
+        before: Millis,
+        _note: &str,
+    ) -> Result<Option<u64>, String> {
+        assert!(matches!(role, Role::ShiftLead | Role::Leader), "{role:?}");
+        let purge = gridloop_core::store::DrillPurge {
+            before,
+            order: b"order".to_vec(),
+        };
+        self.0
+            .store
+            .purge_drills(&purge, NOW)
+            .map(|d| d.map(|d| d.cases))
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn the_district_purges_drill_cases_from_the_drill_view_after_confirming() {
+    let dir = tempfile::tempdir().unwrap();
+    let district = District::demo();
+    let store = Store::open(&dir.path().join("d.redb")).unwrap();
+    store
+        .set_node(&NodeId("d".into()), &district.root().id, Role::ShiftLead)
+        .unwrap();
+    let engine = Arc::new(Engine::demo(store));
+    let grid = district.grids().next().unwrap().code.to_string();
+    let actor = gridloop_core::role::Actor {
+        node: NodeId("d".into()),
+        unit: district.root().id.clone(),
+        role: Role::Dispatcher,
+    };
+    let case = |drill: bool, at: Millis| {
+        let new = gridloop_core::engine::NewCase {
+            source: if drill { "drill" } else { "hotline" }.into(),
+            category: "E0402".into(),
+            grid: grid.clone(),
+            address: "地址".into(),
+            description: "描述".into(),
+            drill,
+            ..Default::default()
+        };
+        engine.report(&actor, &new, at).unwrap().id
+    };
+    // One drill case an hour ago, one a fast drill reported at a scenario time ahead of the
+    // clock, and a real case.
+    let (a, b, real) = (
+        case(true, NOW - 3_600_000),
+        case(true, NOW + 1_800_000),
+        case(false, NOW),
+    );
+    let node = NodeHandle::from_engine(engine.clone()).unwrap();
+    let net: Arc<dyn Network> = Arc::new(PurgeHere(engine.clone()));
+    let mut ws = Workstation::new(vec![node], Some(net)).with_clock(|| NOW);
+    ws.set_role(Role::Dispatcher);
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1100.0])
+        .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
+    gridloop_ui::fonts::install(&h.ctx);
+    h.run_steps(3);
+    h.get_by_label("演练").click();
+    h.run_steps(3);
+    h.get_by_label_contains("区中心现有演练案件 2 件");
+    // A dispatcher may not purge: told so, and the button does nothing.
+    h.get_by_label("需以区中心值班长或领导身份清除。");
+    h.get_by_label("清除演练案件…").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("确认清除").is_none());
+
+    h.state_mut().set_role(Role::ShiftLead);
+    h.run_steps(3);
+    h.get_by_label("清除演练案件…").click();
+    h.run_steps(3);
+    h.get_by_label_contains("确认从全区清除 2");
+    // Cancelling removes nothing.
+    h.get_by_label("取消").click();
+    h.run_steps(3);
+    assert_eq!(
+        engine
+            .store
+            .read()
+            .unwrap()
+            .drill_cases(Millis::MAX)
+            .unwrap()
+            .len(),
+        2
+    );
+    h.get_by_label("清除演练案件…").click();
+    h.run_steps(3);
+    h.get_by_label("确认清除").click();
+    h.run_steps(3);
+    let r = engine.store.read().unwrap();
+    assert!(r.summary(&a).unwrap().is_none() && r.summary(&b).unwrap().is_none());
+    assert!(r.summary(&real).unwrap().is_some(), "the real case stays");
+    drop(r);
+    let (notice, error) = h.state().last_notice().unwrap();
+    assert!(!error && notice.contains("已清除演练案件 2"), "{notice}");
+    h.get_by_label_contains("区中心现有演练案件 0 件");
 }

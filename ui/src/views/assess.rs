@@ -203,7 +203,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         .engine
         .store
         .read()
-        .and_then(|r| r.log_head())
+        .and_then(|r| r.revision())
         .unwrap_or(0);
     // Live data: figures shown for a while are recomputed (in the background, the old ones
     // stay on screen) once the store has moved.

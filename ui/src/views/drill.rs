@@ -103,6 +103,10 @@ pub struct DrillState {
     /// Per node, the store head last read and its drill tally (cases, open, offline moves)
     /// since the drill began: read again only when that node's store moves.
     live: Vec<Option<(u64, [usize; 3])>>,
+    /// 清除演练案件: the district node's store revision last read and its drill cases then.
+    purge_count: Option<(u64, usize)>,
+    /// The purge is asked for and waits for confirmation.
+    purge_confirm: bool,
 }
 
 impl Default for DrillState {
@@ -115,6 +119,8 @@ impl Default for DrillState {
             error: None,
             report: None,
             live: Vec::new(),
+            purge_count: None,
+            purge_confirm: false,
         }
     }
 }
@@ -384,6 +390,125 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         node_states(ws, &mut cols[0], now);
         timeline(ws, &mut cols[1]);
     });
+    ui.separator();
+    purge(ws, ui, now, running);
+}
+
+/// 清除演练案件: the district's 值班长/领导 purges the drill cases from every node once the
+/// after-action report is taken — two clicks, the second naming how many go.
+fn purge(ws: &mut Workstation, ui: &mut egui::Ui, now: Millis, running: bool) {
+    let lang = ws.lang;
+    let Some(node) = ws
+        .nodes
+        .iter()
+        .find(|n| n.kind() == UnitKind::District)
+        .cloned()
+    else {
+        return;
+    };
+    let Some(net) = ws.net.clone() else {
+        return;
+    };
+    let rev = node
+        .engine
+        .store
+        .read()
+        .and_then(|r| r.revision())
+        .unwrap_or(0);
+    if ws.drill.purge_count.is_none_or(|(r, _)| r != rev) {
+        let n = node
+            .engine
+            .store
+            .read()
+            .and_then(|r| r.drill_cases(Millis::MAX))
+            .map(|v| v.len())
+            .unwrap_or(0);
+        ws.drill.purge_count = Some((rev, n));
+    }
+    let count = ws.drill.purge_count.map(|(_, n)| n).unwrap_or(0);
+    // Every drill case held now, also those a fast drill reported past the wall clock.
+    let before = node
+        .engine
+        .store
+        .read()
+        .and_then(|r| r.drill_purge_point(now))
+        .unwrap_or(now);
+    let role = ws.role();
+    let may = matches!(role, Role::ShiftLead | Role::Leader);
+    ui.strong(lang.t("清除演练案件", "Purge drill cases"));
+    ui.label(format!(
+        "{} {count} {}",
+        lang.t("区中心现有演练案件", "Drill cases at the district centre:"),
+        lang.t("件。清除后全区各节点同步删除，不可恢复；请先生成演练评估报告。", "; a purge removes them from every node as it syncs and cannot be undone — take the after-action report first.")
+    ));
+    if !may {
+        ui.label(lang.t(
+            "需以区中心值班长或领导身份清除。",
+            "Only the district's 值班长 or 领导 may purge.",
+        ));
+    }
+    let enabled = may && !running && count > 0;
+    if ws.drill.purge_confirm {
+        ui.horizontal(|ui| {
+            ui.colored_label(
+                Color32::RED,
+                format!(
+                    "{} {count} {}",
+                    lang.t("确认从全区清除", "Purge"),
+                    lang.t("件演练案件？", "drill cases from the whole district?")
+                ),
+            );
+            if ui
+                .add_enabled(enabled, egui::Button::new(lang.t("确认清除", "Purge them")))
+                .clicked()
+            {
+                ws.drill.purge_confirm = false;
+                let note = ws
+                    .drill
+                    .run
+                    .as_ref()
+                    .map(|r| r.plan.scenario.name.clone())
+                    .unwrap_or_default();
+                match net.purge_drills(&node.name, role, before, &note) {
+                    Ok(Some(n)) => {
+                        ws.drill.report = None;
+                        ws.notify(
+                            format!(
+                                "{} {n} {}",
+                                lang.t("已清除演练案件", "Purged"),
+                                lang.t(
+                                    "件，清除令随同步送达各节点",
+                                    "drill cases; the order goes to every node as it syncs"
+                                )
+                            ),
+                            false,
+                        );
+                    }
+                    Ok(None) => ws.notify(
+                        lang.t(
+                            "已有覆盖此时间的清除令",
+                            "A purge reaching this far is already in force",
+                        )
+                        .to_string(),
+                        false,
+                    ),
+                    Err(e) => ws.notify(e, true),
+                }
+                ws.invalidate();
+            }
+            if ui.button(lang.t("取消", "Cancel")).clicked() {
+                ws.drill.purge_confirm = false;
+            }
+        });
+    } else if ui
+        .add_enabled(
+            enabled,
+            egui::Button::new(lang.t("清除演练案件…", "Purge drill cases…")),
+        )
+        .clicked()
+    {
+        ws.drill.purge_confirm = true;
+    }
 }
 
 /// Each node's live state: links up, and since the drill began its drill cases, those open
@@ -398,7 +523,7 @@ fn node_states(ws: &mut Workstation, ui: &mut egui::Ui, now: Millis) {
         let Ok(r) = n.engine.store.read() else {
             continue;
         };
-        let head = r.log_head().unwrap_or(0);
+        let head = r.revision().unwrap_or(0);
         if ws.drill.live[i].is_some_and(|(h, _)| h == head) {
             continue;
         }

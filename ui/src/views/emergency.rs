@@ -643,7 +643,7 @@ fn summons_of(
         .engine
         .store
         .read()
-        .and_then(|r| r.log_head())
+        .and_then(|r| r.revision())
         .unwrap_or(0);
     if let Some((cid, h, s)) = &ws.emergency.summons
         && cid == id
