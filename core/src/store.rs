@@ -50,6 +50,9 @@ const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number
 const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incident");
 /// (reported, case id) of every drill case (演练案件) → (): what a drill purge removes.
 const IDX_DRILL: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_drill");
+/// (incident id, case id) of every case in an incident's priority lane (应急通道) → ():
+/// what a session sends first.
+const IDX_LANE: TableDefinition<(&str, &str), ()> = TableDefinition::new("idx_lane");
 /// case id of every purged drill case (已清除) → when it was purged: its changes are dropped
 /// if they arrive again and anti-entropy never asks for it.
 const PURGED: TableDefinition<&str, i64> = TableDefinition::new("purged");
@@ -62,7 +65,7 @@ const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
 pub const FORMAT: &str = "gridloop-store";
 /// The store layout version written by this code. Version 3 added the assessed acts and the
 /// reporter key to the projection; version 4 the emergency lane and incident (平战一体) and
-/// the incident index; version 5 the drill index (演练清除). An older store opens with a stale projection that
+/// the incident index; version 5 the drill index (演练清除) and the lane index (应急通道). An older store opens with a stale projection that
 /// [`crate::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
 pub const STORE_VERSION: u64 = 5;
 /// The oldest layout whose documents, log and feeds this code reads as they are.
@@ -563,6 +566,7 @@ impl Store {
         wt.delete_table(IDX_NUMBER)?;
         wt.delete_table(IDX_INCIDENT)?;
         wt.delete_table(IDX_DRILL)?;
+        wt.delete_table(IDX_LANE)?;
         open_all(&wt)?;
         wt.commit()?;
         Ok(())
@@ -1118,6 +1122,7 @@ fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(IDX_NUMBER)?;
     wt.open_table(IDX_INCIDENT)?;
     wt.open_table(IDX_DRILL)?;
+    wt.open_table(IDX_LANE)?;
     wt.open_table(PURGED)?;
     wt.open_table(QUARANTINE)?;
     wt.open_table(PEERS)?;
@@ -1152,6 +1157,10 @@ fn index(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
     if s.drill {
         wt.open_table(IDX_DRILL)?.insert((s.reported, id), ())?;
     }
+    if let Some(incident) = &s.lane {
+        wt.open_table(IDX_LANE)?
+            .insert((incident.as_str(), id), ())?;
+    }
     Ok(())
 }
 
@@ -1176,6 +1185,9 @@ fn unindex(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
     drop(num);
     wt.open_table(IDX_INCIDENT)?.remove(id)?;
     wt.open_table(IDX_DRILL)?.remove((s.reported, id))?;
+    if let Some(incident) = &s.lane {
+        wt.open_table(IDX_LANE)?.remove((incident.as_str(), id))?;
+    }
     Ok(())
 }
 
@@ -1228,6 +1240,15 @@ fn reindex(wt: &WriteTransaction, old: &CaseSummary, new: &CaseSummary) -> Resul
         }
         if new.drill {
             t.insert((new.reported, id), ())?;
+        }
+    }
+    if old.lane != new.lane {
+        let mut t = wt.open_table(IDX_LANE)?;
+        if let Some(i) = &old.lane {
+            t.remove((i.as_str(), id))?;
+        }
+        if let Some(i) = &new.lane {
+            t.insert((i.as_str(), id), ())?;
         }
     }
     if old.incident.is_some() != new.incident.is_some() {
@@ -1631,6 +1652,44 @@ impl Reader {
         let mut out = Vec::new();
         for item in t.range((i64::MIN, "")..(before, ""))? {
             out.push(CaseId(item?.0.value().1.to_string()));
+        }
+        Ok(out)
+    }
+
+    /// The priority lane's listing for `unit` (应急通道): every open emergency incident and
+    /// every open case in an open incident's lane that `unit`'s feed carries, with its heads
+    /// hash — what a session exchanges first, so lane cases cross a reconnect ahead of the
+    /// backlog. Empty in 平时.
+    pub fn lane_listing(&self, unit: &UnitId) -> Result<Vec<(CaseId, u64)>, StoreError> {
+        let lanes = match self.rt.open_table(IDX_LANE) {
+            Ok(t) => Some(t),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let uc = self.rt.open_table(UNIT_CASES)?;
+        let proj = self.rt.open_table(PROJ)?;
+        let listed = |row: &CaseSummary| -> Result<Option<(CaseId, u64)>, StoreError> {
+            let key = (unit.as_str(), day_bucket(row.reported), row.id.as_str());
+            Ok(uc.get(key)?.map(|h| (row.id.clone(), h.value())))
+        };
+        let mut out = Vec::new();
+        for incident in self.incidents()? {
+            if incident.incident.as_ref().is_none_or(|i| i.ended.is_some()) {
+                continue;
+            }
+            out.extend(listed(&incident)?);
+            let Some(lanes) = &lanes else { continue };
+            let id = incident.id.as_str();
+            for item in lanes.range((id, "")..=(id, "\u{10ffff}"))? {
+                let (k, _) = item?;
+                let Some(v) = proj.get(k.value().1)? else {
+                    continue;
+                };
+                let row: CaseSummary = dec(k.value().1, v.value())?;
+                if row.state.is_open() {
+                    out.extend(listed(&row)?);
+                }
+            }
         }
         Ok(out)
     }

@@ -95,7 +95,8 @@ pub enum Frame {
         buckets: Vec<(u32, u64, u32)>,
     },
     /// Anti-entropy: the cases I hold in a bucket whose digest differs from yours, with
-    /// their heads hashes.
+    /// their heads hashes; bucket `u32::MAX` lists my priority-lane cases (应急通道) you may
+    /// receive, sent before my `Resume`.
     Bucket {
         /// The bucket.
         bucket: u32,

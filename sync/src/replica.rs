@@ -255,11 +255,11 @@ impl Replica for NodeReplica {
     }
 
     fn bucket(&self, unit: &UnitId, bucket: u32) -> Result<Vec<(CaseId, u64)>, SyncError> {
-        self.engine
-            .store
-            .read()
-            .and_then(|r| r.bucket_cases(unit, bucket))
-            .map_err(store_err)
+        let r = self.engine.store.read().map_err(store_err)?;
+        if bucket == crate::session::LANE_BUCKET {
+            return r.lane_listing(unit).map_err(store_err);
+        }
+        r.bucket_cases(unit, bucket).map_err(store_err)
     }
 
     fn history(

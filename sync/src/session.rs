@@ -16,6 +16,9 @@
 //! 4. `CaughtUp` when the feed is drained; later changes are pushed live the same way.
 //! 5. `Want { case, have }` / `Repair`: when a change's dependencies are missing, the
 //!    receiver asks for the case's changes it lacks (automerge's `get_changes(have)`).
+//! 6. 应急通道: each side lists its open emergency incidents and lane cases the other may
+//!    receive (a `Bucket` numbered [`LANE_BUCKET`], empty in 平时) before its `Resume`, so the
+//!    other answers with the lane cases it lacks ahead of the backlog.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -28,6 +31,10 @@ use gridloop_core::unit::UnitId;
 use crate::frame::{Frame, VERSION, WireChange};
 use crate::identity::{hex, unhex};
 
+/// The [`Frame::Bucket`] number of the priority lane's listing (应急通道): open emergency
+/// incidents and open cases in their lanes, in the receiver's scope. Day buckets never
+/// reach it.
+pub const LANE_BUCKET: u32 = u32::MAX;
 /// Changes per batch.
 pub const BATCH: usize = 512;
 /// Batches in flight before waiting for an acknowledgement.
@@ -120,7 +127,8 @@ pub trait Replica {
     fn heads(&self, case: &CaseId) -> Result<Vec<Vec<u8>>, SyncError>;
     /// The anti-entropy digest of `unit`'s feed scope: (day bucket, xor, count).
     fn digest(&self, unit: &UnitId) -> Result<Vec<(u32, u64, u32)>, SyncError>;
-    /// The cases of one digest bucket of `unit`'s feed scope with their heads hashes.
+    /// The cases of one digest bucket of `unit`'s feed scope with their heads hashes; for
+    /// [`LANE_BUCKET`], the priority lane's listing for `unit`.
     fn bucket(&self, unit: &UnitId, bucket: u32) -> Result<Vec<(CaseId, u64)>, SyncError>;
     /// The signed changes of `case` not reachable from `have`, in causal order — only if
     /// the case is in `unit`'s feed scope (otherwise none).
@@ -587,6 +595,18 @@ impl Session {
         self.peer_roster = roster;
         self.offer_roster(r);
         self.offer_purge(r);
+        // 应急通道 first: my lane cases the peer may receive (empty in 平时, still sent: the
+        // peer may hold lane cases I have never heard of), before my resume starts its feed
+        // to me — the peer answers with the lane cases I lack ahead of its backlog.
+        let cases = r
+            .bucket(&peer.unit, LANE_BUCKET)?
+            .into_iter()
+            .map(|(c, h)| (unhex(c.as_str()).unwrap_or_default(), h))
+            .collect();
+        self.outbox.push_back(Frame::Bucket {
+            bucket: LANE_BUCKET,
+            cases,
+        });
         self.outbox.push_back(Frame::Resume {
             from: self.checkpoint,
         });

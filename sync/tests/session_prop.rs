@@ -1123,3 +1123,116 @@ fn a_purged_drill_case_is_dropped_on_receipt_and_never_asked_for() {
     assert_eq!(r.quarantined().unwrap().len(), 1);
     drop(r);
 }
+
+/// 应急通道 across a reconnect: with a backlog of ordinary cases waiting, the open incident
+/// and a case in its priority lane reach the community before the first batch of the
+/// backlog does; then everything converges.
+#[test]
+fn lane_cases_cross_a_reconnect_ahead_of_the_backlog() {
+    use gridloop_core::emergency::{Lane, Plans};
+
+    // Node 0 is the district, node 1 community c11; link 0 = (d, c11), `ab` carries d → c11.
+    let mut w = World::new(&["d", "c11"], &[(0, 1)]);
+    connect(&mut w);
+    let engine = w.nodes[0].rep.engine().clone();
+    let at = |role| Actor {
+        node: NodeId("d".into()),
+        unit: w.p.root.clone(),
+        role,
+    };
+    let grid = w.p.grid(&w.p.c11);
+    let hotline = |i: usize| NewCase {
+        source: "hotline".into(),
+        category: "E0102".into(),
+        grid: grid.clone(),
+        address: format!("积压 {i} 号"),
+        description: "积压案件".into(),
+        ..NewCase::default()
+    };
+    // The link is down while the district takes 600 reports for c11's grid, then opens a
+    // flood emergency over s1 and reports a case into its lane.
+    for i in 0..600 {
+        engine
+            .report(&at(Role::Intake), &hotline(i), T0 + i as i64 * 1000)
+            .unwrap();
+    }
+    let plans = Plans::builtin();
+    let flood = plans.get("flood").unwrap();
+    let incident = engine
+        .open_incident(
+            &at(Role::ShiftLead),
+            flood,
+            2,
+            vec![w.p.s1.clone()],
+            &grid,
+            "东华门大街",
+            "暴雨积水",
+            false,
+            T0 + DAY,
+        )
+        .unwrap();
+    let lane = engine
+        .report(
+            &at(Role::Intake),
+            &NewCase {
+                emergency: Some(Lane {
+                    incident: incident.id.clone(),
+                    limits: flood.limits,
+                }),
+                ..hotline(600)
+            },
+            T0 + DAY + MINUTE,
+        )
+        .unwrap();
+    assert_eq!(
+        w.store(0)
+            .read()
+            .unwrap()
+            .lane_listing(&w.p.c11)
+            .unwrap()
+            .len(),
+        2,
+        "the incident and its lane case"
+    );
+
+    // The link comes back: new sessions. Frames from c11 go through at once; frames to c11
+    // one at a time, watching when the lane arrives.
+    w.reconnect(0);
+    let mut batches_before_lane = None;
+    let mut batches = 0;
+    for _ in 0..10_000 {
+        w.flush();
+        while !w.wire(0, false).is_empty() {
+            w.deliver(0, false);
+        }
+        w.flush();
+        let Some(next) = w.wire(0, true).front().cloned() else {
+            break;
+        };
+        w.deliver(0, true);
+        if matches!(next, Frame::Changes { .. }) {
+            batches += 1;
+        }
+        let r = w.store(1).read().unwrap();
+        if batches_before_lane.is_none()
+            && r.summary(&lane.id).unwrap().is_some()
+            && r.summary(&incident.id).unwrap().is_some()
+        {
+            batches_before_lane = Some(batches);
+        }
+    }
+    assert_eq!(
+        batches_before_lane,
+        Some(0),
+        "the lane arrived before any batch of the backlog"
+    );
+    assert!(
+        batches >= 2,
+        "the backlog came in batches after it: {batches}"
+    );
+    let rounds = settle(&mut w, 40).unwrap_or_else(|e| panic!("{e}"));
+    assert!(rounds < 40);
+    let r = w.store(1).read().unwrap();
+    assert_eq!(r.count().unwrap(), 602);
+    assert_eq!(r.lane_listing(&w.p.c11).unwrap().len(), 2);
+}
