@@ -9,7 +9,7 @@ use crate::engine::changes_of;
 use crate::engine::{CaseRecord, EngineError};
 use crate::event::Action;
 use crate::role::NodeId;
-use crate::store::{CaseSummary, CaseWrite, Logged, Store, StoreError, feed_scope};
+use crate::store::{CaseSummary, CaseTables, CaseWrite, Logged, Store, StoreError, feed_scope};
 use crate::workflow::Rules;
 
 /// Cases per write transaction.
@@ -160,61 +160,64 @@ fn write_all(
     let mut in_batch = 0usize;
     let mut done = 0u64;
     for chunk in rx {
-        for b in chunk? {
-            if Store::contains_in(&wt, &b.id)? {
-                let mut doc = Store::doc_in(&wt, &b.id)?;
-                let before = doc.heads();
-                if b.carried {
-                    doc.merge(&b.doc)?;
-                } else {
-                    let have: std::collections::HashSet<_> =
-                        doc.events()?.into_iter().map(|e| e.id).collect();
-                    for e in b.events.iter().filter(|e| !have.contains(&e.id)) {
-                        doc.append_as(e, importer)?;
+        let chunk = chunk?;
+        {
+            let mut t = CaseTables::open(&wt)?;
+            for b in chunk {
+                if let Some(mut doc) = t.doc(&b.id)? {
+                    let before = doc.heads();
+                    if b.carried {
+                        doc.merge(&b.doc)?;
+                    } else {
+                        let have: std::collections::HashSet<_> =
+                            doc.events()?.into_iter().map(|e| e.id).collect();
+                        for e in b.events.iter().filter(|e| !have.contains(&e.id)) {
+                            doc.append_as(e, importer)?;
+                        }
                     }
-                }
-                if doc.heads() == before {
-                    report.unchanged += 1;
+                    if doc.heads() == before {
+                        report.unchanged += 1;
+                    } else {
+                        let (intake, events) = (doc.intake()?, doc.events()?);
+                        let derived = rules.replay(&intake, &events)?;
+                        let summary = CaseSummary::build(&b.id, &intake, &derived);
+                        let changes = changes_of(&doc, &b.id, &before, &importer.0);
+                        t.put_case(&CaseWrite {
+                            id: &b.id,
+                            doc: &doc,
+                            changes,
+                            summary: &summary,
+                            scope: &feed_scope(&summary, rules.district),
+                            saved: None,
+                        })?;
+                        report.merged += 1;
+                    }
                 } else {
-                    let (intake, events) = (doc.intake()?, doc.events()?);
-                    let derived = rules.replay(&intake, &events)?;
-                    let summary = CaseSummary::build(&b.id, &intake, &derived);
-                    let changes = changes_of(&doc, &b.id, &before, &importer.0);
-                    let w = CaseWrite {
+                    let mut changes = b.changes;
+                    for c in &mut changes {
+                        c.envelope.author.clone_from(&importer.0);
+                    }
+                    t.put_case(&CaseWrite {
                         id: &b.id,
-                        doc: &doc,
+                        doc: &b.doc,
                         changes,
-                        summary: &summary,
-                        scope: &feed_scope(&summary, rules.district),
-                        saved: None,
-                    };
-                    Store::put_case(&wt, &w)?;
-                    report.merged += 1;
+                        summary: &b.summary,
+                        scope: &feed_scope(&b.summary, rules.district),
+                        saved: Some(&b.saved),
+                    })?;
+                    report.added += 1;
                 }
-            } else {
-                let mut changes = b.changes;
-                for c in &mut changes {
-                    c.envelope.author.clone_from(&importer.0);
-                }
-                let w = CaseWrite {
-                    id: &b.id,
-                    doc: &b.doc,
-                    changes,
-                    summary: &b.summary,
-                    scope: &feed_scope(&b.summary, rules.district),
-                    saved: Some(&b.saved),
-                };
-                Store::put_case(&wt, &w)?;
-                report.added += 1;
+                in_batch += 1;
+                done += 1;
             }
-            in_batch += 1;
-            done += 1;
-            if in_batch >= BATCH {
-                wt.commit().map_err(StoreError::from)?;
-                progress(done);
-                wt = store.begin(false)?;
-                in_batch = 0;
-            }
+        }
+        // Committed at the first chunk boundary past BATCH cases (the tables above borrow
+        // the transaction until then).
+        if in_batch >= BATCH {
+            wt.commit().map_err(StoreError::from)?;
+            progress(done);
+            wt = store.begin(false)?;
+            in_batch = 0;
         }
     }
     // The final commit is durable, which makes every earlier non-durable batch durable too.

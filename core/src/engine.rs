@@ -102,7 +102,21 @@ pub struct Engine {
     pub limits: StageLimits,
     clock: Mutex<HlcClock>,
     offline: AtomicBool,
+    signer: std::sync::OnceLock<Signer>,
 }
+
+/// Signs the node's own changes as they are written (签名), so the log holds them signed and
+/// a feed sends them without signing work. Core holds no keys: the sync layer gives the
+/// node id and a function that signs [`crate::store::signing_bytes`].
+pub struct Signer {
+    /// The node whose changes it signs (other authors' are left as they are).
+    pub node: String,
+    /// Signs the bytes with the node's key.
+    pub sign: SignFn,
+}
+
+/// A function that signs bytes with a node's key.
+pub type SignFn = Box<dyn Fn(&[u8]) -> Vec<u8> + Send + Sync>;
 
 impl Engine {
     /// An engine over `store` with the given district configuration.
@@ -121,6 +135,7 @@ impl Engine {
             limits,
             clock: Mutex::new(HlcClock::new()),
             offline: AtomicBool::new(false),
+            signer: std::sync::OnceLock::new(),
         }
     }
 
@@ -230,7 +245,8 @@ impl Engine {
         let doc = CaseDoc::create(&id, &intake, &report)?;
         let derived = rules.replay(&intake, std::slice::from_ref(&report))?;
         let summary = CaseSummary::build(&id, &intake, &derived);
-        let changes = changes_of(&doc, &id, &[], &actor.node.0);
+        let mut changes = changes_of(&doc, &id, &[], &actor.node.0);
+        self.sign_own(&mut changes);
         Store::put_case(
             &wt,
             &CaseWrite {
@@ -284,7 +300,8 @@ impl Engine {
         events.push(event);
         let derived = rules.replay(&intake, &events)?;
         let summary = CaseSummary::build(id, &intake, &derived);
-        let changes = changes_of(&doc, id, &before, &actor.node.0);
+        let mut changes = changes_of(&doc, id, &before, &actor.node.0);
+        self.sign_own(&mut changes);
         Store::put_case(
             &wt,
             &CaseWrite {
@@ -381,14 +398,30 @@ impl Engine {
         })
     }
 
+    /// Installs the signer of this node's own changes; the first one stays (false if one
+    /// was installed already).
+    pub fn set_signer(&self, signer: Signer) -> bool {
+        self.signer.set(signer).is_ok()
+    }
+
+    fn sign_own(&self, changes: &mut [Logged]) {
+        let Some(s) = self.signer.get() else { return };
+        for c in changes {
+            if c.envelope.author == s.node && c.envelope.signature.is_empty() {
+                c.envelope.signature =
+                    (s.sign)(&crate::store::signing_bytes(&c.envelope.case, &c.hash));
+            }
+        }
+    }
+
     /// Replays a record.
     pub fn derive(&self, rec: &CaseRecord) -> Result<Derived, EngineError> {
         Ok(self.rules().replay(&rec.intake, &rec.events)?)
     }
 }
 
-/// The changes in `doc` since `before`, as unsigned envelopes by `author` for the log
-/// (a node's own changes are signed when first sent).
+/// The changes in `doc` since `before`, as unsigned envelopes by `author` for the log (the
+/// engine signs its node's own with its [`Signer`]; the feed signs any left unsigned).
 pub fn changes_of(
     doc: &CaseDoc,
     case: &CaseId,

@@ -5,7 +5,7 @@
 //! signatures and says what each author node may do. Everything about cases — which units a
 //! case belongs to, which moves a role may make — is checked here against the workflow rules.
 
-use automerge::{Automerge, Change, ReadDoc};
+use automerge::{Automerge, Change};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::calendar::Millis;
@@ -13,7 +13,9 @@ use crate::case::{CaseDoc, CaseId, actor_for};
 use crate::engine::{Engine, EngineError};
 use crate::event::{Action, EventId};
 use crate::role::Role;
-use crate::store::{CaseSummary, CaseWrite, Envelope, Logged, Store, StoreError, feed_scope};
+use crate::store::{
+    CaseSummary, CaseTables, CaseWrite, Envelope, Logged, Store, StoreError, feed_scope,
+};
 use crate::unit::{UnitId, UnitKind};
 
 /// What the roster grants an author node (授权): its unit and roles.
@@ -121,7 +123,8 @@ pub fn ingest(
     let district = &engine.district;
     let wt = engine.store.begin(true)?;
     let mut report = IngestReport::default();
-    let mut work: HashMap<CaseId, Working> = HashMap::new();
+    // Each case once, with everything to write for it.
+    let mut work: Vec<(CaseId, Working)> = Vec::new();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let purge_before = Store::drill_purge_in(&wt)?.map(|p| p.before);
     let origin = source
@@ -229,7 +232,7 @@ pub fn ingest(
             report.missing.insert(o.id.clone());
         }
         if !o.new.is_empty() {
-            work.insert(
+            work.push((
                 o.id,
                 Working {
                     doc: o.doc,
@@ -245,13 +248,14 @@ pub fn ingest(
                         .collect(),
                     summary: o.summary,
                 },
-            );
+            ));
         }
     }
     refused.sort_by_key(|r| r.0);
     for (i, why, hash) in refused {
         refuse_in(&wt, &mut report, &batch[i], &hash, why, true, now)?;
     }
+    let mut tables = CaseTables::open(&wt)?;
     for (id, w) in work {
         if w.new.is_empty() {
             continue;
@@ -276,19 +280,17 @@ pub fn ingest(
             continue;
         }
         report.applied += w.new.len() as u64;
-        Store::put_case(
-            &wt,
-            &CaseWrite {
-                id: &id,
-                doc: &w.doc,
-                changes: w.new,
-                summary: &summary,
-                scope: &scope,
-                saved: None,
-            },
-        )?;
+        tables.put_case(&CaseWrite {
+            id: &id,
+            doc: &w.doc,
+            changes: w.new,
+            summary: &summary,
+            scope: &scope,
+            saved: None,
+        })?;
         report.cases.insert(id);
     }
+    drop(tables);
     if let Some(Source {
         peer,
         epoch,
@@ -407,16 +409,17 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             continue;
         }
         let am = doc.automerge();
+        let heads = am.get_heads();
+        // Most changes continue the heads; only others need a lookup in the history.
         if item
             .change
             .deps()
             .iter()
-            .any(|d| am.get_change_by_hash(d).is_none())
+            .any(|d| !heads.contains(d) && am.get_change_meta_by_hash(d).is_none())
         {
             out.missing = true;
             continue;
         }
-        let heads = am.get_heads();
         if events.is_none() {
             events = Some(if heads.is_empty() {
                 HashSet::new()

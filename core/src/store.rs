@@ -18,6 +18,9 @@ use crate::role::NodeId;
 use crate::unit::{GridCode, UnitId};
 use crate::workflow::{Derived, Loop, Milestones, State};
 
+mod tables;
+pub use tables::CaseTables;
+
 const DOCS: TableDefinition<&str, &[u8]> = TableDefinition::new("docs");
 /// change hash → log sequence of its envelope.
 const CHANGES: TableDefinition<&[u8], u64> = TableDefinition::new("changes");
@@ -576,13 +579,10 @@ impl Store {
     pub fn put_projection(&self, rows: &[CaseSummary]) -> Result<(), StoreError> {
         let wt = self.begin(false)?;
         {
-            let mut proj = wt.open_table(PROJ)?;
+            let mut t = CaseTables::open(&wt)?;
             for r in rows {
-                proj.insert(r.id.as_str(), enc(r).as_slice())?;
+                t.put_row(r)?;
             }
-        }
-        for r in rows {
-            index(&wt, r)?;
         }
         wt.commit()?;
         Ok(())
@@ -706,132 +706,12 @@ impl Store {
         Ok(format!("{unit}-{day}-{n:06}"))
     }
 
-    /// Writes a case inside `wt`: document, change envelopes, log and feed entries, the
-    /// projection row and every secondary index, removing the old row's index entries.
-    /// Units that newly see the case get feed entries for its whole earlier history.
+    /// Writes a case: the document, its new changes in the log and the feeds of its scope,
+    /// the projection row and every secondary index, removing the old row's index entries.
+    /// Units that newly see the case get feed entries for its whole earlier history. For a
+    /// series of writes in one transaction, open [`CaseTables`] once instead.
     pub fn put_case(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
-        let id = w.id.as_str();
-        let mut docs = wt.open_table(DOCS)?;
-        // A small document grows by appending its new changes to the stored bytes (Automerge
-        // loads a document chunk followed by change chunks); past APPEND_LIMIT it is saved
-        // compacted again. Saving a whole document costs more than the rest of a move.
-        let appended = match (w.saved, w.changes.is_empty()) {
-            (None, false) => docs.get(id)?.and_then(|old| {
-                let old = old.value();
-                let extra: usize = w.changes.iter().map(|c| c.envelope.change.len()).sum();
-                (old.len() + extra <= APPEND_LIMIT).then(|| {
-                    let mut v = Vec::with_capacity(old.len() + extra);
-                    v.extend_from_slice(old);
-                    for c in &w.changes {
-                        v.extend_from_slice(&c.envelope.change);
-                    }
-                    v
-                })
-            }),
-            _ => None,
-        };
-        match (w.saved, appended) {
-            (Some(bytes), _) => docs.insert(id, bytes)?,
-            (None, Some(bytes)) => docs.insert(id, bytes.as_slice())?,
-            (None, None) => docs.insert(id, w.doc.save().as_slice())?,
-        };
-        drop(docs);
-        Self::put_changes(wt, w)?;
-        let mut proj = wt.open_table(PROJ)?;
-        let old: Option<CaseSummary> = match proj.get(id)? {
-            Some(v) => Some(dec(id, v.value())?),
-            None => None,
-        };
-        proj.insert(id, enc(w.summary).as_slice())?;
-        drop(proj);
-        match &old {
-            Some(old) => reindex(wt, old, w.summary)?,
-            None => index(wt, w.summary)?,
-        }
-        Ok(())
-    }
-
-    fn put_changes(wt: &WriteTransaction, w: &CaseWrite<'_>) -> Result<(), StoreError> {
-        let id = w.id.as_str();
-        let mut case_scope = wt.open_table(CASE_SCOPE)?;
-        let old: BTreeSet<UnitId> = match case_scope.get(id)? {
-            Some(v) => dec::<Vec<UnitId>>(id, v.value())?.into_iter().collect(),
-            None => BTreeSet::new(),
-        };
-        let grown: Vec<&UnitId> = w.scope.difference(&old).collect();
-        if w.changes.is_empty() && grown.is_empty() {
-            return Ok(());
-        }
-        if old != *w.scope {
-            let all: Vec<&UnitId> = w.scope.union(&old).collect();
-            case_scope.insert(id, enc(&all).as_slice())?;
-        }
-        drop(case_scope);
-        let mut meta = wt.open_table(META)?;
-        let mut seq = meta
-            .get("next_seq")?
-            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
-            .unwrap_or(1);
-        let mut ch = wt.open_table(CHANGES)?;
-        let mut log = wt.open_table(LOG)?;
-        let mut sc = wt.open_table(SCOPE)?;
-        if !grown.is_empty() && !old.is_empty() {
-            // The case enters these units' scope: feed them its whole history, oldest first.
-            let new: BTreeSet<&[u8]> = w.changes.iter().map(|c| c.hash.as_slice()).collect();
-            let mut earlier = Vec::new();
-            for c in w.doc.automerge().get_changes(&[]) {
-                if new.contains(&c.hash().0[..]) {
-                    continue;
-                }
-                if let Some(at) = ch.get(&c.hash().0[..])? {
-                    earlier.push(at.value());
-                }
-            }
-            earlier.sort_unstable();
-            for at in earlier {
-                for u in &grown {
-                    sc.insert((u.as_str(), seq), at)?;
-                    seq += 1;
-                }
-            }
-        }
-        for c in &w.changes {
-            if ch.get(c.hash.as_slice())?.is_some() {
-                continue;
-            }
-            let at = seq;
-            seq += 1;
-            ch.insert(c.hash.as_slice(), at)?;
-            log.insert(at, enc(&(&c.hash, &c.envelope, &c.origin)).as_slice())?;
-            for u in w.scope.union(&old) {
-                sc.insert((u.as_str(), seq), at)?;
-                seq += 1;
-            }
-        }
-        meta.insert("next_seq", &seq.to_be_bytes()[..])?;
-        drop((meta, ch, log, sc));
-        // Anti-entropy: the case's heads hash in every unit's listing and digest.
-        let h = heads_hash(id, &w.doc.heads());
-        let bucket = day_bucket(w.summary.reported);
-        let mut uc = wt.open_table(UNIT_CASES)?;
-        let mut dg = wt.open_table(DIGESTS)?;
-        for u in w.scope.union(&old) {
-            let prev = uc.get((u.as_str(), bucket, id))?.map(|v| v.value());
-            if prev == Some(h) {
-                continue;
-            }
-            let (x, n) = dg
-                .get((u.as_str(), bucket))?
-                .map(|v| v.value())
-                .unwrap_or((0, 0));
-            let d = match prev {
-                Some(p) => (x ^ p ^ h, n),
-                None => (x ^ h, n + 1),
-            };
-            dg.insert((u.as_str(), bucket), d)?;
-            uc.insert((u.as_str(), bucket, id), h)?;
-        }
-        Ok(())
+        CaseTables::open(wt)?.put_case(w)
     }
 
     /// Whether the change with this hash is already stored, inside a write transaction.
@@ -1000,12 +880,18 @@ impl Store {
             ids
         };
         let mut report = PurgeReport::default();
-        for id in ids {
-            report.changes += Self::remove_case_in(&wt, &CaseId(id), now)?;
-            report.cases += 1;
+        {
+            let mut t = CaseTables::open(&wt)?;
+            for id in &ids {
+                report.changes += t.remove_case(&CaseId(id.clone()))?;
+                report.cases += 1;
+            }
+            // Readers that cache by revision see the store moved.
+            t.bump_revision()?;
         }
-        // Readers that cache by revision see the store moved.
-        bump_revision(&wt)?;
+        for id in ids {
+            Self::mark_purged_in(&wt, &CaseId(id), now)?;
+        }
         wt.commit()?;
         tracing::info!(
             before = purge.before,
@@ -1038,74 +924,6 @@ impl Store {
         wt.open_table(PURGED)?.insert(id.as_str(), now)?;
         Ok(())
     }
-
-    /// Removes a case and everything written for it, returning how many changes went.
-    fn remove_case_in(wt: &WriteTransaction, id: &CaseId, now: Millis) -> Result<u64, StoreError> {
-        let key = id.as_str();
-        let hashes: Vec<[u8; 32]> = match wt.open_table(DOCS)?.remove(key)? {
-            Some(bytes) => CaseDoc::load(bytes.value())
-                .map_err(|source| StoreError::Doc {
-                    case: id.0.clone(),
-                    source: Box::new(source),
-                })?
-                .automerge()
-                .get_changes(&[])
-                .iter()
-                .map(|c| c.hash().0)
-                .collect(),
-            None => Vec::new(),
-        };
-        {
-            let mut ch = wt.open_table(CHANGES)?;
-            let mut log = wt.open_table(LOG)?;
-            for h in &hashes {
-                if let Some(at) = ch.remove(&h[..])?.map(|v| v.value()) {
-                    log.remove(at)?;
-                }
-            }
-        }
-        let old: Option<CaseSummary> = match wt.open_table(PROJ)?.remove(key)? {
-            Some(v) => Some(dec(key, v.value())?),
-            None => None,
-        };
-        let units: Vec<UnitId> = match wt.open_table(CASE_SCOPE)?.remove(key)? {
-            Some(v) => dec(key, v.value())?,
-            None => Vec::new(),
-        };
-        if let Some(old) = &old {
-            unindex(wt, old)?;
-            let bucket = day_bucket(old.reported);
-            let mut uc = wt.open_table(UNIT_CASES)?;
-            let mut dg = wt.open_table(DIGESTS)?;
-            for u in &units {
-                let Some(h) = uc.remove((u.as_str(), bucket, key))?.map(|v| v.value()) else {
-                    continue;
-                };
-                let (x, n) = dg
-                    .get((u.as_str(), bucket))?
-                    .map(|v| v.value())
-                    .unwrap_or((0, 1));
-                if n <= 1 {
-                    dg.remove((u.as_str(), bucket))?;
-                } else {
-                    dg.insert((u.as_str(), bucket), (x ^ h, n - 1))?;
-                }
-            }
-        }
-        Self::mark_purged_in(wt, id, now)?;
-        Ok(hashes.len() as u64)
-    }
-}
-
-/// Moves the store's revision (the next sequence) on by one without logging anything.
-fn bump_revision(wt: &WriteTransaction) -> Result<(), StoreError> {
-    let mut meta = wt.open_table(META)?;
-    let seq = meta
-        .get("next_seq")?
-        .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
-        .unwrap_or(1);
-    meta.insert("next_seq", &(seq + 1).to_be_bytes()[..])?;
-    Ok(())
 }
 
 fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
@@ -1131,134 +949,6 @@ fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(PEER_INFO)?;
     wt.open_table(UNIT_CASES)?;
     wt.open_table(DIGESTS)?;
-    Ok(())
-}
-
-fn index(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
-    let id = s.id.as_str();
-    let due = s.due.unwrap_or(NO_DUE);
-    wt.open_table(IDX_HOLDER)?.insert(
-        (s.holder.as_str(), s.state.to_u8(), due, id),
-        s.warn_at.unwrap_or(NO_DUE),
-    )?;
-    if s.due.is_some() {
-        wt.open_table(IDX_DUE)?
-            .insert((due, id), s.holder.as_str())?;
-    }
-    wt.open_table(IDX_GRID)?
-        .insert((s.grid.as_str(), s.reported, id), ())?;
-    wt.open_table(IDX_CATEGORY)?
-        .insert((s.category.as_str(), s.reported, id), ())?;
-    wt.open_table(IDX_TIME)?.insert((s.reported, id), ())?;
-    wt.open_table(IDX_NUMBER)?.insert(s.number.as_str(), id)?;
-    if s.incident.is_some() {
-        wt.open_table(IDX_INCIDENT)?.insert(id, ())?;
-    }
-    if s.drill {
-        wt.open_table(IDX_DRILL)?.insert((s.reported, id), ())?;
-    }
-    if let Some(incident) = &s.lane {
-        wt.open_table(IDX_LANE)?
-            .insert((incident.as_str(), id), ())?;
-    }
-    Ok(())
-}
-
-/// Removes a case's entries from every secondary index (the inverse of [`index`]).
-fn unindex(wt: &WriteTransaction, s: &CaseSummary) -> Result<(), StoreError> {
-    let id = s.id.as_str();
-    let due = s.due.unwrap_or(NO_DUE);
-    wt.open_table(IDX_HOLDER)?
-        .remove((s.holder.as_str(), s.state.to_u8(), due, id))?;
-    if s.due.is_some() {
-        wt.open_table(IDX_DUE)?.remove((due, id))?;
-    }
-    wt.open_table(IDX_GRID)?
-        .remove((s.grid.as_str(), s.reported, id))?;
-    wt.open_table(IDX_CATEGORY)?
-        .remove((s.category.as_str(), s.reported, id))?;
-    wt.open_table(IDX_TIME)?.remove((s.reported, id))?;
-    let mut num = wt.open_table(IDX_NUMBER)?;
-    if num.get(s.number.as_str())?.map(|v| v.value() == id) == Some(true) {
-        num.remove(s.number.as_str())?;
-    }
-    drop(num);
-    wt.open_table(IDX_INCIDENT)?.remove(id)?;
-    wt.open_table(IDX_DRILL)?.remove((s.reported, id))?;
-    if let Some(incident) = &s.lane {
-        wt.open_table(IDX_LANE)?.remove((incident.as_str(), id))?;
-    }
-    Ok(())
-}
-
-/// Moves a case's index entries from `old` to `new`, touching only the indexes whose key or
-/// value changed (most moves change state and deadlines only).
-fn reindex(wt: &WriteTransaction, old: &CaseSummary, new: &CaseSummary) -> Result<(), StoreError> {
-    let id = new.id.as_str();
-    let (od, nd) = (old.due.unwrap_or(NO_DUE), new.due.unwrap_or(NO_DUE));
-    if (&old.holder, old.state, od, old.warn_at) != (&new.holder, new.state, nd, new.warn_at) {
-        let mut t = wt.open_table(IDX_HOLDER)?;
-        t.remove((old.holder.as_str(), old.state.to_u8(), od, id))?;
-        t.insert(
-            (new.holder.as_str(), new.state.to_u8(), nd, id),
-            new.warn_at.unwrap_or(NO_DUE),
-        )?;
-    }
-    if (old.due, &old.holder) != (new.due, &new.holder) {
-        let mut t = wt.open_table(IDX_DUE)?;
-        if old.due.is_some() {
-            t.remove((od, id))?;
-        }
-        if new.due.is_some() {
-            t.insert((nd, id), new.holder.as_str())?;
-        }
-    }
-    if (&old.grid, old.reported) != (&new.grid, new.reported) {
-        let mut t = wt.open_table(IDX_GRID)?;
-        t.remove((old.grid.as_str(), old.reported, id))?;
-        t.insert((new.grid.as_str(), new.reported, id), ())?;
-    }
-    if (&old.category, old.reported) != (&new.category, new.reported) {
-        let mut t = wt.open_table(IDX_CATEGORY)?;
-        t.remove((old.category.as_str(), old.reported, id))?;
-        t.insert((new.category.as_str(), new.reported, id), ())?;
-    }
-    if old.reported != new.reported {
-        let mut t = wt.open_table(IDX_TIME)?;
-        t.remove((old.reported, id))?;
-        t.insert((new.reported, id), ())?;
-    }
-    if old.number != new.number {
-        let mut t = wt.open_table(IDX_NUMBER)?;
-        t.remove(old.number.as_str())?;
-        t.insert(new.number.as_str(), id)?;
-    }
-    if (old.drill, old.reported) != (new.drill, new.reported) {
-        let mut t = wt.open_table(IDX_DRILL)?;
-        if old.drill {
-            t.remove((old.reported, id))?;
-        }
-        if new.drill {
-            t.insert((new.reported, id), ())?;
-        }
-    }
-    if old.lane != new.lane {
-        let mut t = wt.open_table(IDX_LANE)?;
-        if let Some(i) = &old.lane {
-            t.remove((i.as_str(), id))?;
-        }
-        if let Some(i) = &new.lane {
-            t.insert((i.as_str(), id), ())?;
-        }
-    }
-    if old.incident.is_some() != new.incident.is_some() {
-        let mut t = wt.open_table(IDX_INCIDENT)?;
-        if new.incident.is_some() {
-            t.insert(id, ())?;
-        } else {
-            t.remove(id)?;
-        }
-    }
     Ok(())
 }
 

@@ -54,6 +54,11 @@ impl NodeReplica {
             unit: info.unit.clone(),
             epoch: info.epoch.clone(),
         };
+        let signing = key.clone();
+        engine.set_signer(gridloop_core::engine::Signer {
+            node: me.node.clone(),
+            sign: Box::new(move |bytes| signing.sign(bytes)),
+        });
         Ok(NodeReplica {
             engine,
             key,

@@ -1236,3 +1236,26 @@ fn lane_cases_cross_a_reconnect_ahead_of_the_backlog() {
     assert_eq!(r.count().unwrap(), 602);
     assert_eq!(r.lane_listing(&w.p.c11).unwrap().len(), 2);
 }
+
+/// A node's own changes are signed as they are written (the log holds them signed, so a
+/// feed does no signing work), and the signature is the one the roster verifies.
+#[test]
+fn own_changes_are_stored_signed() {
+    use gridloop_core::ingest::Authority;
+
+    let mut w = World::new(&["d", "c11"], &[(0, 1)]);
+    let id = w.report(1, 0);
+    let r = w.store(1).read().unwrap();
+    let feed = r.feed(&w.p.c11, 0, 10).unwrap();
+    let mine: Vec<_> = feed.iter().filter(|e| e.envelope.case == id.0).collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].envelope.signature.len(), 64, "stored signed");
+    let roster = w.nodes[1].rep.current_roster();
+    let grant = roster
+        .authorize(&mine[0].envelope, &mine[0].hash)
+        .expect("the stored signature verifies");
+    assert_eq!(grant.unit, w.p.c11);
+    let mut forged = mine[0].envelope.clone();
+    forged.signature[0] ^= 1;
+    assert!(roster.authorize(&forged, &mine[0].hash).is_err());
+}
