@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Makes docs/screenshot.png (the inbox with a case open) and docs/screenshot-assess.png (the
-# 统计考核 view): the real workstation window on the live demo district, under
+# Makes docs/screenshot.png (the inbox with a case open), docs/screenshot-assess.png (the
+# 统计考核 view), docs/screenshot-drill.png (the 演练 view after the rainstorm example played,
+# with its after-action report) and docs/screenshot-emergency.png (the 应急 view in 战时 after
+# opening the flood plan over 东华门街道): the real workstation window on the live demo district, under
 # Xvfb with Mesa's software OpenGL. Needs Debian's xvfb, libgl1-mesa-dri, xdotool and
 # imagemagick (apt-get install xvfb libgl1-mesa-dri xdotool imagemagick).
 set -euo pipefail
@@ -30,3 +32,31 @@ xdotool mousemove 668 13 click 1           # 统计考核
 sleep 10                                   # the month and five before it, on a worker thread
 import -window root docs/screenshot-assess.png
 echo "wrote docs/screenshot-assess.png"
+xdotool mousemove 781 13 click 1           # 演练
+sleep 2
+xdotool mousemove 725 67 click 1           # 开始演练: the rainstorm example at 60×
+sleep 30
+xdotool mousemove 770 387 click 1          # 生成演练评估
+sleep 2
+import -window root docs/screenshot-drill.png
+echo "wrote docs/screenshot-drill.png"
+xdotool mousemove 399 13 click 1           # 岗位 …
+sleep 1
+xdotool mousemove 384 63 click 1           # … 值班长
+sleep 1
+xdotool mousemove 731 13 click 1           # 应急
+sleep 2
+xdotool mousemove 297 44 click 1           # 启动应急预案… (防汛, III级)
+sleep 2
+xdotool mousemove 16 144 click 1           # area: not the whole district …
+xdotool mousemove 80 144 click 1           # … but 东华门街道
+xdotool windowfocus --sync "$win"
+xdotool mousemove 280 196 click 1          # 情况描述
+xdotool type --delay 100 "东华门地区暴雨，多处路面积水"
+sleep 1
+xdotool mousemove 67 270 click 1           # 启动（进入战时）
+sleep 3
+xdotool mousemove 367 171 click 1          # 落实 the first checklist item
+sleep 3
+import -window root docs/screenshot-emergency.png
+echo "wrote docs/screenshot-emergency.png"

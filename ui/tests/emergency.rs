@@ -203,7 +203,7 @@ fn a_drill_plays_with_a_clock_and_an_after_action_report() {
     assert_eq!(drill_rows.len(), 3, "every injection is a drill case");
     h.get_by_label("生成演练评估").click();
     h.run_steps(3);
-    h.get_by_label("演练案件 3");
+    h.get_by_label("演练案件 3 · 用时按演练时间 (600×)");
 }
 
 /// A network that puts a purge in force on the window's own store (signing and carrying the

@@ -646,10 +646,22 @@ fn timeline(ws: &mut Workstation, ui: &mut egui::Ui) {
     }
     if let Some(report) = &ws.drill.report {
         let district = &ws.nodes[0].engine.district;
+        // Times were measured on the wall clock while the scenario ran `speed` times faster:
+        // shown in scenario time, like the scenario's own limits.
+        let speed = ws.drill.run.as_ref().map_or(1.0, |r| r.speed);
+        let fmt_span = |ms: Millis| fmt_span((ms as f64 * speed) as Millis);
         ui.label(format!(
-            "{} {}",
+            "{} {}{}",
             lang.t("演练案件", "Drill cases"),
-            report.cases
+            report.cases,
+            if speed == 1.0 {
+                String::new()
+            } else {
+                format!(
+                    " · {} ({speed}×)",
+                    lang.t("用时按演练时间", "times in scenario time")
+                )
+            }
         ));
         egui::Grid::new("after_action")
             .striped(true)

@@ -165,6 +165,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
     egui::Panel::left("incidents")
         .resizable(true)
         .default_size(300.0)
+        .min_size(240.0)
         .show(ui, |ui| {
             ui.strong(lang.t("应急事件", "Incidents"));
             if rows.is_empty() {
@@ -186,11 +187,13 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                             lang.t("已解除", "stood down")
                         },
                     );
+                    let on = ws.emergency.selected.as_ref() == Some(&r.id);
                     let mut t = RichText::new(text);
-                    if i.active() {
+                    // Red marks an open incident; the selected row keeps the selection's
+                    // contrast.
+                    if i.active() && !on {
                         t = t.color(EMERGENCY_RED);
                     }
-                    let on = ws.emergency.selected.as_ref() == Some(&r.id);
                     if ui.selectable_label(on, t).clicked() {
                         ws.emergency.selected = Some(r.id.clone());
                         ws.emergency.summon.clear();
@@ -255,28 +258,33 @@ fn start_form(ws: &mut Workstation, ui: &mut egui::Ui, node: &crate::workstation
                 }
             });
             ui.end_row();
-            ui.label(lang.t("战时范围", "Area"));
-            ui.horizontal_wrapped(|ui| {
-                let mut units = vec![node.unit.clone()];
-                units.extend(
-                    district
-                        .children(&node.unit)
-                        .into_iter()
-                        .filter(|c| c.kind != UnitKind::Department)
-                        .map(|c| c.id.clone()),
-                );
-                for u in units {
-                    let mut on = form.area.contains(&u);
-                    if ui.checkbox(&mut on, unit_name(district, &u)).changed() {
-                        if on {
-                            form.area.insert(u);
-                        } else {
-                            form.area.remove(&u);
-                        }
-                    }
+        });
+    // The area below the grid: wrapped rows inside a grid cell are not given their height.
+    ui.label(lang.t("战时范围", "Area"));
+    ui.horizontal_wrapped(|ui| {
+        let mut units = vec![node.unit.clone()];
+        units.extend(
+            district
+                .children(&node.unit)
+                .into_iter()
+                .filter(|c| c.kind != UnitKind::Department)
+                .map(|c| c.id.clone()),
+        );
+        for u in units {
+            let mut on = form.area.contains(&u);
+            if ui.checkbox(&mut on, unit_name(district, &u)).changed() {
+                if on {
+                    form.area.insert(u);
+                } else {
+                    form.area.remove(&u);
                 }
-            });
-            ui.end_row();
+            }
+        }
+    });
+    egui::Grid::new("start_form_more")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
             let l = ui.label(lang.t("情况描述", "What is happening"));
             ui.add(
                 egui::TextEdit::multiline(&mut form.description)
@@ -294,9 +302,11 @@ fn start_form(ws: &mut Workstation, ui: &mut egui::Ui, node: &crate::workstation
         });
     if let Some(p) = plans.get(&form.plan) {
         ui.label(format!(
-            "{}：{} · {} {} {} / {} {} {}",
-            lang.t("应急时限", "Emergency limits"),
+            "{} {} {} · {}：{} {} {} / {} {} {}",
+            lang.t("预案清单", "Checklist of"),
             p.checklist.len(),
+            lang.t("项", "items"),
+            lang.t("应急时限", "Emergency limits"),
             lang.t("受理", "accept"),
             p.limits.accept,
             lang.t("分钟", "min"),
