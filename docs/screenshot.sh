@@ -22,7 +22,7 @@ xdotool windowsize "$win" 1440 900
 sleep 2
 xdotool mousemove 497 13 click 1           # the inbox (工作台)
 sleep 1
-xdotool mousemove 70 147 click 1           # the 处置中 queue
+xdotool mousemove 70 147 click 1           # the 待派遣 queue
 sleep 2
 xdotool mousemove 400 103 click 1          # open the first (most urgent) case
 sleep 3
