@@ -218,6 +218,13 @@ impl Replica for NodeReplica {
         let (order, purge) = SignedPurge::from_bytes(signed)
             .and_then(|s| s.to_purge(&roster))
             .map_err(|e| refuse(e.to_string()))?;
+        if self
+            .drill_purge()
+            .is_some_and(|(held, _)| held >= order.before)
+        {
+            // Offered again (each session does now and then): nothing to write.
+            return Ok((order.before, None));
+        }
         let adopted = self
             .engine
             .store
