@@ -118,6 +118,17 @@ pub enum Frame {
         /// The signed order bytes.
         signed: Vec<u8>,
     },
+    /// Anti-entropy, first step: my whole digest of the feed I send you folded into one
+    /// entry (the XOR over every bucket and the total count). Equal to yours: nothing to
+    /// compare; otherwise ask for the buckets with [`Frame::DigestWanted`].
+    DigestRoot {
+        /// XOR of every bucket's hash.
+        xor: u64,
+        /// Cases in all buckets.
+        count: u64,
+    },
+    /// Your digest root differs from mine: send the whole [`Frame::Digest`].
+    DigestWanted,
 }
 
 impl Frame {
@@ -136,6 +147,8 @@ impl Frame {
             Frame::Roster { .. } => "roster",
             Frame::Refuse { .. } => "refuse",
             Frame::Purge { .. } => "purge",
+            Frame::DigestRoot { .. } => "digest-root",
+            Frame::DigestWanted => "digest-wanted",
         }
     }
 }

@@ -304,6 +304,17 @@ async fn main() {
     ));
     net.shutdown().await;
 
+    // 5. With GRIDLOOP_BENCH_IDLE_CASES (e.g. 1 000 000): reconnect with nothing changed
+    // between two district nodes (a command centre and its standby) that both hold that many
+    // cases and have synced: one store is generated and imported, copied for the second node,
+    // and each records the other's feed as applied to its head.
+    if let Some(n) = std::env::var("GRIDLOOP_BENCH_IDLE_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        rows.push(idle_reconnect(n).await);
+    }
+
     let table = gridloop_tests::bench::table(&rows);
     println!("\n{table}");
     if std::env::var("GRIDLOOP_BENCH_WRITE").is_ok() {
@@ -315,4 +326,109 @@ async fn main() {
             ),
         );
     }
+}
+
+/// Reconnect with nothing changed between two district nodes holding `n` cases each.
+async fn idle_reconnect(n: u64) -> (String, String, String) {
+    use gridloop_core::engine::Engine;
+    use gridloop_core::generate::{Generator, YEAR_2026};
+    use gridloop_core::role::NodeId;
+    use gridloop_core::store::Store;
+
+    let u = units();
+    let work = tempfile::tempdir_in(
+        std::env::var("GRIDLOOP_BENCH_DIR")
+            .unwrap_or_else(|_| std::env::temp_dir().display().to_string()),
+    )
+    .unwrap();
+    let master = work.path().join("idle.redb");
+    let (epoch, head) = {
+        let engine = Engine::demo(Store::open(&master).unwrap());
+        let rules = engine.rules();
+        let now = YEAR_2026 + 365 * 86_400_000;
+        let mut g = Generator::new(rules, 7, YEAR_2026, 365, now);
+        let t0 = Instant::now();
+        let last = std::sync::atomic::AtomicU64::new(0);
+        eprintln!("importing {n} cases for the idle reconnect…");
+        gridloop_core::bulk::import(
+            &engine.store,
+            rules,
+            &NodeId("import".into()),
+            (0..n).map(move |_| Ok(g.next_case())),
+            2,
+            &|done| {
+                if done >= last.load(std::sync::atomic::Ordering::Relaxed) + 100_000 {
+                    last.store(done, std::sync::atomic::Ordering::Relaxed);
+                    eprintln!("  imported {done}, {:.0} s", t0.elapsed().as_secs_f64());
+                }
+            },
+        )
+        .unwrap();
+        let r = engine.store.read().unwrap();
+        (engine.store.epoch().unwrap(), r.feed_head(&u["d"]).unwrap())
+    };
+    let spec = |name: &'static str, links: Vec<&'static str>| Spec {
+        name,
+        unit: u["d"].clone(),
+        role: Role::Dispatcher,
+        links,
+    };
+    let net = TestNet::start_with(
+        vec![spec("d", vec![]), spec("d2", vec!["d"])],
+        |name, dir| {
+            let path = dir.join("gridloop.redb");
+            std::fs::copy(&master, &path).expect("copy the store");
+            // Each has applied the other's whole feed (the copies share the log and its epoch).
+            let store = Store::open(&path).unwrap();
+            let other = if name == "d" { "d2" } else { "d" };
+            let wt = store.begin(true).unwrap();
+            Store::set_received(&wt, other, &epoch, head).unwrap();
+            wt.commit().unwrap();
+        },
+    )
+    .await;
+    until(60, "both live", || {
+        live(&net, "d", "d2") && live(&net, "d2", "d")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(3000)).await; // the first digests
+    let cases = net.n("d").cases().len();
+    let (mut times, mut live_bytes, mut settled_bytes) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..10 {
+        net.cut("d", "d2");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let b0 = wire_bytes(&net);
+        net.restore("d", "d2");
+        let t = until(30, "idle reconnect", || {
+            live(&net, "d", "d2") && live(&net, "d2", "d")
+        })
+        .await;
+        times.push(t.as_secs_f64() * 1e3);
+        live_bytes.push(wire_bytes(&net) - b0);
+        // Anti-entropy digests go out once both sides are live.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        settled_bytes.push(wire_bytes(&net) - b0);
+    }
+    let applied: u64 = ["d", "d2"]
+        .iter()
+        .flat_map(|n| net.n(n).node().peers())
+        .map(|p| p.applied)
+        .sum();
+    net.shutdown().await;
+    times.sort_by(f64::total_cmp);
+    live_bytes.sort();
+    settled_bytes.sort();
+    (
+        format!(
+            "reconnect with nothing changed, two district nodes with {cases} cases each, until live both ways"
+        ),
+        format!(
+            "median {:.1} ms (max {:.1}), {} B on the wire until live, {} B with the anti-entropy digests after (medians of 10; {applied} changes applied)",
+            times[times.len() / 2],
+            times[times.len() - 1],
+            live_bytes[live_bytes.len() / 2],
+            settled_bytes[settled_bytes.len() / 2],
+        ),
+        "≤ 50 ms, ≤ 4 KB".into(),
+    )
 }

@@ -234,6 +234,15 @@ impl TestNet {
     /// Starts a network: binds every endpoint on 127.0.0.1, writes and signs the roster with
     /// the real addresses, opens every store and starts every node.
     pub async fn start(specs: Vec<Spec>) -> TestNet {
+        TestNet::start_with(specs, |_, _| {}).await
+    }
+
+    /// [`TestNet::start`], calling `prepare(name, data_dir)` for each node before its store
+    /// opens (to put a prepared store in place).
+    pub async fn start_with(
+        specs: Vec<Spec>,
+        mut prepare: impl FnMut(&str, &std::path::Path),
+    ) -> TestNet {
         let root = NodeKey::generate();
         let district = District::demo();
         let mut roster = Roster::new(district.root().id.clone(), &root);
@@ -265,7 +274,12 @@ impl TestNet {
         let signed = roster.sign(&root);
         let mut nodes = BTreeMap::new();
         for (s, (key, ep, addr)) in specs.into_iter().zip(bound) {
-            let dir = tempfile::tempdir().unwrap();
+            let dir = tempfile::tempdir_in(
+                std::env::var("GRIDLOOP_BENCH_DIR")
+                    .unwrap_or_else(|_| std::env::temp_dir().display().to_string()),
+            )
+            .unwrap();
+            prepare(s.name, dir.path());
             let node = start_node(&dir, s.name, &s.unit, s.role, &key, ep, &signed);
             nodes.insert(
                 s.name.to_string(),
