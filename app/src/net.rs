@@ -379,6 +379,11 @@ pub fn peers(data: &Path) -> Result<()> {
                 for n in roster.nodes.iter().filter(|n| n.node != me.node.0) {
                     let acked = r.acknowledged(&n.node, &me.epoch)?;
                     let backlog = r.feed_backlog(&n.unit, acked)?;
+                    let backlog = if backlog >= gridloop_core::store::BACKLOG_CAP {
+                        format!("≥{backlog}")
+                    } else {
+                        backlog.to_string()
+                    };
                     println!("{:<12} {:<14} {acked:>12} {backlog:>10}", n.node, n.unit);
                 }
             }

@@ -75,6 +75,8 @@ pub const STORE_VERSION: u64 = 5;
 const REBUILDABLE_FROM: u64 = 2;
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
 const APPEND_LIMIT: usize = 4096;
+/// The most a backlog count counts ([`Reader::feed_backlog`]); shown as "≥" that.
+pub const BACKLOG_CAP: u64 = 10_000;
 /// "No deadline" in due-ordered indexes: sorts after every real time.
 /// The due time indexes give a case with no running clock.
 pub const NO_DUE: i64 = i64::MAX;
@@ -1423,13 +1425,18 @@ impl Reader {
         Ok(last.map(|(k, _)| k.value().1).unwrap_or(0))
     }
 
-    /// How many feed entries `unit` has after position `since` (a backlog count).
+    /// How many feed entries `unit` has after position `since` (a backlog count), counted
+    /// up to [`BACKLOG_CAP`]: a peer far behind shows the cap, not a count that reads its
+    /// whole backlog (millions of entries for a new district node).
     pub fn feed_backlog(&self, unit: &UnitId, since: u64) -> Result<u64, StoreError> {
         let sc = self.rt.open_table(SCOPE)?;
         let mut n = 0;
         for item in sc.range((unit.as_str(), since + 1)..=(unit.as_str(), u64::MAX))? {
             item?;
             n += 1;
+            if n >= BACKLOG_CAP {
+                break;
+            }
         }
         Ok(n)
     }

@@ -587,6 +587,10 @@ fn drop_revoked(ctx: &Ctx) {
 }
 
 fn update_backlog(ctx: &Ctx, peer: &RosterEntry, session: &Session) {
+    if !session.resumed() {
+        // Where the peer stands is not known before its resume.
+        return;
+    }
     let (sent, acked, _) = session.positions();
     let backlog = ctx
         .replica

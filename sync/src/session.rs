@@ -298,6 +298,11 @@ impl Session {
         (self.sent, self.acked, self.checkpoint)
     }
 
+    /// Whether the peer has said where its copy of my feed stands (its `Resume`).
+    pub fn resumed(&self) -> bool {
+        self.out_from.is_some()
+    }
+
     /// Whether both directions have caught up (initial sync done).
     pub fn is_synced(&self) -> bool {
         self.peer_caught_up && self.caught_up_sent && self.inflight.is_empty()

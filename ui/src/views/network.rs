@@ -97,7 +97,11 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
                 ui.label(&p.unit);
                 ui.colored_label(color, text);
                 ui.label(p.last_sync.map(fmt_time).unwrap_or_else(|| "—".into()));
-                ui.label(p.backlog_out.to_string());
+                ui.label(if p.backlog_out >= gridloop_core::store::BACKLOG_CAP {
+                    format!("≥{}", p.backlog_out)
+                } else {
+                    p.backlog_out.to_string()
+                });
                 ui.label(p.applied.to_string());
                 ui.label(p.quarantined.to_string());
                 ui.end_row();
