@@ -434,7 +434,9 @@ fn purge(ws: &mut Workstation, ui: &mut egui::Ui, now: Millis, running: bool) {
         .and_then(|r| r.drill_purge_point(now))
         .unwrap_or(now);
     let role = ws.role();
-    let may = matches!(role, Role::ShiftLead | Role::Leader);
+    // The operator works at the district centre: the node shown is the district's.
+    let at_district = ws.node().is_some_and(|n| n.name == node.name);
+    let may = at_district && matches!(role, Role::ShiftLead | Role::Leader);
     ui.strong(lang.t("清除演练案件", "Purge drill cases"));
     ui.label(format!(
         "{} {count} {}",
@@ -445,6 +447,12 @@ fn purge(ws: &mut Workstation, ui: &mut egui::Ui, now: Millis, running: bool) {
         ui.label(lang.t(
             "需以区中心值班长或领导身份清除。",
             "Only the district's 值班长 or 领导 may purge.",
+        ));
+    }
+    if !at_district {
+        ui.label(lang.t(
+            "请切换到区中心节点。",
+            "Switch to the district centre's node.",
         ));
     }
     let enabled = may && !running && count > 0;
