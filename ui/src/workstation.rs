@@ -50,6 +50,16 @@ impl NodeHandle {
         })
     }
 
+    /// The store's revision (0 if unreadable): views cache what they read by it and read
+    /// again when it moves.
+    pub fn revision(&self) -> u64 {
+        self.engine
+            .store
+            .read()
+            .and_then(|r| r.revision())
+            .unwrap_or(0)
+    }
+
     /// The kind of the node's unit.
     pub fn kind(&self) -> UnitKind {
         self.engine

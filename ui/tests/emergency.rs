@@ -20,6 +20,14 @@ use gridloop_ui::{LinkRow, Network, NodeHandle, PeerRow, Workstation};
 const NOW: Millis = 1_795_395_600_000;
 
 fn harness(dir: &std::path::Path) -> (Harness<'static, Workstation>, Arc<Engine>) {
+    harness_with(dir, |_| None)
+}
+
+/// The window over a district node's store, with the network `net` makes over its engine.
+fn harness_with(
+    dir: &std::path::Path,
+    net: impl FnOnce(&Arc<Engine>) -> Option<Arc<dyn Network>>,
+) -> (Harness<'static, Workstation>, Arc<Engine>) {
     let district = District::demo();
     let root = district.root().id.clone();
     let store = Store::open(&dir.join("d.redb")).unwrap();
@@ -28,7 +36,7 @@ fn harness(dir: &std::path::Path) -> (Harness<'static, Workstation>, Arc<Engine>
         .unwrap();
     let engine = Arc::new(Engine::demo(store));
     let node = NodeHandle::from_engine(engine.clone()).unwrap();
-    let ws = Workstation::new(vec![node], None).with_clock(|| NOW);
+    let ws = Workstation::new(vec![node], net(&engine)).with_clock(|| NOW);
     let h = Harness::builder()
         .with_size([1600.0, 1100.0])
         .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
@@ -245,12 +253,11 @@ impl Network for PurgeHere {
 #[test]
 fn the_district_purges_drill_cases_from_the_drill_view_after_confirming() {
     let dir = tempfile::tempdir().unwrap();
+    let (mut h, engine) = harness_with(dir.path(), |e| {
+        Some(Arc::new(PurgeHere(e.clone())) as Arc<dyn Network>)
+    });
+    h.state_mut().set_role(Role::Dispatcher);
     let district = District::demo();
-    let store = Store::open(&dir.path().join("d.redb")).unwrap();
-    store
-        .set_node(&NodeId("d".into()), &district.root().id, Role::ShiftLead)
-        .unwrap();
-    let engine = Arc::new(Engine::demo(store));
     let grid = district.grids().next().unwrap().code.to_string();
     let actor = gridloop_core::role::Actor {
         node: NodeId("d".into()),
@@ -276,14 +283,6 @@ fn the_district_purges_drill_cases_from_the_drill_view_after_confirming() {
         case(true, NOW + 1_800_000),
         case(false, NOW),
     );
-    let node = NodeHandle::from_engine(engine.clone()).unwrap();
-    let net: Arc<dyn Network> = Arc::new(PurgeHere(engine.clone()));
-    let mut ws = Workstation::new(vec![node], Some(net)).with_clock(|| NOW);
-    ws.set_role(Role::Dispatcher);
-    let mut h = Harness::builder()
-        .with_size([1600.0, 1100.0])
-        .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
-    gridloop_ui::fonts::install(&h.ctx);
     h.run_steps(3);
     h.get_by_label("演练").click();
     h.run_steps(3);

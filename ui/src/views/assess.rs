@@ -199,12 +199,7 @@ pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
         .computing
         .as_ref()
         .is_some_and(|(n, p, ..)| *n == current && *p == period);
-    let head = node
-        .engine
-        .store
-        .read()
-        .and_then(|r| r.revision())
-        .unwrap_or(0);
+    let head = node.revision();
     // Live data: figures shown for a while are recomputed (in the background, the old ones
     // stay on screen) once the store has moved.
     let outdated = have

@@ -103,8 +103,9 @@ pub struct DrillState {
     /// Per node, the store head last read and its drill tally (cases, open, offline moves)
     /// since the drill began: read again only when that node's store moves.
     live: Vec<Option<(u64, [usize; 3])>>,
-    /// 清除演练案件: the district node's store revision last read and its drill cases then.
-    purge_count: Option<(u64, usize)>,
+    /// 清除演练案件: the district node's store revision last read, its drill cases then and
+    /// the earliest time a purge of them all may name.
+    purge_count: Option<(u64, usize, Millis)>,
     /// The purge is asked for and waits for confirmation.
     purge_confirm: bool,
 }
@@ -409,30 +410,26 @@ fn purge(ws: &mut Workstation, ui: &mut egui::Ui, now: Millis, running: bool) {
     let Some(net) = ws.net.clone() else {
         return;
     };
-    let rev = node
-        .engine
-        .store
-        .read()
-        .and_then(|r| r.revision())
-        .unwrap_or(0);
-    if ws.drill.purge_count.is_none_or(|(r, _)| r != rev) {
-        let n = node
-            .engine
-            .store
-            .read()
-            .and_then(|r| r.drill_cases(Millis::MAX))
-            .map(|v| v.len())
-            .unwrap_or(0);
-        ws.drill.purge_count = Some((rev, n));
+    let rev = node.revision();
+    if ws.drill.purge_count.is_none_or(|(r, ..)| r != rev) {
+        // The drill cases held and just after the latest one's report time, read once per
+        // store move.
+        let read = node.engine.store.read().and_then(|r| {
+            Ok((
+                r.drill_cases(Millis::MAX)?.len(),
+                r.drill_purge_point(Millis::MIN)?,
+            ))
+        });
+        let (n, point) = read.unwrap_or((0, Millis::MIN));
+        ws.drill.purge_count = Some((rev, n, point));
     }
-    let count = ws.drill.purge_count.map(|(_, n)| n).unwrap_or(0);
+    let (count, point) = ws
+        .drill
+        .purge_count
+        .map(|(_, n, p)| (n, p))
+        .unwrap_or((0, Millis::MIN));
     // Every drill case held now, also those a fast drill reported past the wall clock.
-    let before = node
-        .engine
-        .store
-        .read()
-        .and_then(|r| r.drill_purge_point(now))
-        .unwrap_or(now);
+    let before = now.max(point);
     let role = ws.role();
     // The operator works at the district centre: the node shown is the district's.
     let at_district = ws.node().is_some_and(|n| n.name == node.name);

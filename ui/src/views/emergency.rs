@@ -649,12 +649,7 @@ fn summons_of(
     node: &crate::workstation::NodeHandle,
     id: &CaseId,
 ) -> Vec<Summons> {
-    let head = node
-        .engine
-        .store
-        .read()
-        .and_then(|r| r.revision())
-        .unwrap_or(0);
+    let head = node.revision();
     if let Some((cid, h, s)) = &ws.emergency.summons
         && cid == id
         && *h == head
