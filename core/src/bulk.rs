@@ -184,7 +184,8 @@ fn write_all(
                         let changes = changes_of(&doc, &b.id, &before, &importer.0);
                         t.put_case(&CaseWrite {
                             id: &b.id,
-                            doc: &doc,
+                            doc: Some(&doc),
+                            trail: None,
                             changes,
                             summary: &summary,
                             scope: &feed_scope(&summary, rules.district),
@@ -199,7 +200,8 @@ fn write_all(
                     }
                     t.put_case(&CaseWrite {
                         id: &b.id,
-                        doc: &b.doc,
+                        doc: Some(&b.doc),
+                        trail: None,
                         changes,
                         summary: &b.summary,
                         scope: &feed_scope(&b.summary, rules.district),

@@ -474,6 +474,18 @@ impl StoredEvent {
     }
 }
 
+/// An event as the JSON string the document stores it as.
+pub(crate) fn event_json(e: &Event) -> String {
+    json(&StoredEvent::of(e))
+}
+
+/// An event read back from the JSON string the document stores it as.
+pub(crate) fn event_from_json(text: &str) -> Option<Event> {
+    serde_json::from_str::<StoredEvent>(text)
+        .ok()
+        .map(StoredEvent::into_event)
+}
+
 fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("JSON encoding of an in-memory value cannot fail")
 }

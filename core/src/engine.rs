@@ -251,7 +251,8 @@ impl Engine {
             &wt,
             &CaseWrite {
                 id: &id,
-                doc: &doc,
+                doc: Some(&doc),
+                trail: None,
                 changes,
                 summary: &summary,
                 scope: &feed_scope(&summary, &self.district),
@@ -306,7 +307,8 @@ impl Engine {
             &wt,
             &CaseWrite {
                 id,
-                doc: &doc,
+                doc: Some(&doc),
+                trail: None,
                 changes,
                 summary: &summary,
                 scope: &feed_scope(&summary, &self.district),

@@ -9,13 +9,15 @@ use automerge::{Automerge, Change};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::calendar::Millis;
-use crate::case::{CaseDoc, CaseId, actor_for};
+use crate::case::{CaseDoc, CaseId, Intake, actor_for};
 use crate::engine::{Engine, EngineError};
-use crate::event::{Action, EventId};
+use crate::event::{Action, Event, EventId};
 use crate::role::Role;
 use crate::store::{
-    CaseSummary, CaseTables, CaseWrite, Envelope, Logged, Store, StoreError, feed_scope,
+    APPEND_LIMIT, CaseSummary, CaseTables, CaseWrite, Envelope, Logged, Store, StoreError,
+    feed_scope,
 };
+use crate::trail::{Trail, append_only};
 use crate::unit::{UnitId, UnitKind};
 
 /// What the roster grants an author node (授权): its unit and roles.
@@ -64,11 +66,22 @@ pub struct IngestReport {
     pub cases: BTreeSet<CaseId>,
     /// Changes of purged drill cases (演练清除), dropped without being applied.
     pub purged: u64,
+    /// Cases received on the fast path (接收快路径): checked against their stored trail
+    /// and appended without loading their document.
+    pub fast: u64,
+}
+
+/// A case's document after applying: loaded, or (on the fast path) only its stored bytes
+/// with the new changes appended.
+enum Body {
+    Loaded(Box<CaseDoc>),
+    Appended(Vec<u8>),
 }
 
 /// A case with changes to write.
 struct Working {
-    doc: CaseDoc,
+    body: Body,
+    trail: Option<Trail>,
     old_scope: BTreeSet<UnitId>,
     new: Vec<Logged>,
     /// The projection row after the last applied change.
@@ -88,6 +101,7 @@ struct Item {
 struct Group {
     id: CaseId,
     stored: Option<Vec<u8>>,
+    trail: Option<Trail>,
     old_scope: BTreeSet<UnitId>,
     items: Vec<Item>,
 }
@@ -95,7 +109,8 @@ struct Group {
 /// What applying a case's changes came to.
 struct Outcome {
     id: CaseId,
-    doc: CaseDoc,
+    body: Body,
+    trail: Option<Trail>,
     old_scope: BTreeSet<UnitId>,
     /// Applied: (batch index, hash).
     new: Vec<(usize, Vec<u8>)>,
@@ -199,14 +214,15 @@ pub fn ingest(
             Some(g) => *g,
             None => {
                 let stored = Store::doc_bytes_in(&wt, &id)?;
-                let old_scope = if stored.is_some() {
-                    Store::scope_in(&wt, &id)?
+                let (old_scope, trail) = if stored.is_some() {
+                    (Store::scope_in(&wt, &id)?, Store::trail_in(&wt, &id)?)
                 } else {
-                    BTreeSet::new()
+                    (BTreeSet::new(), None)
                 };
                 groups.push(Group {
                     id: id.clone(),
                     stored,
+                    trail,
                     old_scope,
                     items: Vec::new(),
                 });
@@ -232,10 +248,14 @@ pub fn ingest(
             report.missing.insert(o.id.clone());
         }
         if !o.new.is_empty() {
+            if matches!(o.body, Body::Appended(_)) {
+                report.fast += 1;
+            }
             work.push((
                 o.id,
                 Working {
-                    doc: o.doc,
+                    body: o.body,
+                    trail: o.trail,
                     old_scope: o.old_scope,
                     new: o
                         .new
@@ -280,13 +300,18 @@ pub fn ingest(
             continue;
         }
         report.applied += w.new.len() as u64;
+        let (doc, saved) = match &w.body {
+            Body::Loaded(doc) => (Some(&**doc), None),
+            Body::Appended(bytes) => (None, Some(bytes.as_slice())),
+        };
         tables.put_case(&CaseWrite {
             id: &id,
-            doc: &w.doc,
+            doc,
+            trail: w.trail.as_ref(),
             changes: w.new,
             summary: &summary,
             scope: &scope,
-            saved: None,
+            saved,
         })?;
         report.cases.insert(id);
     }
@@ -372,6 +397,11 @@ fn run_groups(
 /// Applies one case's changes in order: each must find its dependencies, apply, and pass
 /// [`check`]; a refused one is rolled back and later ones that depend on it are refused.
 fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome, EngineError> {
+    if let (Some(trail), Some(stored)) = (&g.trail, &g.stored)
+        && let Some(out) = apply_fast(engine, batch, &g, trail, stored)
+    {
+        return Ok(out);
+    }
     let district = &engine.district;
     let mut doc = match &g.stored {
         Some(bytes) => CaseDoc::load(bytes).map_err(|source| StoreError::Doc {
@@ -382,7 +412,8 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
     };
     let mut out = Outcome {
         id: g.id.clone(),
-        doc: CaseDoc::from_automerge(Automerge::new()),
+        body: Body::Appended(Vec::new()),
+        trail: None,
         old_scope: g.old_scope.clone(),
         new: Vec::new(),
         summary: None,
@@ -392,6 +423,8 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
     let mut refused_here: HashSet<Vec<u8>> = HashSet::new();
     let mut events: Option<HashSet<EventId>> = None;
     let mut seen: BTreeSet<UnitId> = g.old_scope.clone();
+    // The intake and events after the last change applied, for the trail kept beside.
+    let mut last: Option<(Intake, Vec<Event>)> = None;
     for item in g.items {
         let env = &batch[item.index];
         if item
@@ -428,6 +461,13 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             });
         }
         let before = events.as_ref().expect("set above");
+        if !item.importer
+            && let Err(why) = append_only(&item.change)
+        {
+            out.refused.push((item.index, why, item.hash.clone()));
+            refused_here.insert(item.hash);
+            continue;
+        }
         // Apply in place; a refused change is dropped by going back to the old heads.
         if let Err(e) = doc.apply_change(item.change) {
             doc = doc.fork_at(&heads)?;
@@ -454,9 +494,10 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             env,
             item.importer,
         ) {
-            Ok((evs, summary)) => {
+            Ok((intake, evs, summary)) => {
                 seen.extend(feed_scope(&summary, district));
-                events = Some(evs.into_iter().map(|e| e.id).collect());
+                events = Some(evs.iter().map(|e| e.id.clone()).collect());
+                last = Some((intake, evs));
                 out.summary = Some(summary);
                 out.new.push((item.index, item.hash));
             }
@@ -467,8 +508,95 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             }
         }
     }
-    out.doc = doc;
+    out.trail = last.and_then(|(intake, evs)| Trail::of(&doc, &intake, &evs));
+    out.body = Body::Loaded(Box::new(doc));
     Ok(out)
+}
+
+/// The fast path (接收快路径): checks a case's changes against the trail kept beside its
+/// document and appends them to the stored bytes, without loading the document — if every
+/// change is one move continuing the heads, the bytes stay under [`APPEND_LIMIT`], and the
+/// case enters no new unit's scope (those units are fed its whole history, read from the
+/// loaded document). `None` sends the case to the slow path.
+fn apply_fast(
+    engine: &Engine,
+    batch: &[Envelope],
+    g: &Group,
+    trail: &Trail,
+    stored: &[u8],
+) -> Option<Outcome> {
+    let extra: usize = g.items.iter().map(|i| batch[i.index].change.len()).sum();
+    if stored.len() + extra > APPEND_LIMIT {
+        return None;
+    }
+    let intake = trail.intake()?;
+    let mut events = trail.events()?;
+    let mut trail = trail.clone();
+    let mut bytes = stored.to_vec();
+    let mut seen = g.old_scope.clone();
+    let mut out = Outcome {
+        id: g.id.clone(),
+        body: Body::Appended(Vec::new()),
+        trail: None,
+        old_scope: g.old_scope.clone(),
+        new: Vec::new(),
+        summary: None,
+        refused: Vec::new(),
+        missing: false,
+    };
+    let mut refused_here: HashSet<&[u8]> = HashSet::new();
+    for item in &g.items {
+        let env = &batch[item.index];
+        if item
+            .change
+            .deps()
+            .iter()
+            .any(|d| refused_here.contains(&d.0[..]))
+        {
+            out.refused.push((
+                item.index,
+                "depends on a refused change".into(),
+                item.hash.clone(),
+            ));
+            refused_here.insert(&item.hash);
+            continue;
+        }
+        let (next, added) = trail.advance(&item.change)?;
+        let before: HashSet<EventId> = events.iter().map(|e| e.id.clone()).collect();
+        let mut after = events.clone();
+        after.extend(added);
+        let checked = check_trail(
+            engine,
+            &g.id,
+            &intake,
+            &after,
+            &before,
+            &seen,
+            &item.grant,
+            env,
+            item.importer,
+        );
+        match checked {
+            Ok(summary) => {
+                seen.extend(feed_scope(&summary, &engine.district));
+                events = after;
+                trail = next;
+                bytes.extend_from_slice(&env.change);
+                out.summary = Some(summary);
+                out.new.push((item.index, item.hash.clone()));
+            }
+            Err(why) => {
+                out.refused.push((item.index, why, item.hash.clone()));
+                refused_here.insert(&item.hash);
+            }
+        }
+    }
+    if seen != g.old_scope {
+        return None;
+    }
+    out.body = Body::Appended(bytes);
+    out.trail = Some(trail);
+    Some(out)
 }
 
 /// A change decoded, and its envelope's authorization (none if it did not decode).
@@ -521,9 +649,7 @@ fn check(
     grant: &Grant,
     env: &Envelope,
     importer: bool,
-) -> Result<(Vec<crate::event::Event>, CaseSummary), String> {
-    let district = &engine.district;
-    let rules = engine.rules();
+) -> Result<(Intake, Vec<Event>, CaseSummary), String> {
     let doc_id = doc.id().map_err(|e| format!("not a case document: {e}"))?;
     if &doc_id != id {
         return Err(format!("the change belongs to case {doc_id}"));
@@ -532,8 +658,32 @@ fn check(
         .intake()
         .map_err(|e| format!("unreadable intake: {e}"))?;
     let events = doc.events().map_err(|e| format!("unreadable trail: {e}"))?;
+    let summary = check_trail(
+        engine, id, &intake, &events, before, old_scope, grant, env, importer,
+    )?;
+    Ok((intake, events, summary))
+}
+
+/// Checks a case's trail after a change, given the events before it: the case is in the
+/// author's scope, and every event the change adds was made by the author at a unit it
+/// works for, in a role it holds, and is a move the workflow rules allow. Returns the new
+/// projection row.
+#[allow(clippy::too_many_arguments)]
+fn check_trail(
+    engine: &Engine,
+    id: &CaseId,
+    intake: &Intake,
+    events: &[Event],
+    before: &HashSet<EventId>,
+    old_scope: &BTreeSet<UnitId>,
+    grant: &Grant,
+    env: &Envelope,
+    importer: bool,
+) -> Result<CaseSummary, String> {
+    let district = &engine.district;
+    let rules = engine.rules();
     let derived = rules
-        .replay(&intake, &events)
+        .replay(intake, events)
         .map_err(|r| format!("the report is refused: {r}"))?;
     let prior = if old_scope.is_empty() {
         // A new case: its author must work for the grid's community or above it.
@@ -587,8 +737,7 @@ fn check(
             return Err("a second report event".into());
         }
     }
-    let summary = CaseSummary::build(id, &intake, &derived);
-    Ok((events, summary))
+    Ok(CaseSummary::build(id, intake, &derived))
 }
 
 fn short(hash: &[u8]) -> String {

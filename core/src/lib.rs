@@ -22,5 +22,6 @@ pub mod rebuild;
 pub mod report;
 pub mod role;
 pub mod store;
+pub mod trail;
 pub mod unit;
 pub mod workflow;

@@ -55,6 +55,9 @@ const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incide
 const IDX_DRILL: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_drill");
 /// (incident id, case id) of every case in an incident's priority lane (应急通道) → ():
 /// what a session sends first.
+/// The decoded trail beside a case's document (案卷轨迹, [`crate::trail`]): case id → postcard.
+/// A cache for receiving: written by ingest, removed by any other write of the case.
+const TRAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("trails");
 const IDX_LANE: TableDefinition<(&str, &str), ()> = TableDefinition::new("idx_lane");
 /// case id of every purged drill case (已清除) → when it was purged: its changes are dropped
 /// if they arrive again and anti-entropy never asks for it.
@@ -74,7 +77,7 @@ pub const STORE_VERSION: u64 = 5;
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 const REBUILDABLE_FROM: u64 = 2;
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
-const APPEND_LIMIT: usize = 4096;
+pub const APPEND_LIMIT: usize = 4096;
 /// The most a backlog count counts ([`Reader::feed_backlog`]); shown as "≥" that.
 pub const BACKLOG_CAP: u64 = 10_000;
 /// "No deadline" in due-ordered indexes: sorts after every real time.
@@ -380,8 +383,13 @@ pub fn feed_scope(summary: &CaseSummary, district: &crate::unit::District) -> BT
 pub struct CaseWrite<'a> {
     /// The case.
     pub id: &'a CaseId,
-    /// The whole document after the change.
-    pub doc: &'a CaseDoc,
+    /// The whole document after the change; `None` when received on the fast path
+    /// (接收快路径), which gives `saved` (the stored bytes with the new changes appended) and
+    /// `trail`, and never widens the case's scope.
+    pub doc: Option<&'a CaseDoc>,
+    /// The decoded trail of the document after the change, kept beside it for the next
+    /// change received (案卷轨迹); `None` removes any trail kept.
+    pub trail: Option<&'a crate::trail::Trail>,
     /// The new changes, in causal order.
     pub changes: Vec<Logged>,
     /// The new projection row.
@@ -835,6 +843,21 @@ impl Store {
             .open_table(DOCS)?
             .get(id.as_str())?
             .map(|v| v.value().to_vec()))
+    }
+
+    /// The decoded trail kept beside a case's document (案卷轨迹), inside a write
+    /// transaction; `None` if none is kept, or if it does not decode (it is only a cache).
+    pub fn trail_in(
+        wt: &WriteTransaction,
+        id: &CaseId,
+    ) -> Result<Option<crate::trail::Trail>, StoreError> {
+        let t = wt.open_table(TRAILS)?;
+        let Some(v) = t.get(id.as_str())? else {
+            return Ok(None);
+        };
+        Ok(postcard::from_bytes(v.value())
+            .inspect_err(|e| tracing::warn!(case = %id, "unreadable case trail, ignored: {e}"))
+            .ok())
     }
 
     /// Whether a case exists, inside a write transaction.

@@ -27,6 +27,7 @@ pub struct CaseTables<'t> {
     incident: Table<'t, &'static str, ()>,
     drill: Table<'t, (i64, &'static str), ()>,
     lane: Table<'t, (&'static str, &'static str), ()>,
+    trails: Table<'t, &'static str, &'static [u8]>,
 }
 
 impl<'t> CaseTables<'t> {
@@ -51,6 +52,7 @@ impl<'t> CaseTables<'t> {
             incident: wt.open_table(IDX_INCIDENT)?,
             drill: wt.open_table(IDX_DRILL)?,
             lane: wt.open_table(IDX_LANE)?,
+            trails: wt.open_table(TRAILS)?,
         })
     }
 
@@ -81,7 +83,13 @@ impl<'t> CaseTables<'t> {
         match (w.saved, appended) {
             (Some(bytes), _) => self.docs.insert(id, bytes)?,
             (None, Some(bytes)) => self.docs.insert(id, bytes.as_slice())?,
-            (None, None) => self.docs.insert(id, w.doc.save().as_slice())?,
+            (None, None) => self.docs.insert(id, whole(w)?.save().as_slice())?,
+        };
+        // The trail beside the document (案卷轨迹) is kept only by writers that give it; any
+        // other write moves the document past it, so it goes.
+        match w.trail {
+            Some(t) => self.trails.insert(id, enc(t).as_slice())?,
+            None => self.trails.remove(id)?,
         };
         self.put_changes(w)?;
         let old: Option<CaseSummary> = match self.proj.get(id)? {
@@ -118,7 +126,7 @@ impl<'t> CaseTables<'t> {
             // The case enters these units' scope: feed them its whole history, oldest first.
             let new: BTreeSet<&[u8]> = w.changes.iter().map(|c| c.hash.as_slice()).collect();
             let mut earlier = Vec::new();
-            for c in w.doc.automerge().get_changes(&[]) {
+            for c in whole(w)?.automerge().get_changes(&[]) {
                 if new.contains(&c.hash().0[..]) {
                     continue;
                 }
@@ -150,7 +158,12 @@ impl<'t> CaseTables<'t> {
         }
         self.meta.insert("next_seq", &seq.to_be_bytes()[..])?;
         // Anti-entropy: the case's heads hash in every unit's listing and digest.
-        let h = heads_hash(id, &w.doc.heads());
+        let heads = match (w.doc, w.trail) {
+            (Some(doc), _) => doc.heads(),
+            (None, Some(t)) => t.heads(),
+            (None, None) => whole(w)?.heads(),
+        };
+        let h = heads_hash(id, &heads);
         let bucket = day_bucket(w.summary.reported);
         for u in w.scope.union(&old) {
             let prev = self
@@ -198,6 +211,7 @@ impl<'t> CaseTables<'t> {
     /// went. Its feed entries stay; feeds skip entries whose log entry is gone.
     pub fn remove_case(&mut self, id: &CaseId) -> Result<u64, StoreError> {
         let key = id.as_str();
+        self.trails.remove(key)?;
         let hashes: Vec<[u8; 32]> = match self.docs.remove(key)? {
             Some(bytes) => CaseDoc::load(bytes.value())
                 .map_err(|source| StoreError::Doc {
@@ -377,4 +391,12 @@ impl<'t> CaseTables<'t> {
         }
         Ok(())
     }
+}
+
+/// The loaded document of a write, which writes that give none must not need.
+fn whole<'a>(w: &CaseWrite<'a>) -> Result<&'a CaseDoc, StoreError> {
+    w.doc.ok_or_else(|| StoreError::Corrupt {
+        what: format!("case {}", w.id),
+        why: "written without its document where the whole document is needed".into(),
+    })
 }

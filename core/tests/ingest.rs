@@ -1,0 +1,318 @@
+//! Receiving changes (接收变更) on real stores: the fast path against the trail kept beside a
+//! document (接收快路径) ends exactly where loading and applying every change ends, and a
+//! change that rewrites a case's history is refused on either path.
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::ReadDoc;
+use automerge::transaction::Transactable;
+use gridloop_core::case::{CaseId, actor_for};
+use gridloop_core::engine::{Engine, NewCase};
+use gridloop_core::event::Action;
+use gridloop_core::ingest::{Authority, Grant, IngestReport, Source, ingest};
+use gridloop_core::role::{Actor, NodeId, Role};
+use gridloop_core::store::{APPEND_LIMIT, Envelope, Store};
+use gridloop_core::unit::UnitId;
+
+const T0: i64 = 1_795_395_600_000;
+const MIN: i64 = 60_000;
+
+/// Grants every known author its unit, any role; signatures are the sync layer's business.
+struct Units(HashMap<String, UnitId>);
+
+impl Authority for Units {
+    fn authorize(&self, env: &Envelope, _hash: &[u8]) -> Result<Grant, String> {
+        self.0
+            .get(&env.author)
+            .map(|unit| Grant {
+                unit: unit.clone(),
+                roles: Vec::new(),
+            })
+            .ok_or_else(|| format!("unknown author {}", env.author))
+    }
+}
+
+struct Node {
+    _dir: tempfile::TempDir,
+    engine: Engine,
+    unit: UnitId,
+}
+
+impl Node {
+    fn new(unit: &UnitId) -> Node {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::demo(Store::open(&dir.path().join("n.redb")).unwrap());
+        Node {
+            _dir: dir,
+            engine,
+            unit: unit.clone(),
+        }
+    }
+
+    /// Everything this node's feed for `unit` holds after `since`.
+    fn feed(&self, unit: &UnitId, since: u64) -> (Vec<Envelope>, u64) {
+        let entries = self
+            .engine
+            .store
+            .read()
+            .unwrap()
+            .feed(unit, since, usize::MAX)
+            .unwrap();
+        let upto = entries.last().map(|e| e.seq).unwrap_or(since);
+        (entries.into_iter().map(|e| e.envelope).collect(), upto)
+    }
+
+    fn take(&self, batch: &[Envelope], authority: &Units) -> IngestReport {
+        let source = Source {
+            peer: "peer",
+            epoch: "e",
+            upto: None,
+        };
+        ingest(
+            &self.engine,
+            &self.unit,
+            batch,
+            authority,
+            Some(source),
+            T0 + 100 * MIN,
+        )
+        .unwrap()
+    }
+
+    /// Whether `batch` (continuing the heads) fits under the append limit here.
+    fn fits(&self, id: &CaseId, batch: &[Envelope]) -> bool {
+        let stored = self
+            .engine
+            .store
+            .doc_bytes(std::slice::from_ref(id))
+            .unwrap();
+        let extra: usize = batch.iter().map(|e| e.change.len()).sum();
+        stored[0].1.len() + extra <= APPEND_LIMIT
+    }
+
+    fn state(&self, id: &CaseId) -> (String, BTreeSet<String>, Vec<[u8; 32]>) {
+        let r = self.engine.store.read().unwrap();
+        let summary = format!("{:?}", r.summary(id).unwrap().unwrap());
+        let doc = r.doc(id).unwrap();
+        let events = doc
+            .events()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{e:?}"))
+            .collect();
+        let mut heads: Vec<[u8; 32]> = doc.heads().iter().map(|h| h.0).collect();
+        heads.sort();
+        (summary, events, heads)
+    }
+}
+
+#[test]
+fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
+    let d = &gridloop_core::unit::District::demo();
+    let district = d.root().id.clone();
+    let street = d.streets()[0].id.clone();
+    let community = d.children(&street)[0].id.clone();
+    let grid = d.grids_of(&community)[0].code.to_string();
+    let authority = Units(HashMap::from([
+        ("c".to_string(), community.clone()),
+        ("s".to_string(), street.clone()),
+    ]));
+    let c = Node::new(&community);
+    let s = Node::new(&street);
+    // The district receives move by move (the fast path), its standby all at once at the
+    // end (a new case: loaded and applied).
+    let fast = Node::new(&district);
+    let whole = Node::new(&district);
+
+    let worker = Actor {
+        node: NodeId("c".into()),
+        unit: community.clone(),
+        role: Role::GridWorker,
+    };
+    let leader = Actor {
+        node: NodeId("s".into()),
+        unit: street.clone(),
+        role: Role::Leader,
+    };
+    let new = NewCase {
+        source: "grid_patrol".into(),
+        category: "E0104".into(),
+        grid,
+        address: "幸福路 1 号".into(),
+        description: "占道堆物".into(),
+        ..NewCase::default()
+    };
+    let id = c.engine.report(&worker, &new, T0).unwrap().id;
+    c.engine
+        .act(&worker, &id, Action::SelfHandle, T0 + MIN)
+        .unwrap();
+    let (first, mut at) = c.feed(&district, 0);
+    assert_eq!(first.len(), 2);
+    let r = fast.take(&first, &authority);
+    assert_eq!((r.applied, r.fast), (2, 0), "a new case is loaded: {r:?}");
+    s.take(&first, &authority);
+
+    // Urges from the street, one at a time, until the document outgrows the append limit
+    // and is saved whole once (the slow path), then fast again.
+    let mut fast_batches = 0;
+    let mut slow_batches = 0;
+    for i in 0..14 {
+        let note = format!("第 {i} 次催办：请尽快处置占道堆物，并上传处置后照片。");
+        s.engine
+            .act(&leader, &id, Action::Urge { note }, T0 + (2 + i) * MIN)
+            .unwrap();
+        let (batch, upto) = s.feed(&district, 0);
+        let batch: Vec<Envelope> = batch
+            .into_iter()
+            .filter(|e| e.author == "s")
+            .skip(i as usize)
+            .collect();
+        assert_eq!(batch.len(), 1);
+        let fits = fast.fits(&id, &batch);
+        let r = fast.take(&batch, &authority);
+        assert_eq!(r.fast, u64::from(fits), "{r:?}");
+        assert_eq!(
+            fast.state(&id),
+            s.state(&id),
+            "the district holds what the street holds"
+        );
+        assert_eq!(r.applied, 1, "{r:?}");
+        assert!(r.quarantined.is_empty(), "{r:?}");
+        match r.fast {
+            1 => fast_batches += 1,
+            _ => slow_batches += 1,
+        }
+        c.take(&batch, &authority);
+        let _ = upto;
+    }
+    assert!(fast_batches >= 10, "most moves take the fast path");
+    assert!(
+        slow_batches >= 1,
+        "the grown document is compacted on the slow path"
+    );
+
+    // Concurrent moves: the community closes while the street urges once more, neither
+    // having seen the other's move. The second to arrive does not continue the heads.
+    c.engine
+        .act(
+            &worker,
+            &id,
+            Action::SelfClose {
+                evidence: vec!["photo://done.jpg".into()],
+                note: "已清理".into(),
+            },
+            T0 + 20 * MIN,
+        )
+        .unwrap();
+    s.engine
+        .act(
+            &leader,
+            &id,
+            Action::Urge {
+                note: "再次催办".into(),
+            },
+            T0 + 21 * MIN,
+        )
+        .unwrap();
+    let (from_c, next) = c.feed(&district, at);
+    at = next;
+    let close: Vec<Envelope> = from_c.into_iter().filter(|e| e.author == "c").collect();
+    let (from_s, _) = s.feed(&district, 0);
+    let last_urge = vec![from_s.last().unwrap().clone()];
+    assert_eq!(close.len(), 1);
+    let fits = fast.fits(&id, &close);
+    let r = fast.take(&close, &authority);
+    assert_eq!((r.applied, r.fast), (1, u64::from(fits)), "{r:?}");
+    assert_eq!(
+        fast.state(&id),
+        c.state(&id),
+        "the district holds what the community holds"
+    );
+    let r = fast.take(&last_urge, &authority);
+    assert_eq!(
+        (r.applied, r.fast),
+        (1, 0),
+        "beside the heads: loaded and merged: {r:?}"
+    );
+    assert_eq!(fast.state(&id).2.len(), 2, "two heads after the merge");
+    let _ = at;
+
+    // The standby receives everything in one batch, as a new case.
+    let mut all = c.feed(&district, 0).0;
+    all.extend(s.feed(&district, 0).0);
+    let r = whole.take(&all, &authority);
+    assert_eq!(r.fast, 0);
+    assert!(r.quarantined.is_empty(), "{r:?}");
+
+    assert_eq!(fast.state(&id), whole.state(&id));
+    let (summary, events, _) = fast.state(&id);
+    assert_eq!(events.len(), 18, "report, handle, 15 urges, close");
+    assert!(summary.contains("Closed"), "{summary}");
+}
+
+#[test]
+fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
+    let d = &gridloop_core::unit::District::demo();
+    let district = d.root().id.clone();
+    let street = d.streets()[0].id.clone();
+    let community = d.children(&street)[0].id.clone();
+    let grid = d.grids_of(&community)[0].code.to_string();
+    let authority = Units(HashMap::from([("c".to_string(), community.clone())]));
+    let c = Node::new(&community);
+    let dn = Node::new(&district);
+    let worker = Actor {
+        node: NodeId("c".into()),
+        unit: community.clone(),
+        role: Role::GridWorker,
+    };
+    let new = NewCase {
+        source: "grid_patrol".into(),
+        category: "E0104".into(),
+        grid,
+        address: "幸福路 2 号".into(),
+        description: "占道堆物".into(),
+        ..NewCase::default()
+    };
+    let id = c.engine.report(&worker, &new, T0).unwrap().id;
+    c.engine
+        .act(&worker, &id, Action::SelfHandle, T0 + MIN)
+        .unwrap();
+    let (batch, _) = c.feed(&district, 0);
+    dn.take(&batch, &authority);
+    let before = dn.state(&id);
+
+    // The author overwrites its own first move's entry (taking the move back in place).
+    let doc = c.engine.store.read().unwrap().doc(&id).unwrap();
+    let mut am = doc
+        .automerge()
+        .clone()
+        .with_actor(actor_for(&NodeId("c".into())));
+    let (_, list) = am.get(automerge::ROOT, "events").unwrap().unwrap();
+    let entry = am.get(&list, 1).unwrap().unwrap().0;
+    let entry = entry.as_str().unwrap().to_string();
+    // Backdate it by an hour: still a well-formed event, still the author's own move.
+    let mut forged: serde_json::Value = serde_json::from_str(&entry).unwrap();
+    let t = forged["t"].as_u64().unwrap();
+    forged["t"] = serde_json::json!(t - (3_600_000 << 16));
+    let forged = forged.to_string();
+    am.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(&list, 1, forged.as_str())?;
+        Ok(())
+    })
+    .unwrap();
+    let change = am.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let env = Envelope {
+        case: id.to_string(),
+        author: "c".into(),
+        change,
+        signature: Vec::new(),
+    };
+    let r = dn.take(&[env], &authority);
+    assert_eq!(r.applied, 0, "{r:?}");
+    assert_eq!(r.quarantined.len(), 1, "{r:?}");
+    assert!(
+        r.quarantined[0].contains("rewrites the case's history"),
+        "{r:?}"
+    );
+    assert_eq!(dn.state(&id), before, "nothing applied");
+}
