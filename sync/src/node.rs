@@ -430,6 +430,14 @@ async fn dial_once(ctx: &Ctx, peer: &RosterEntry) -> Result<(), String> {
     for a in &peer.addrs {
         addr = addr.with_ip_addr(*a);
     }
+    // Every node of the district homes on the district's relay, if it runs one: the peer
+    // is reachable there even when none of its addresses is.
+    if let Some(url) = ctx.replica.current_roster().relay.as_deref() {
+        match url.parse::<iroh::RelayUrl>() {
+            Ok(url) => addr = addr.with_relay_url(url),
+            Err(e) => tracing::warn!(%url, "the roster's relay URL is not usable: {e}"),
+        }
+    }
     let conn = tokio::time::timeout(Duration::from_secs(5), ctx.endpoint.connect(addr, ALPN))
         .await
         .map_err(|_| "connect timed out".to_string())?

@@ -241,11 +241,26 @@ impl TestNet {
     /// opens (to put a prepared store in place).
     pub async fn start_with(
         specs: Vec<Spec>,
+        prepare: impl FnMut(&str, &std::path::Path),
+    ) -> TestNet {
+        TestNet::start_inner(specs, prepare, None).await
+    }
+
+    /// [`TestNet::start`] with every node's address left out of the roster: nodes reach
+    /// each other only through the district's relay at `relay` (中继).
+    pub async fn start_via_relay(specs: Vec<Spec>, relay: &str) -> TestNet {
+        TestNet::start_inner(specs, |_, _| {}, Some(relay)).await
+    }
+
+    async fn start_inner(
+        specs: Vec<Spec>,
         mut prepare: impl FnMut(&str, &std::path::Path),
+        relay: Option<&str>,
     ) -> TestNet {
         let root = NodeKey::generate();
         let district = District::demo();
         let mut roster = Roster::new(district.root().id.clone(), &root);
+        roster.relay = relay.map(str::to_string);
         let mut bound = Vec::new();
         for s in &specs {
             let key = NodeKey::generate();
@@ -253,6 +268,7 @@ impl TestNet {
                 &key,
                 &EndpointConfig {
                     listen: "127.0.0.1:0".parse().unwrap(),
+                    relay: relay.map(str::to_string),
                     ..EndpointConfig::default()
                 },
             )
@@ -265,7 +281,7 @@ impl TestNet {
                     key: key.id(),
                     unit: s.unit.clone(),
                     roles: vec![],
-                    addrs: vec![addr],
+                    addrs: if relay.is_some() { vec![] } else { vec![addr] },
                     links: s.links.iter().map(|l| l.to_string()).collect(),
                 })
                 .unwrap();
