@@ -48,6 +48,11 @@ pub struct Source<'a> {
     pub epoch: &'a str,
     /// The last feed position the batch covers (`None` for a repair).
     pub upto: Option<u64>,
+    /// Wait for the disk before committing (分批落盘). A batch with more of the same feed
+    /// right behind it may commit without: a crash then loses it together with its
+    /// checkpoint, and the peer sends it again. Until a durable commit follows, the feed
+    /// does not pass its changes on ([`Store::settle`]).
+    pub durable: bool,
 }
 
 /// What receiving a batch did (接收结果).
@@ -136,7 +141,11 @@ pub fn ingest(
     now: Millis,
 ) -> Result<IngestReport, EngineError> {
     let district = &engine.district;
-    let wt = engine.store.begin(true)?;
+    let durable = source.as_ref().is_none_or(|s| s.durable);
+    let wt = engine.store.begin(durable)?;
+    if !durable {
+        Store::mark_unsettled_in(&wt)?;
+    }
     let mut report = IngestReport::default();
     // Each case once, with everything to write for it.
     let mut work: Vec<(CaseId, Working)> = Vec::new();
@@ -320,6 +329,7 @@ pub fn ingest(
         peer,
         epoch,
         upto: Some(upto),
+        ..
     }) = source
     {
         Store::set_received(&wt, peer, epoch, upto)?;

@@ -76,6 +76,8 @@ pub const FORMAT: &str = "gridloop-store";
 pub const STORE_VERSION: u64 = 5;
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 const REBUILDABLE_FROM: u64 = 2;
+/// The meta key of the first feed position not yet durable ([`Store::mark_unsettled_in`]).
+const UNSETTLED: &str = "unsettled";
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
 pub const APPEND_LIMIT: usize = 4096;
 /// The most a backlog count counts ([`Reader::feed_backlog`]); shown as "≥" that.
@@ -696,7 +698,38 @@ impl Store {
         } else {
             Durability::None
         })?;
+        if durable {
+            // Committing durably makes every earlier commit durable too.
+            wt.open_table(META)?.remove(UNSETTLED)?;
+        }
         Ok(wt)
+    }
+
+    /// Records in `wt` (a commit without waiting for the disk) that the feed entries it
+    /// writes are not yet durable: feeds stop before them until a durable commit
+    /// ([`Store::settle`]). A crash could otherwise lose entries already passed on, and the
+    /// positions would be taken again by different changes.
+    pub fn mark_unsettled_in(wt: &WriteTransaction) -> Result<(), StoreError> {
+        let mut meta = wt.open_table(META)?;
+        if meta.get(UNSETTLED)?.is_some() {
+            return Ok(());
+        }
+        let next = meta
+            .get("next_seq")?
+            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
+            .unwrap_or(1);
+        meta.insert(UNSETTLED, &next.to_be_bytes()[..])?;
+        Ok(())
+    }
+
+    /// Makes commits made without waiting for the disk durable (落盘), if there are any,
+    /// so the feed passes their changes on. Returns whether there were.
+    pub fn settle(&self) -> Result<bool, StoreError> {
+        if self.read()?.unsettled()?.is_none() {
+            return Ok(false);
+        }
+        self.begin(true)?.commit()?;
+        Ok(true)
     }
 
     /// Takes the next case number (案卷编号) for `unit` on `day` (yyyymmdd) inside `wt`.
@@ -757,11 +790,12 @@ impl Store {
         Ok(())
     }
 
-    /// Records how far `peer` has acknowledged this node's feed (发送检查点).
+    /// Records how far `peer` has acknowledged this node's feed (发送检查点), for the peers
+    /// view. Without waiting for the disk: where a peer resumes is its own receive
+    /// checkpoint, so a crash costs only a stale figure here.
     pub fn set_acknowledged(&self, peer: &str, seq: u64) -> Result<(), StoreError> {
         let key = format!("out:{}", self.epoch()?);
-        let mut wt = self.db.begin_write()?;
-        wt.set_durability(Durability::Immediate)?;
+        let wt = self.begin(false)?;
         {
             let mut t = wt.open_table(PEERS)?;
             let cur = t.get((peer, key.as_str()))?.map(|v| v.value()).unwrap_or(0);
@@ -1339,6 +1373,16 @@ impl Reader {
             .unwrap_or(0))
     }
 
+    /// The first feed position written by a commit not yet durable, if any
+    /// ([`Store::settle`]).
+    pub fn unsettled(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .rt
+            .open_table(META)?
+            .get(UNSETTLED)?
+            .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8]))))
+    }
+
     /// The drill purge in force here, if any (演练清除).
     pub fn drill_purge(&self) -> Result<Option<DrillPurge>, StoreError> {
         match self.rt.open_table(META)?.get("drill_purge")? {
@@ -1475,7 +1519,15 @@ impl Reader {
         let sc = self.rt.open_table(SCOPE)?;
         let log = self.rt.open_table(LOG)?;
         let mut out = Vec::new();
-        for item in sc.range((unit.as_str(), since + 1)..=(unit.as_str(), u64::MAX))? {
+        // Entries not yet durable are not passed on.
+        let end = match self.unsettled()? {
+            Some(first) => first.saturating_sub(1),
+            None => u64::MAX,
+        };
+        if end <= since {
+            return Ok(out);
+        }
+        for item in sc.range((unit.as_str(), since + 1)..=(unit.as_str(), end))? {
             if out.len() >= limit {
                 break;
             }

@@ -67,6 +67,7 @@ impl Node {
             peer: "peer",
             epoch: "e",
             upto: None,
+            durable: true,
         };
         ingest(
             &self.engine,
@@ -315,4 +316,73 @@ fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
         "{r:?}"
     );
     assert_eq!(dn.state(&id), before, "nothing applied");
+}
+
+/// 分批落盘: a batch committed without waiting for the disk is applied and visible, but the
+/// feed does not pass its changes on until a durable commit; settling is that commit.
+#[test]
+fn a_batch_not_yet_on_disk_is_not_passed_on_until_settled() {
+    let d = &gridloop_core::unit::District::demo();
+    let district = d.root().id.clone();
+    let street = d.streets()[0].id.clone();
+    let community = d.children(&street)[0].id.clone();
+    let grid = d.grids_of(&community)[0].code.to_string();
+    let authority = Units(HashMap::from([("c".to_string(), community.clone())]));
+    let c = Node::new(&community);
+    let s = Node::new(&street);
+    let worker = Actor {
+        node: NodeId("c".into()),
+        unit: community.clone(),
+        role: Role::GridWorker,
+    };
+    let new = NewCase {
+        source: "grid_patrol".into(),
+        category: "E0104".into(),
+        grid,
+        address: "幸福路 3 号".into(),
+        description: "占道堆物".into(),
+        ..NewCase::default()
+    };
+    let id = c.engine.report(&worker, &new, T0).unwrap().id;
+    let (batch, _) = c.feed(&street, 0);
+    let source = Source {
+        peer: "c",
+        epoch: "e",
+        upto: Some(1),
+        durable: false,
+    };
+    let r = ingest(
+        &s.engine,
+        &s.unit,
+        &batch,
+        &authority,
+        Some(source),
+        T0 + MIN,
+    )
+    .unwrap();
+    assert_eq!(r.applied, 1);
+    let held = |n: &Node| n.engine.store.read().unwrap().summary(&id).unwrap();
+    assert!(held(&s).is_some(), "applied and visible at once");
+    assert!(s.feed(&district, 0).0.is_empty(), "not passed on yet");
+    assert!(
+        s.engine
+            .store
+            .read()
+            .unwrap()
+            .unsettled()
+            .unwrap()
+            .is_some()
+    );
+    assert!(s.engine.store.settle().unwrap(), "settling commits");
+    assert_eq!(s.feed(&district, 0).0.len(), 1, "passed on once durable");
+    assert!(
+        s.engine
+            .store
+            .read()
+            .unwrap()
+            .unsettled()
+            .unwrap()
+            .is_none()
+    );
+    assert!(!s.engine.store.settle().unwrap(), "nothing left to settle");
 }

@@ -500,9 +500,16 @@ async fn run(
     // read would take the middle of a frame for a length prefix.
     let (frames_tx, mut frames) =
         tokio::sync::mpsc::channel::<Result<(Frame, usize), ReadError>>(8);
+    // Feed batches read but not yet handled: a batch with another behind it may commit
+    // without waiting for the disk (分批落盘).
+    let batches_waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let waiting = batches_waiting.clone();
     let reader = tokio::spawn(async move {
         loop {
             let r = read_frame(&mut recv).await;
+            if let Ok((Frame::Changes { .. }, _)) = &r {
+                waiting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
             let end = r.is_err();
             if frames_tx.send(r).await.is_err() || end {
                 break;
@@ -544,6 +551,12 @@ async fn run(
                     if let Some(p) = lock(&ctx.shared.peers).get_mut(&peer.node) {
                         p.bytes_in += n as u64;
                     }
+                    if matches!(frame, Frame::Changes { .. }) {
+                        batches_waiting.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    session.set_more_queued(
+                        batches_waiting.load(std::sync::atomic::Ordering::SeqCst) > 0,
+                    );
                     tokio::task::block_in_place(|| session.handle(&*replica, frame))?;
                 }
                 r = changed.changed() => {
@@ -637,7 +650,7 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
             SessionEvent::Repairing { buckets } => {
                 tracing::info!(peer = %peer.node, buckets, "anti-entropy: repairing differing buckets");
             }
-            SessionEvent::RosterAdopted => applied = true,
+            SessionEvent::RosterAdopted | SessionEvent::Settled => applied = true,
             // Pushed on to the other peers like a change.
             SessionEvent::DrillsPurged { cases } => {
                 tracing::info!(peer = %peer.node, cases, "drill purge order adopted");

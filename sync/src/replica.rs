@@ -14,7 +14,7 @@ use gridloop_core::unit::UnitId;
 
 use crate::identity::NodeKey;
 use crate::purge::{PurgeError, PurgeOrder, SignedPurge};
-use crate::roster::{Roster, SignedRoster};
+use crate::roster::{BatchAuthority, Roster, SignedRoster};
 use crate::session::{Me, Replica, SyncError};
 
 fn store_err(e: impl std::fmt::Display) -> SyncError {
@@ -175,17 +175,27 @@ impl Replica for NodeReplica {
         epoch: &str,
         batch: &[Envelope],
         upto: Option<u64>,
+        durable: bool,
     ) -> Result<IngestReport, SyncError> {
         let roster = self.current_roster();
         ingest(
             &self.engine,
             &self.me.unit,
             batch,
-            &roster,
-            Some(Source { peer, epoch, upto }),
+            &BatchAuthority::new(&roster, batch),
+            Some(Source {
+                peer,
+                epoch,
+                upto,
+                durable,
+            }),
             (self.clock)(),
         )
         .map_err(store_err)
+    }
+
+    fn settle(&self) -> Result<bool, SyncError> {
+        self.engine.store.settle().map_err(store_err)
     }
 
     fn acknowledged(&self, peer: &str, upto: u64) -> Result<(), SyncError> {

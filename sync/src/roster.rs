@@ -234,6 +234,66 @@ impl SignedRoster {
     }
 }
 
+/// The roster as the [`Authority`] for one received batch (批次授权): each author's key is
+/// decoded once for the batch rather than for every change it signed (decoding a key is
+/// a fifth of checking a signature).
+pub struct BatchAuthority<'r> {
+    roster: &'r Roster,
+    keys: std::collections::HashMap<&'r str, (ed25519_dalek::VerifyingKey, &'r RosterEntry)>,
+}
+
+impl<'r> BatchAuthority<'r> {
+    /// Decodes the keys of the enrolled, unrevoked authors of `batch`.
+    pub fn new(roster: &'r Roster, batch: &[Envelope]) -> BatchAuthority<'r> {
+        let mut keys = std::collections::HashMap::new();
+        for env in batch {
+            if keys.contains_key(env.author.as_str()) {
+                continue;
+            }
+            let Some(entry) = roster.nodes.iter().find(|n| n.node == env.author) else {
+                continue;
+            };
+            if roster.revoked.contains(&entry.key) {
+                continue;
+            }
+            if let Ok(key) = parse_public(&entry.key) {
+                keys.insert(entry.node.as_str(), (key.as_verifying_key(), entry));
+            }
+        }
+        BatchAuthority { roster, keys }
+    }
+}
+
+impl Authority for BatchAuthority<'_> {
+    fn authorize(&self, envelope: &Envelope, hash: &[u8]) -> Result<Grant, String> {
+        let Some((key, entry)) = self.keys.get(envelope.author.as_str()) else {
+            // Unknown, revoked or undecodable: the roster says which, with its reason.
+            return self.roster.authorize(envelope, hash);
+        };
+        let sig: [u8; 64] = envelope.signature.as_slice().try_into().map_err(|_| {
+            format!(
+                "bad signature by {}: signature is {} bytes, not 64",
+                envelope.author,
+                envelope.signature.len()
+            )
+        })?;
+        key.verify_strict(
+            &signing_bytes(&envelope.case, hash),
+            &ed25519_dalek::Signature::from_bytes(&sig),
+        )
+        .map_err(|_| {
+            format!(
+                "bad signature by {}: signature does not verify",
+                envelope.author
+            )
+        })?;
+        Ok(Grant {
+            unit: entry.unit.clone(),
+            roles: entry.roles.clone(),
+        })
+    }
+}
+
 impl Authority for Roster {
     fn authorize(&self, envelope: &Envelope, hash: &[u8]) -> Result<Grant, String> {
         let entry = self.nodes.iter().find(|n| n.node == envelope.author);

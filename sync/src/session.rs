@@ -43,6 +43,9 @@ pub const BATCH: usize = 512;
 pub const WINDOW: usize = 4;
 /// Ticks without acknowledgement progress before going back and resending.
 pub const STALL_TICKS: u32 = 3;
+/// Feed batches in a row committed without waiting for the disk while more are queued
+/// behind them (分批落盘); every one after, and the last of a burst, waits.
+pub const DURABLE_EVERY: u32 = 8;
 /// Ticks between anti-entropy digests once synced (the first goes out as soon as both
 /// directions have caught up).
 pub const DIGEST_TICKS: u32 = 120;
@@ -106,14 +109,20 @@ pub trait Replica {
     /// `unit`'s feed after `since`, at most `limit` entries, own changes signed.
     fn feed(&self, unit: &UnitId, since: u64, limit: usize) -> Result<Vec<FeedEntry>, SyncError>;
     /// Applies a batch received from `peer` (epoch `epoch`); with `upto`, records the
-    /// receive checkpoint in the same transaction.
+    /// receive checkpoint in the same transaction. `durable`: wait for the disk before
+    /// committing (a feed batch with more right behind it need not; see
+    /// [`Replica::settle`]).
     fn ingest(
         &self,
         peer: &str,
         epoch: &str,
         batch: &[Envelope],
         upto: Option<u64>,
+        durable: bool,
     ) -> Result<IngestReport, SyncError>;
+    /// Makes batches committed without waiting for the disk durable (落盘), if any;
+    /// returns whether there were (their changes may now be passed on).
+    fn settle(&self) -> Result<bool, SyncError>;
     /// Records that `peer` acknowledged this node's feed up to `upto`.
     fn acknowledged(&self, peer: &str, upto: u64) -> Result<(), SyncError>;
     /// The drill purge in force here: its watermark and signed order bytes.
@@ -180,6 +189,9 @@ pub enum SessionEvent {
         /// Drill cases removed here.
         cases: u64,
     },
+    /// Batches committed without waiting for the disk were made durable: their changes
+    /// may now be passed on to other peers.
+    Settled,
     /// Anti-entropy found buckets that differ and started repairing them.
     Repairing {
         /// Buckets that differ.
@@ -220,6 +232,8 @@ pub struct Session {
     caught_up_sent: bool,
     peer_caught_up: bool,
     checkpoint: u64,
+    more_queued: bool,
+    undurable: u32,
     wanted: BTreeSet<CaseId>,
     digest_in: Option<u32>,
     outbox: VecDeque<Frame>,
@@ -251,6 +265,8 @@ impl Session {
             caught_up_sent: false,
             peer_caught_up: false,
             checkpoint: 0,
+            more_queued: false,
+            undurable: 0,
             wanted: BTreeSet::new(),
             digest_in: None,
             outbox: VecDeque::new(),
@@ -291,6 +307,13 @@ impl Session {
     /// Counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Tells the session whether more frames from the peer are already waiting behind the
+    /// next one: a feed batch with more behind it commits without waiting for the disk
+    /// (up to [`DURABLE_EVERY`] in a row); the last of a burst waits.
+    pub fn set_more_queued(&mut self, more: bool) {
+        self.more_queued = more;
     }
 
     /// Feed positions: (sent, acknowledged by the peer, applied from the peer).
@@ -455,7 +478,7 @@ impl Session {
             Frame::Repair { authors, changes } => {
                 let envs = from_wire(&authors, changes).map_err(|why| self.refuse(why))?;
                 let (node, epoch) = self.peer_ids();
-                let report = r.ingest(&node, &epoch, &envs, None)?;
+                let report = r.ingest(&node, &epoch, &envs, None, true)?;
                 for c in &report.cases {
                     self.wanted.remove(c);
                 }
@@ -658,7 +681,9 @@ impl Session {
         }
         let envs = from_wire(authors, changes).map_err(|why| self.refuse(why))?;
         let (node, epoch) = self.peer_ids();
-        let report = r.ingest(&node, &epoch, &envs, Some(upto))?;
+        let durable = !self.more_queued || self.undurable + 1 >= DURABLE_EVERY;
+        let report = r.ingest(&node, &epoch, &envs, Some(upto), durable)?;
+        self.undurable = if durable { 0 } else { self.undurable + 1 };
         self.checkpoint = upto;
         self.peer_caught_up = false;
         self.record(report.clone(), true);
@@ -729,6 +754,12 @@ impl Session {
         if self.closed.is_some() {
             return Ok(());
         }
+        // A burst that ended without a durable batch (or another session's) is made
+        // durable now, so the feed passes it on.
+        if r.settle()? {
+            self.events.push_back(SessionEvent::Settled);
+        }
+        self.undurable = 0;
         if self.out_from.is_none() {
             self.stalled += 1;
             if self.stalled >= STALL_TICKS {
