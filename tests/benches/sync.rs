@@ -169,6 +169,11 @@ async fn main() {
         ))
         .await;
         let b0 = wire_bytes(&net);
+        // `perf record --control fifo:F -D -1` profiles only the reconnects.
+        let perf = std::env::var("GRIDLOOP_BENCH_PERF_FIFO").ok();
+        if let Some(f) = &perf {
+            std::fs::write(f, "enable\n").expect("perf control fifo");
+        }
         net.restore("s1", "d");
         // The feed arrives in order: the last case's move is the last change. Polling reads
         // one projection row (counting the queue on every poll took a tenth of the
@@ -180,6 +185,9 @@ async fn main() {
             net.n("d").summary(&last).is_some_and(|s| arrived(&s))
         })
         .await;
+        if let Some(f) = &perf {
+            std::fs::write(f, "disable\n").expect("perf control fifo");
+        }
         times.push(t.as_secs_f64() * 1e3);
         let dr = net.n("d").engine().store.read().unwrap();
         assert!(
