@@ -1,0 +1,174 @@
+//! Peers found by mDNS on the LAN (局域网发现): two `gridloop node` processes whose roster
+//! entries carry no address, in a network namespace of their own with only loopback (so
+//! multicast never leaves this machine). Without `--mdns` they never meet; with it they find
+//! each other and the street receives the district's cases.
+//!
+//! Needs `unshare` and `ip` and the right to create a network namespace (root here and in CI).
+//! Where that is refused the test says so on stderr and checks nothing.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gridloop_core::store::Store;
+
+fn gl(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run gridloop");
+    assert!(
+        o.status.success(),
+        "gridloop {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Loopback up, with multicast routed to it: what a namespace needs for mDNS.
+const LOOPBACK: &str =
+    "ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo";
+
+fn namespaces_allowed() -> bool {
+    Command::new("unshare")
+        .args(["-n", "sh", "-c", LOOPBACK])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Both nodes in one new network namespace, in their own process group.
+fn nodes(a: &Path, b: &Path, mdns: bool) -> Child {
+    use std::os::unix::process::CommandExt;
+    let bin = env!("CARGO_BIN_EXE_gridloop");
+    let flag = if mdns { "--mdns" } else { "" };
+    let script = format!(
+        "{LOOPBACK} && \
+         '{bin}' --data '{a}' node --quiet {flag} --listen 127.0.0.1:0 & \
+         '{bin}' --data '{b}' node --quiet {flag} --listen 127.0.0.1:0 & wait",
+        a = a.display(),
+        b = b.display(),
+    );
+    Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("spawn the namespace")
+}
+
+fn stop(mut child: Child) {
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(10) {
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    let _ = child.wait();
+    // The nodes themselves may outlive the shell by a moment.
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+/// Changes the street applied from the district, per its peers.json.
+fn applied(dir: &Path) -> u64 {
+    std::fs::read(dir.join("peers.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["peers"].as_array()?.first()?["applied"].as_u64())
+        .unwrap_or(0)
+}
+
+fn count(dir: &Path) -> u64 {
+    Store::open(&dir.join("gridloop.redb"))
+        .unwrap()
+        .read()
+        .unwrap()
+        .count()
+        .unwrap()
+}
+
+#[test]
+fn nodes_without_addresses_find_each_other_by_mdns() {
+    if !namespaces_allowed() {
+        eprintln!("skipped: cannot create a network namespace here (unshare -n); mDNS untested");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (dist, a, b) = (
+        tmp.path().join("district"),
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+    );
+    gl(&a, &["district", "create", "--dir", dist.to_str().unwrap()]);
+    let ka = gl(&a, &["identity"]);
+    let kb = gl(&b, &["identity"]);
+    let d = dist.to_str().unwrap();
+    // No --addr: nothing in the roster says where either node listens.
+    gl(
+        &a,
+        &[
+            "district", "enrol", "--dir", d, "--node", "d", "--key", &ka, "--unit", "110101",
+        ],
+    );
+    gl(
+        &a,
+        &[
+            "district",
+            "enrol",
+            "--dir",
+            d,
+            "--node",
+            "s1",
+            "--key",
+            &kb,
+            "--unit",
+            "110101001",
+            "--link",
+            "d",
+        ],
+    );
+    let roster = dist.join("roster.json");
+    gl(&a, &["join", roster.to_str().unwrap()]);
+    gl(&b, &["join", roster.to_str().unwrap()]);
+    gl(
+        &a,
+        &["generate", "--cases", "300", "--now", "2026-11-20 18:00"],
+    );
+
+    // Without mDNS the street has no way to reach the district.
+    let ns = nodes(&a, &b, false);
+    std::thread::sleep(Duration::from_secs(4));
+    let without = applied(&b);
+    stop(ns);
+    assert_eq!(without, 0, "no address and no mDNS: nothing can arrive");
+    assert_eq!(count(&b), 0);
+
+    // With mDNS they find each other on the (namespaced) LAN.
+    let ns = nodes(&a, &b, true);
+    let t = Instant::now();
+    while applied(&b) == 0 && t.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let got = applied(&b);
+    // Let the feed finish before stopping.
+    std::thread::sleep(Duration::from_secs(3));
+    stop(ns);
+    assert!(
+        got > 0,
+        "the street found the district by mDNS and applied its feed"
+    );
+    let in_scope = count(&b);
+    assert!(in_scope > 0, "the street holds cases of its territory");
+    assert!(
+        in_scope < count(&a),
+        "and only those: the district's other streets' cases stay at the district"
+    );
+}
