@@ -12,20 +12,8 @@ use std::time::{Duration, Instant};
 
 use gridloop_core::store::Store;
 
-fn gl(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run gridloop");
-    assert!(
-        o.status.success(),
-        "gridloop {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
+mod common;
+use common::{district_of_two, gl};
 
 /// Loopback up, with multicast routed to it: what a namespace needs for mDNS.
 const LOOPBACK: &str =
@@ -102,42 +90,8 @@ fn nodes_without_addresses_find_each_other_by_mdns() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let (dist, a, b) = (
-        tmp.path().join("district"),
-        tmp.path().join("a"),
-        tmp.path().join("b"),
-    );
-    gl(&a, &["district", "create", "--dir", dist.to_str().unwrap()]);
-    let ka = gl(&a, &["identity"]);
-    let kb = gl(&b, &["identity"]);
-    let d = dist.to_str().unwrap();
-    // No --addr: nothing in the roster says where either node listens.
-    gl(
-        &a,
-        &[
-            "district", "enrol", "--dir", d, "--node", "d", "--key", &ka, "--unit", "110101",
-        ],
-    );
-    gl(
-        &a,
-        &[
-            "district",
-            "enrol",
-            "--dir",
-            d,
-            "--node",
-            "s1",
-            "--key",
-            &kb,
-            "--unit",
-            "110101001",
-            "--link",
-            "d",
-        ],
-    );
-    let roster = dist.join("roster.json");
-    gl(&a, &["join", roster.to_str().unwrap()]);
-    gl(&b, &["join", roster.to_str().unwrap()]);
+    // No address: nothing in the roster says where either node listens.
+    let (a, b) = district_of_two(tmp.path(), None);
     gl(
         &a,
         &["generate", "--cases", "300", "--now", "2026-11-20 18:00"],

@@ -10,20 +10,8 @@ use std::time::{Duration, Instant};
 
 use gridloop_core::store::Store;
 
-fn gl(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run gridloop");
-    assert!(
-        o.status.success(),
-        "gridloop {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
+mod common;
+use common::{district_of_two, gl};
 
 fn free_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
@@ -55,55 +43,8 @@ fn street_state(dir: &Path) -> Option<(String, u64)> {
 #[test]
 fn a_street_killed_mid_sync_resumes_from_its_checkpoint() {
     let tmp = tempfile::tempdir().unwrap();
-    let (dist, a, b) = (
-        tmp.path().join("district"),
-        tmp.path().join("a"),
-        tmp.path().join("b"),
-    );
     let (pa, pb) = (free_port(), free_port());
-    gl(&a, &["district", "create", "--dir", dist.to_str().unwrap()]);
-    let ka = gl(&a, &["identity"]);
-    let kb = gl(&b, &["identity"]);
-    let d = dist.to_str().unwrap();
-    gl(
-        &a,
-        &[
-            "district",
-            "enrol",
-            "--dir",
-            d,
-            "--node",
-            "d",
-            "--key",
-            &ka,
-            "--unit",
-            "110101",
-            "--addr",
-            &format!("127.0.0.1:{pa}"),
-        ],
-    );
-    gl(
-        &a,
-        &[
-            "district",
-            "enrol",
-            "--dir",
-            d,
-            "--node",
-            "s1",
-            "--key",
-            &kb,
-            "--unit",
-            "110101001",
-            "--addr",
-            &format!("127.0.0.1:{pb}"),
-            "--link",
-            "d",
-        ],
-    );
-    let roster = dist.join("roster.json");
-    gl(&a, &["join", roster.to_str().unwrap()]);
-    gl(&b, &["join", roster.to_str().unwrap()]);
+    let (a, b) = district_of_two(tmp.path(), Some((pa, pb)));
     gl(
         &a,
         &["generate", "--cases", "40000", "--now", "2026-11-20 18:00"],

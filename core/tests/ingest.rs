@@ -107,13 +107,50 @@ impl Node {
     }
 }
 
-#[test]
-fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
-    let d = &gridloop_core::unit::District::demo();
+/// The units these tests work in, the community's grid worker, and a case to report.
+struct Scene {
+    district: UnitId,
+    street: UnitId,
+    community: UnitId,
+    worker: Actor,
+    new: NewCase,
+}
+
+fn scene(address: &str) -> Scene {
+    let d = gridloop_core::unit::District::demo();
     let district = d.root().id.clone();
     let street = d.streets()[0].id.clone();
     let community = d.children(&street)[0].id.clone();
     let grid = d.grids_of(&community)[0].code.to_string();
+    Scene {
+        worker: Actor {
+            node: NodeId("c".into()),
+            unit: community.clone(),
+            role: Role::GridWorker,
+        },
+        new: NewCase {
+            source: "grid_patrol".into(),
+            category: "E0104".into(),
+            grid,
+            address: address.into(),
+            description: "占道堆物".into(),
+            ..NewCase::default()
+        },
+        district,
+        street,
+        community,
+    }
+}
+
+#[test]
+fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
+    let Scene {
+        district,
+        street,
+        community,
+        worker,
+        new,
+    } = scene("幸福路 1 号");
     let authority = Units(HashMap::from([
         ("c".to_string(), community.clone()),
         ("s".to_string(), street.clone()),
@@ -125,23 +162,10 @@ fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
     let fast = Node::new(&district);
     let whole = Node::new(&district);
 
-    let worker = Actor {
-        node: NodeId("c".into()),
-        unit: community.clone(),
-        role: Role::GridWorker,
-    };
     let leader = Actor {
         node: NodeId("s".into()),
         unit: street.clone(),
         role: Role::Leader,
-    };
-    let new = NewCase {
-        source: "grid_patrol".into(),
-        category: "E0104".into(),
-        grid,
-        address: "幸福路 1 号".into(),
-        description: "占道堆物".into(),
-        ..NewCase::default()
     };
     let id = c.engine.report(&worker, &new, T0).unwrap().id;
     c.engine
@@ -253,27 +277,16 @@ fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
 
 #[test]
 fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
-    let d = &gridloop_core::unit::District::demo();
-    let district = d.root().id.clone();
-    let street = d.streets()[0].id.clone();
-    let community = d.children(&street)[0].id.clone();
-    let grid = d.grids_of(&community)[0].code.to_string();
+    let Scene {
+        district,
+        community,
+        worker,
+        new,
+        ..
+    } = scene("幸福路 2 号");
     let authority = Units(HashMap::from([("c".to_string(), community.clone())]));
     let c = Node::new(&community);
     let dn = Node::new(&district);
-    let worker = Actor {
-        node: NodeId("c".into()),
-        unit: community.clone(),
-        role: Role::GridWorker,
-    };
-    let new = NewCase {
-        source: "grid_patrol".into(),
-        category: "E0104".into(),
-        grid,
-        address: "幸福路 2 号".into(),
-        description: "占道堆物".into(),
-        ..NewCase::default()
-    };
     let id = c.engine.report(&worker, &new, T0).unwrap().id;
     c.engine
         .act(&worker, &id, Action::SelfHandle, T0 + MIN)
@@ -322,27 +335,16 @@ fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
 /// feed does not pass its changes on until a durable commit; settling is that commit.
 #[test]
 fn a_batch_not_yet_on_disk_is_not_passed_on_until_settled() {
-    let d = &gridloop_core::unit::District::demo();
-    let district = d.root().id.clone();
-    let street = d.streets()[0].id.clone();
-    let community = d.children(&street)[0].id.clone();
-    let grid = d.grids_of(&community)[0].code.to_string();
+    let Scene {
+        district,
+        street,
+        community,
+        worker,
+        new,
+    } = scene("幸福路 3 号");
     let authority = Units(HashMap::from([("c".to_string(), community.clone())]));
     let c = Node::new(&community);
     let s = Node::new(&street);
-    let worker = Actor {
-        node: NodeId("c".into()),
-        unit: community.clone(),
-        role: Role::GridWorker,
-    };
-    let new = NewCase {
-        source: "grid_patrol".into(),
-        category: "E0104".into(),
-        grid,
-        address: "幸福路 3 号".into(),
-        description: "占道堆物".into(),
-        ..NewCase::default()
-    };
     let id = c.engine.report(&worker, &new, T0).unwrap().id;
     let (batch, _) = c.feed(&street, 0);
     let source = Source {

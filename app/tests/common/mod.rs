@@ -1,0 +1,67 @@
+//! Shared by the tests that run `gridloop` processes: the CLI, and a district of two nodes
+//! enrolled with it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs `gridloop --data DIR ARGS…`, which must succeed; its stdout, trimmed.
+pub fn gl(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run gridloop");
+    assert!(
+        o.status.success(),
+        "gridloop {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// A district created under `tmp` with the district node `d` (data in `a`) and the street
+/// node `s1` (data in `b`, dialing `d`) enrolled and joined; with `ports`, the roster lists
+/// them at 127.0.0.1 on those ports, otherwise it lists no address at all. Returns (a, b).
+pub fn district_of_two(tmp: &Path, ports: Option<(u16, u16)>) -> (PathBuf, PathBuf) {
+    let (dist, a, b) = (tmp.join("district"), tmp.join("a"), tmp.join("b"));
+    let d = dist.to_str().unwrap();
+    gl(&a, &["district", "create", "--dir", d]);
+    let ka = gl(&a, &["identity"]);
+    let kb = gl(&b, &["identity"]);
+    let addr = |port: u16| format!("127.0.0.1:{port}");
+    let (pa, pb) = match ports {
+        Some((pa, pb)) => (Some(addr(pa)), Some(addr(pb))),
+        None => (None, None),
+    };
+    let mut enrol_d = vec![
+        "district", "enrol", "--dir", d, "--node", "d", "--key", &ka, "--unit", "110101",
+    ];
+    if let Some(p) = &pa {
+        enrol_d.extend(["--addr", p]);
+    }
+    gl(&a, &enrol_d);
+    let mut enrol_s = vec![
+        "district",
+        "enrol",
+        "--dir",
+        d,
+        "--node",
+        "s1",
+        "--key",
+        &kb,
+        "--unit",
+        "110101001",
+        "--link",
+        "d",
+    ];
+    if let Some(p) = &pb {
+        enrol_s.extend(["--addr", p]);
+    }
+    gl(&a, &enrol_s);
+    let roster = dist.join("roster.json");
+    gl(&a, &["join", roster.to_str().unwrap()]);
+    gl(&b, &["join", roster.to_str().unwrap()]);
+    (a, b)
+}
