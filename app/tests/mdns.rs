@@ -99,9 +99,15 @@ fn nodes_without_addresses_find_each_other_by_mdns() {
 
     // Without mDNS the street has no way to reach the district.
     let ns = nodes(&a, &b, false);
+    let t = Instant::now();
+    while !b.join("peers.json").exists() && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     std::thread::sleep(Duration::from_secs(4));
+    let running = b.join("peers.json").exists();
     let without = applied(&b);
     stop(ns);
+    assert!(running, "the street's node ran (it writes peers.json)");
     assert_eq!(without, 0, "no address and no mDNS: nothing can arrive");
     assert_eq!(count(&b), 0);
 

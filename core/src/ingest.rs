@@ -83,6 +83,22 @@ enum Body {
     Appended(Vec<u8>),
 }
 
+/// The events a case held before a change (变更前的轨迹): their ids, and how many entries
+/// the list had — a change adding a second copy of an event shows as an entry too many.
+struct Before {
+    ids: HashSet<EventId>,
+    len: usize,
+}
+
+impl Before {
+    fn of(events: &[Event]) -> Before {
+        Before {
+            ids: events.iter().map(|e| e.id.clone()).collect(),
+            len: events.len(),
+        }
+    }
+}
+
 /// A case with changes to write.
 struct Working {
     body: Body,
@@ -124,6 +140,9 @@ struct Outcome {
     refused: Vec<(usize, String, Vec<u8>)>,
     /// Some change's dependencies are missing here.
     missing: bool,
+    /// Quarantined because of something wrong here, not in the change (the stored document
+    /// does not load): its hash is not remembered, so the change can come again.
+    kept: Vec<(usize, String, Vec<u8>)>,
 }
 
 /// Receives a batch of envelopes (in the sender's feed order) on this node, working for
@@ -143,9 +162,6 @@ pub fn ingest(
     let district = &engine.district;
     let durable = source.as_ref().is_none_or(|s| s.durable);
     let wt = engine.store.begin(durable)?;
-    if !durable {
-        Store::mark_unsettled_in(&wt)?;
-    }
     let mut report = IngestReport::default();
     // Each case once, with everything to write for it.
     let mut work: Vec<(CaseId, Working)> = Vec::new();
@@ -253,6 +269,9 @@ pub fn ingest(
     let mut refused: Vec<(usize, String, Vec<u8>)> = Vec::new();
     for o in outcomes {
         refused.extend(o.refused);
+        for (i, why, hash) in o.kept {
+            refuse_in(&wt, &mut report, &batch[i], &hash, why, false, now)?;
+        }
         if o.missing {
             report.missing.insert(o.id.clone());
         }
@@ -283,6 +302,9 @@ pub fn ingest(
     refused.sort_by_key(|r| r.0);
     for (i, why, hash) in refused {
         refuse_in(&wt, &mut report, &batch[i], &hash, why, true, now)?;
+    }
+    if !durable && !work.is_empty() {
+        Store::mark_unsettled_in(&wt)?;
     }
     let mut tables = CaseTables::open(&wt)?;
     for (id, w) in work {
@@ -408,17 +430,39 @@ fn run_groups(
 /// [`check`]; a refused one is rolled back and later ones that depend on it are refused.
 fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome, EngineError> {
     if let (Some(trail), Some(stored)) = (&g.trail, &g.stored)
+        && trail.describes(stored)
         && let Some(out) = apply_fast(engine, batch, &g, trail, stored)
     {
         return Ok(out);
     }
     let district = &engine.district;
-    let mut doc = match &g.stored {
-        Some(bytes) => CaseDoc::load(bytes).map_err(|source| StoreError::Doc {
-            case: g.id.0.clone(),
-            source: Box::new(source),
-        })?,
-        None => CaseDoc::from_automerge(Automerge::new()),
+    let loaded = match &g.stored {
+        Some(bytes) => CaseDoc::load(bytes),
+        None => Ok(CaseDoc::from_automerge(Automerge::new())),
+    };
+    let mut doc = match loaded {
+        Ok(doc) => doc,
+        Err(e) => {
+            // One unreadable case must not stall the whole feed: its changes wait in
+            // quarantine (not remembered as refused), the rest of the batch goes on.
+            tracing::error!(case = %g.id, "the stored case document does not load: {e}");
+            let why = format!("the stored document of this case does not load here: {e}");
+            return Ok(Outcome {
+                id: g.id.clone(),
+                body: Body::Appended(Vec::new()),
+                trail: None,
+                old_scope: g.old_scope.clone(),
+                new: Vec::new(),
+                summary: None,
+                refused: Vec::new(),
+                missing: false,
+                kept: g
+                    .items
+                    .into_iter()
+                    .map(|i| (i.index, why.clone(), i.hash))
+                    .collect(),
+            });
+        }
     };
     let mut out = Outcome {
         id: g.id.clone(),
@@ -429,9 +473,10 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
         summary: None,
         refused: Vec::new(),
         missing: false,
+        kept: Vec::new(),
     };
     let mut refused_here: HashSet<Vec<u8>> = HashSet::new();
-    let mut events: Option<HashSet<EventId>> = None;
+    let mut events: Option<Before> = None;
     let mut seen: BTreeSet<UnitId> = g.old_scope.clone();
     // The intake and events after the last change applied, for the trail kept beside.
     let mut last: Option<(Intake, Vec<Event>)> = None;
@@ -465,14 +510,14 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
         }
         if events.is_none() {
             events = Some(if heads.is_empty() {
-                HashSet::new()
+                Before::of(&[])
             } else {
-                doc.events()?.into_iter().map(|e| e.id).collect()
+                Before::of(&doc.events()?)
             });
         }
         let before = events.as_ref().expect("set above");
         if !item.importer
-            && let Err(why) = append_only(&item.change)
+            && let Err(why) = append_only(&item.change, heads.is_empty())
         {
             out.refused.push((item.index, why, item.hash.clone()));
             refused_here.insert(item.hash);
@@ -506,7 +551,7 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
         ) {
             Ok((intake, evs, summary)) => {
                 seen.extend(feed_scope(&summary, district));
-                events = Some(evs.iter().map(|e| e.id.clone()).collect());
+                events = Some(Before::of(&evs));
                 last = Some((intake, evs));
                 out.summary = Some(summary);
                 out.new.push((item.index, item.hash));
@@ -553,6 +598,7 @@ fn apply_fast(
         summary: None,
         refused: Vec::new(),
         missing: false,
+        kept: Vec::new(),
     };
     let mut refused_here: HashSet<&[u8]> = HashSet::new();
     for item in &g.items {
@@ -572,7 +618,7 @@ fn apply_fast(
             continue;
         }
         let (next, added) = trail.advance(&item.change)?;
-        let before: HashSet<EventId> = events.iter().map(|e| e.id.clone()).collect();
+        let before = Before::of(&events);
         let mut after = events.clone();
         after.extend(added);
         let checked = check_trail(
@@ -654,7 +700,7 @@ fn check(
     engine: &Engine,
     id: &CaseId,
     doc: &CaseDoc,
-    before: &HashSet<EventId>,
+    before: &Before,
     old_scope: &BTreeSet<UnitId>,
     grant: &Grant,
     env: &Envelope,
@@ -684,7 +730,7 @@ fn check_trail(
     id: &CaseId,
     intake: &Intake,
     events: &[Event],
-    before: &HashSet<EventId>,
+    before: &Before,
     old_scope: &BTreeSet<UnitId>,
     grant: &Grant,
     env: &Envelope,
@@ -712,7 +758,19 @@ fn check_trail(
     }
     let invalid: HashMap<&EventId, &crate::workflow::Refusal> =
         derived.invalid.iter().map(|(e, w)| (e, w)).collect();
-    for e in events.iter().filter(|e| !before.contains(&e.id)) {
+    let added: Vec<&Event> = events
+        .iter()
+        .filter(|e| !before.ids.contains(&e.id))
+        .collect();
+    let distinct: HashSet<&EventId> = added.iter().map(|e| &e.id).collect();
+    if !importer && (events.len() != before.len + added.len() || distinct.len() != added.len()) {
+        // A copy of an event already in the trail would replace it in the replay (the
+        // earliest copy counts): rewriting history without adding a new event.
+        return Err(
+            "the change adds a second copy of an event (only new events may be added)".into(),
+        );
+    }
+    for e in added {
         if !importer {
             if e.node.0 != env.author {
                 return Err(format!(
@@ -743,7 +801,7 @@ fn check_trail(
         if let Some(why) = invalid.get(&e.id) {
             return Err(format!("move {} is not allowed: {why}", e.action.name()));
         }
-        if matches!(e.action, Action::Report) && !before.is_empty() {
+        if matches!(e.action, Action::Report) && before.len > 0 {
             return Err("a second report event".into());
         }
     }

@@ -55,10 +55,10 @@ const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incide
 const IDX_DRILL: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_drill");
 /// (incident id, case id) of every case in an incident's priority lane (应急通道) → ():
 /// what a session sends first.
+const IDX_LANE: TableDefinition<(&str, &str), ()> = TableDefinition::new("idx_lane");
 /// The decoded trail beside a case's document (案卷轨迹, [`crate::trail`]): case id → postcard.
 /// A cache for receiving: written by ingest, removed by any other write of the case.
 const TRAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("trails");
-const IDX_LANE: TableDefinition<(&str, &str), ()> = TableDefinition::new("idx_lane");
 /// case id of every purged drill case (已清除) → when it was purged: its changes are dropped
 /// if they arrive again and anti-entropy never asks for it.
 const PURGED: TableDefinition<&str, i64> = TableDefinition::new("purged");

@@ -22,6 +22,9 @@ type OpRef = (u64, u32);
 /// What ingest needs of a stored case, valid for exactly the document at `heads` (案卷轨迹).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trail {
+    /// The stored bytes this trail describes: their length and FNV-1a hash (set when it is
+    /// written beside them; a trail that does not match the bytes is not used).
+    stored: (u64, u64),
     /// The heads of the document this trail describes.
     heads: Vec<[u8; 32]>,
     /// The largest operation counter in the document.
@@ -45,6 +48,7 @@ impl Trail {
     pub fn of(doc: &CaseDoc, intake: &Intake, events: &[Event]) -> Option<Trail> {
         let am = doc.automerge();
         let mut t = Trail {
+            stored: (0, 0),
             heads: am.get_heads().iter().map(|h| h.0).collect(),
             max_op: 0,
             actors: Vec::new(),
@@ -68,6 +72,20 @@ impl Trail {
             t.elems.push(e);
         }
         (t.elems.len() == events.len()).then_some(t)
+    }
+
+    /// This trail, marked as describing exactly `stored` (the document bytes written with it).
+    pub fn stamped(&self, stored: &[u8]) -> Trail {
+        Trail {
+            stored: stamp(stored),
+            ..self.clone()
+        }
+    }
+
+    /// Whether this trail was written beside exactly these stored bytes: a writer that knows
+    /// nothing of trails (an older program) can have moved the document on.
+    pub fn describes(&self, stored: &[u8]) -> bool {
+        self.stored == stamp(stored)
     }
 
     /// The document heads this trail describes.
@@ -96,7 +114,12 @@ impl Trail {
             && deps
                 .iter()
                 .all(|d| self.heads.contains(&d.0) || self.actors.iter().any(|a| a.2 == d.0));
-        if !continues || change.start_op().get() != self.max_op + 1 {
+        // Extra bytes (an author footer) are Automerge's business: the slow path applies
+        // them, or refuses the change as Automerge does.
+        if !continues
+            || change.start_op().get() != self.max_op + 1
+            || !change.extra_bytes().is_empty()
+        {
             return None;
         }
         let mut next = self.clone();
@@ -175,11 +198,23 @@ impl Trail {
     }
 }
 
-/// Checks that a change keeps the trail append-only (只增不改): after the report, a change
-/// may only insert new events into the events list — never overwrite or delete an event,
-/// nor touch the intake; the report change may also set the document's root fields.
-pub fn append_only(change: &Change) -> Result<(), String> {
-    let first = change.deps().is_empty();
+/// Length and FNV-1a hash of stored bytes.
+fn stamp(bytes: &[u8]) -> (u64, u64) {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (bytes.len() as u64, h)
+}
+
+/// Checks that a change keeps the trail append-only (只增不改): once the document exists, a
+/// change may only insert new events into the events list — never overwrite or delete an
+/// event, nor touch the intake or the list itself; the first change of an empty document
+/// (the report) also sets the root fields. Copies of existing events are caught when the
+/// trail is checked (an event too many).
+pub fn append_only(change: &Change, empty_document: bool) -> Result<(), String> {
+    let first = empty_document;
     for op in &change.decode().operations {
         let ok = match op.obj {
             ObjectId::Root => first,

@@ -275,16 +275,56 @@ fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
     assert!(summary.contains("Closed"), "{summary}");
 }
 
+/// A forged change of the case, signed by `author`: `edit` works on a copy of the author's
+/// document (`fresh`: a new, empty document instead).
+fn forge(
+    c: &Node,
+    id: &CaseId,
+    author: &str,
+    fresh: bool,
+    edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &automerge::ObjId, String),
+) -> Envelope {
+    let doc = c.engine.store.read().unwrap().doc(id).unwrap();
+    let (_, list) = doc
+        .automerge()
+        .get(automerge::ROOT, "events")
+        .unwrap()
+        .unwrap();
+    let entry = doc.automerge().get(&list, 1).unwrap().unwrap().0;
+    // The community's own first move, backdated by an hour: still a well-formed event.
+    let mut backdated: serde_json::Value = serde_json::from_str(entry.as_str().unwrap()).unwrap();
+    let t = backdated["t"].as_u64().unwrap();
+    backdated["t"] = serde_json::json!(t - (3_600_000 << 16));
+    let mut am = if fresh {
+        automerge::Automerge::new()
+    } else {
+        doc.automerge().clone()
+    }
+    .with_actor(actor_for(&NodeId(author.into())));
+    let mut tx = am.transaction();
+    edit(&mut tx, &list, backdated.to_string());
+    tx.commit();
+    Envelope {
+        case: id.to_string(),
+        author: author.into(),
+        change: am.get_last_local_change().unwrap().raw_bytes().to_vec(),
+        signature: Vec::new(),
+    }
+}
+
 #[test]
 fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
     let Scene {
         district,
+        street,
         community,
         worker,
         new,
-        ..
     } = scene("幸福路 2 号");
-    let authority = Units(HashMap::from([("c".to_string(), community.clone())]));
+    let authority = Units(HashMap::from([
+        ("c".to_string(), community.clone()),
+        ("s".to_string(), street.clone()),
+    ]));
     let c = Node::new(&community);
     let dn = Node::new(&district);
     let id = c.engine.report(&worker, &new, T0).unwrap().id;
@@ -295,40 +335,37 @@ fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
     dn.take(&batch, &authority);
     let before = dn.state(&id);
 
-    // The author overwrites its own first move's entry (taking the move back in place).
-    let doc = c.engine.store.read().unwrap().doc(&id).unwrap();
-    let mut am = doc
-        .automerge()
-        .clone()
-        .with_actor(actor_for(&NodeId("c".into())));
-    let (_, list) = am.get(automerge::ROOT, "events").unwrap().unwrap();
-    let entry = am.get(&list, 1).unwrap().unwrap().0;
-    let entry = entry.as_str().unwrap().to_string();
-    // Backdate it by an hour: still a well-formed event, still the author's own move.
-    let mut forged: serde_json::Value = serde_json::from_str(&entry).unwrap();
-    let t = forged["t"].as_u64().unwrap();
-    forged["t"] = serde_json::json!(t - (3_600_000 << 16));
-    let forged = forged.to_string();
-    am.transact::<_, _, automerge::AutomergeError>(|tx| {
-        tx.put(&list, 1, forged.as_str())?;
-        Ok(())
-    })
-    .unwrap();
-    let change = am.get_last_local_change().unwrap().raw_bytes().to_vec();
-    let env = Envelope {
-        case: id.to_string(),
-        author: "c".into(),
-        change,
-        signature: Vec::new(),
-    };
-    let r = dn.take(&[env], &authority);
-    assert_eq!(r.applied, 0, "{r:?}");
-    assert_eq!(r.quarantined.len(), 1, "{r:?}");
-    assert!(
-        r.quarantined[0].contains("rewrites the case's history"),
-        "{r:?}"
-    );
-    assert_eq!(dn.state(&id), before, "nothing applied");
+    let forgeries = [
+        // The author backdates its own move in place.
+        (
+            forge(&c, &id, "c", false, |tx, list, text| {
+                tx.put(list, 1, text.as_str()).unwrap();
+            }),
+            "rewrites the case's history",
+        ),
+        // ... or adds a backdated second copy of it, which the replay would take instead.
+        (
+            forge(&c, &id, "c", false, |tx, list, text| {
+                tx.insert(list, 2, text.as_str()).unwrap();
+            }),
+            "second copy of an event",
+        ),
+        // The street writes a new intake in a change that names no dependency, as if it
+        // were the first change of the document.
+        (
+            forge(&c, &id, "s", true, |tx, _, _| {
+                tx.put(automerge::ROOT, "intake", "{}").unwrap();
+            }),
+            "rewrites the case's history",
+        ),
+    ];
+    for (env, why) in forgeries {
+        let r = dn.take(&[env], &authority);
+        assert_eq!(r.applied, 0, "{r:?}");
+        assert_eq!(r.quarantined.len(), 1, "{r:?}");
+        assert!(r.quarantined[0].contains(why), "expected `{why}`: {r:?}");
+        assert_eq!(dn.state(&id), before, "nothing applied");
+    }
 }
 
 /// 分批落盘: a batch committed without waiting for the disk is applied and visible, but the

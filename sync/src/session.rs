@@ -681,7 +681,7 @@ impl Session {
         }
         let envs = from_wire(authors, changes).map_err(|why| self.refuse(why))?;
         let (node, epoch) = self.peer_ids();
-        let durable = !self.more_queued || self.undurable + 1 >= DURABLE_EVERY;
+        let durable = !self.more_queued || self.undurable >= DURABLE_EVERY;
         let report = r.ingest(&node, &epoch, &envs, Some(upto), durable)?;
         self.undurable = if durable { 0 } else { self.undurable + 1 };
         self.checkpoint = upto;

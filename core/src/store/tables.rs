@@ -80,15 +80,18 @@ impl<'t> CaseTables<'t> {
             }),
             _ => None,
         };
-        match (w.saved, appended) {
-            (Some(bytes), _) => self.docs.insert(id, bytes)?,
-            (None, Some(bytes)) => self.docs.insert(id, bytes.as_slice())?,
-            (None, None) => self.docs.insert(id, whole(w)?.save().as_slice())?,
+        let written: std::borrow::Cow<'_, [u8]> = match (w.saved, appended) {
+            (Some(bytes), _) => bytes.into(),
+            (None, Some(bytes)) => bytes.into(),
+            (None, None) => whole(w)?.save().into(),
         };
-        // The trail beside the document (案卷轨迹) is kept only by writers that give it; any
-        // other write moves the document past it, so it goes.
+        self.docs.insert(id, written.as_ref())?;
+        // The trail beside the document (案卷轨迹) is kept only by writers that give it,
+        // stamped with the bytes it describes; any other write moves the document past it.
         match w.trail {
-            Some(t) => self.trails.insert(id, enc(t).as_slice())?,
+            Some(t) => self
+                .trails
+                .insert(id, enc(&t.stamped(&written)).as_slice())?,
             None => self.trails.remove(id)?,
         };
         self.put_changes(w)?;
