@@ -22,7 +22,7 @@ type OpRef = (u64, u32);
 /// What ingest needs of a stored case, valid for exactly the document at `heads` (案卷轨迹).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trail {
-    /// The stored bytes this trail describes: their length and FNV-1a hash (set when it is
+    /// The stored bytes this trail describes: their length and a hash (set when it is
     /// written beside them; a trail that does not match the bytes is not used).
     stored: (u64, u64),
     /// The heads of the document this trail describes.
@@ -198,13 +198,21 @@ impl Trail {
     }
 }
 
-/// Length and FNV-1a hash of stored bytes.
+/// Length and a 64-bit hash of stored bytes, eight bytes at a time (it runs over every
+/// stored document a batch touches, twice).
 fn stamp(bytes: &[u8]) -> (u64, u64) {
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
+    let mut eat = |w: u64| {
+        h = (h ^ w).wrapping_mul(0x9e3779b97f4a7c15);
+        h ^= h >> 29;
+    };
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        eat(u64::from_le_bytes(w.try_into().expect("chunks of eight")));
     }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    eat(u64::from_le_bytes(last));
     (bytes.len() as u64, h)
 }
 
