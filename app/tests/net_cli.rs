@@ -2,23 +2,13 @@
 //! nothing already written changed.
 
 use std::path::Path;
-use std::process::Command;
 
+mod common;
+
+/// Runs gridloop: whether it succeeded, and its stdout and stderr together.
 fn gl(dir: &Path, args: &[&str]) -> (bool, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run gridloop");
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
+    let (ok, out, err) = common::run(dir, args);
+    (ok, format!("{out}{err}"))
 }
 
 fn fails(dir: &Path, args: &[&str], needle: &str) {

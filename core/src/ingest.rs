@@ -145,6 +145,36 @@ struct Outcome {
     kept: Vec<(usize, String, Vec<u8>)>,
 }
 
+impl Outcome {
+    /// Nothing applied or refused yet for `g`'s case.
+    fn of(g: &Group) -> Outcome {
+        Outcome {
+            id: g.id.clone(),
+            body: Body::Appended(Vec::new()),
+            trail: None,
+            old_scope: g.old_scope.clone(),
+            new: Vec::new(),
+            summary: None,
+            refused: Vec::new(),
+            missing: false,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Refuses a change of this case (and so every later one that depends on it).
+    fn refuse(&mut self, index: usize, why: impl Into<String>, hash: &[u8]) {
+        self.refused.push((index, why.into(), hash.to_vec()));
+    }
+
+    /// Whether `change` depends on a change of this case refused earlier in the batch.
+    fn follows_refused(&self, change: &Change) -> bool {
+        change
+            .deps()
+            .iter()
+            .any(|d| self.refused.iter().any(|(_, _, h)| h[..] == d.0[..]))
+    }
+}
+
 /// Receives a batch of envelopes (in the sender's feed order) on this node, working for
 /// `me`: each is verified, authorized and applied, or quarantined with its reason; changes
 /// whose dependencies are missing are skipped and their cases reported for repair. Applied
@@ -447,53 +477,24 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             // quarantine (not remembered as refused), the rest of the batch goes on.
             tracing::error!(case = %g.id, "the stored case document does not load: {e}");
             let why = format!("the stored document of this case does not load here: {e}");
-            return Ok(Outcome {
-                id: g.id.clone(),
-                body: Body::Appended(Vec::new()),
-                trail: None,
-                old_scope: g.old_scope.clone(),
-                new: Vec::new(),
-                summary: None,
-                refused: Vec::new(),
-                missing: false,
-                kept: g
-                    .items
-                    .into_iter()
-                    .map(|i| (i.index, why.clone(), i.hash))
-                    .collect(),
-            });
+            let mut out = Outcome::of(&g);
+            out.kept = g
+                .items
+                .into_iter()
+                .map(|i| (i.index, why.clone(), i.hash))
+                .collect();
+            return Ok(out);
         }
     };
-    let mut out = Outcome {
-        id: g.id.clone(),
-        body: Body::Appended(Vec::new()),
-        trail: None,
-        old_scope: g.old_scope.clone(),
-        new: Vec::new(),
-        summary: None,
-        refused: Vec::new(),
-        missing: false,
-        kept: Vec::new(),
-    };
-    let mut refused_here: HashSet<Vec<u8>> = HashSet::new();
+    let mut out = Outcome::of(&g);
     let mut events: Option<Before> = None;
     let mut seen: BTreeSet<UnitId> = g.old_scope.clone();
     // The intake and events after the last change applied, for the trail kept beside.
     let mut last: Option<(Intake, Vec<Event>)> = None;
     for item in g.items {
         let env = &batch[item.index];
-        if item
-            .change
-            .deps()
-            .iter()
-            .any(|d| refused_here.contains(&d.0[..]))
-        {
-            out.refused.push((
-                item.index,
-                "depends on a refused change".into(),
-                item.hash.clone(),
-            ));
-            refused_here.insert(item.hash);
+        if out.follows_refused(&item.change) {
+            out.refuse(item.index, "depends on a refused change", &item.hash);
             continue;
         }
         let am = doc.automerge();
@@ -519,19 +520,13 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
         if !item.importer
             && let Err(why) = append_only(&item.change, heads.is_empty())
         {
-            out.refused.push((item.index, why, item.hash.clone()));
-            refused_here.insert(item.hash);
+            out.refuse(item.index, why, &item.hash);
             continue;
         }
         // Apply in place; a refused change is dropped by going back to the old heads.
         if let Err(e) = doc.apply_change(item.change) {
             doc = doc.fork_at(&heads)?;
-            out.refused.push((
-                item.index,
-                format!("does not apply: {e}"),
-                item.hash.clone(),
-            ));
-            refused_here.insert(item.hash);
+            out.refuse(item.index, format!("does not apply: {e}"), &item.hash);
             continue;
         }
         // The case's scope before this change: what this node held, grown by every change
@@ -558,8 +553,7 @@ fn apply_group(engine: &Engine, batch: &[Envelope], g: Group) -> Result<Outcome,
             }
             Err(why) => {
                 doc = doc.fork_at(&heads)?;
-                out.refused.push((item.index, why, item.hash.clone()));
-                refused_here.insert(item.hash);
+                out.refuse(item.index, why, &item.hash);
             }
         }
     }
@@ -589,32 +583,11 @@ fn apply_fast(
     let mut trail = trail.clone();
     let mut bytes = stored.to_vec();
     let mut seen = g.old_scope.clone();
-    let mut out = Outcome {
-        id: g.id.clone(),
-        body: Body::Appended(Vec::new()),
-        trail: None,
-        old_scope: g.old_scope.clone(),
-        new: Vec::new(),
-        summary: None,
-        refused: Vec::new(),
-        missing: false,
-        kept: Vec::new(),
-    };
-    let mut refused_here: HashSet<&[u8]> = HashSet::new();
+    let mut out = Outcome::of(g);
     for item in &g.items {
         let env = &batch[item.index];
-        if item
-            .change
-            .deps()
-            .iter()
-            .any(|d| refused_here.contains(&d.0[..]))
-        {
-            out.refused.push((
-                item.index,
-                "depends on a refused change".into(),
-                item.hash.clone(),
-            ));
-            refused_here.insert(&item.hash);
+        if out.follows_refused(&item.change) {
+            out.refuse(item.index, "depends on a refused change", &item.hash);
             continue;
         }
         let (next, added) = trail.advance(&item.change)?;
@@ -642,8 +615,7 @@ fn apply_fast(
                 out.new.push((item.index, item.hash.clone()));
             }
             Err(why) => {
-                out.refused.push((item.index, why, item.hash.clone()));
-                refused_here.insert(&item.hash);
+                out.refuse(item.index, why, &item.hash);
             }
         }
     }

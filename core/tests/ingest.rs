@@ -107,8 +107,10 @@ impl Node {
     }
 }
 
-/// The units these tests work in, the community's grid worker, and a case to report.
+/// The units these tests work in, the authority knowing the community node `c` and the
+/// street node `s`, the community's grid worker, and a case to report.
 struct Scene {
+    authority: Units,
     district: UnitId,
     street: UnitId,
     community: UnitId,
@@ -123,6 +125,10 @@ fn scene(address: &str) -> Scene {
     let community = d.children(&street)[0].id.clone();
     let grid = d.grids_of(&community)[0].code.to_string();
     Scene {
+        authority: Units(HashMap::from([
+            ("c".to_string(), community.clone()),
+            ("s".to_string(), street.clone()),
+        ])),
         worker: Actor {
             node: NodeId("c".into()),
             unit: community.clone(),
@@ -145,16 +151,13 @@ fn scene(address: &str) -> Scene {
 #[test]
 fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
     let Scene {
+        authority,
         district,
         street,
         community,
         worker,
         new,
     } = scene("幸福路 1 号");
-    let authority = Units(HashMap::from([
-        ("c".to_string(), community.clone()),
-        ("s".to_string(), street.clone()),
-    ]));
     let c = Node::new(&community);
     let s = Node::new(&street);
     // The district receives move by move (the fast path), its standby all at once at the
@@ -315,16 +318,13 @@ fn forge(
 #[test]
 fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
     let Scene {
+        authority,
         district,
-        street,
         community,
         worker,
         new,
+        ..
     } = scene("幸福路 2 号");
-    let authority = Units(HashMap::from([
-        ("c".to_string(), community.clone()),
-        ("s".to_string(), street.clone()),
-    ]));
     let c = Node::new(&community);
     let dn = Node::new(&district);
     let id = c.engine.report(&worker, &new, T0).unwrap().id;
@@ -373,13 +373,13 @@ fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
 #[test]
 fn a_batch_not_yet_on_disk_is_not_passed_on_until_settled() {
     let Scene {
+        authority,
         district,
         street,
         community,
         worker,
         new,
     } = scene("幸福路 3 号");
-    let authority = Units(HashMap::from([("c".to_string(), community.clone())]));
     let c = Node::new(&community);
     let s = Node::new(&street);
     let id = c.engine.report(&worker, &new, T0).unwrap().id;

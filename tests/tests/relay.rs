@@ -5,7 +5,7 @@
 use gridloop_core::event::Action;
 use gridloop_core::role::Role;
 use gridloop_sync::node::LinkState;
-use gridloop_tests::{Spec, T0, TestNet, units};
+use gridloop_tests::{T0, TestNet, standard, units};
 use iroh_relay::server::{RelayConfig, Server, ServerConfig};
 
 const MIN: i64 = 60_000;
@@ -25,26 +25,11 @@ async fn nodes_with_no_known_address_sync_through_the_district_relay() {
     let relay = Server::spawn(config).await.expect("relay server");
     let url = format!("http://{}", relay.http_addr().expect("relay address"));
     let u = units();
-    let specs = vec![
-        Spec {
-            name: "d",
-            unit: u["d"].clone(),
-            role: Role::Dispatcher,
-            links: vec![],
-        },
-        Spec {
-            name: "s1",
-            unit: u["s1"].clone(),
-            role: Role::ShiftLead,
-            links: vec!["d"],
-        },
-        Spec {
-            name: "c11",
-            unit: u["c11"].clone(),
-            role: Role::GridWorker,
-            links: vec!["s1"],
-        },
-    ];
+    // The district, a street and one of its communities, as in the standard network.
+    let specs = standard()
+        .into_iter()
+        .filter(|s| ["d", "s1", "c11"].contains(&s.name))
+        .collect();
     let net = TestNet::start_via_relay(specs, &url).await;
     for (a, b) in [("c11", "s1"), ("s1", "c11")] {
         assert!(

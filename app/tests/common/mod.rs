@@ -5,20 +5,26 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `gridloop --data DIR ARGS…`, which must succeed; its stdout, trimmed.
-pub fn gl(dir: &Path, args: &[&str]) -> String {
+/// Runs `gridloop --data DIR ARGS…`: whether it succeeded, and its stdout and stderr.
+pub fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
         .arg("--data")
         .arg(dir)
         .args(args)
         .output()
         .expect("run gridloop");
-    assert!(
+    (
         o.status.success(),
-        "gridloop {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Runs `gridloop --data DIR ARGS…`, which must succeed; its stdout, trimmed.
+pub fn gl(dir: &Path, args: &[&str]) -> String {
+    let (ok, out, err) = run(dir, args);
+    assert!(ok, "gridloop {args:?}: {err}");
+    out.trim().to_string()
 }
 
 /// A district created under `tmp` with the district node `d` (data in `a`) and the street

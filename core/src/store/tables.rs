@@ -169,24 +169,39 @@ impl<'t> CaseTables<'t> {
         let h = heads_hash(id, &heads);
         let bucket = day_bucket(w.summary.reported);
         for u in w.scope.union(&old) {
-            let prev = self
-                .unit_cases
-                .get((u.as_str(), bucket, id))?
-                .map(|v| v.value());
-            if prev == Some(h) {
-                continue;
-            }
-            let (x, n) = self
-                .digests
-                .get((u.as_str(), bucket))?
-                .map(|v| v.value())
-                .unwrap_or((0, 0));
-            let d = match prev {
-                Some(p) => (x ^ p ^ h, n),
-                None => (x ^ h, n + 1),
-            };
-            self.digests.insert((u.as_str(), bucket), d)?;
-            self.unit_cases.insert((u.as_str(), bucket, id), h)?;
+            self.list_case(u.as_str(), bucket, id, Some(h))?;
+        }
+        Ok(())
+    }
+
+    /// Sets a case's heads hash in a unit's anti-entropy listing for its report day, or with
+    /// `None` takes it out, keeping that day's digest the XOR and count of the listing.
+    fn list_case(
+        &mut self,
+        unit: &str,
+        bucket: u32,
+        id: &str,
+        hash: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let prev = match hash {
+            Some(h) => self.unit_cases.insert((unit, bucket, id), h)?,
+            None => self.unit_cases.remove((unit, bucket, id))?,
+        }
+        .map(|v| v.value());
+        if prev == hash {
+            return Ok(());
+        }
+        let (x, n) = self
+            .digests
+            .get((unit, bucket))?
+            .map(|v| v.value())
+            .unwrap_or((0, 0));
+        let x = x ^ prev.unwrap_or(0) ^ hash.unwrap_or(0);
+        let n = (n + u32::from(hash.is_some())).saturating_sub(u32::from(prev.is_some()));
+        if n == 0 {
+            self.digests.remove((unit, bucket))?;
+        } else {
+            self.digests.insert((unit, bucket), (x, n))?;
         }
         Ok(())
     }
@@ -245,23 +260,7 @@ impl<'t> CaseTables<'t> {
             self.unindex(old)?;
             let bucket = day_bucket(old.reported);
             for u in &units {
-                let Some(h) = self
-                    .unit_cases
-                    .remove((u.as_str(), bucket, key))?
-                    .map(|v| v.value())
-                else {
-                    continue;
-                };
-                let (x, n) = self
-                    .digests
-                    .get((u.as_str(), bucket))?
-                    .map(|v| v.value())
-                    .unwrap_or((0, 1));
-                if n <= 1 {
-                    self.digests.remove((u.as_str(), bucket))?;
-                } else {
-                    self.digests.insert((u.as_str(), bucket), (x ^ h, n - 1))?;
-                }
+                self.list_case(u.as_str(), bucket, key, None)?;
             }
         }
         Ok(hashes.len() as u64)
