@@ -15,6 +15,10 @@ pub struct Cli {
     /// drills and tests.
     #[arg(long, global = true)]
     pub now: Option<String>,
+    /// The language of refusals on the command line: `en` (default) or `zh` (中文); env
+    /// GRIDLOOP_LANG.
+    #[arg(long, global = true, env = "GRIDLOOP_LANG", default_value = "en", value_parser = ["en", "zh"])]
+    pub lang: String,
     /// What to do (without a subcommand: open the workstation on this node).
     #[command(subcommand)]
     pub command: Option<Command>,

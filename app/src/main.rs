@@ -1,18 +1,31 @@
 //! The `gridloop` binary: a thin shell over gridloop-core, gridloop-sync and gridloop-ui —
 //! the command line, the headless sync node, the demo district and the workstation window.
+//!
+//! This file parses the command line and dispatches it; nothing imports it. The modules, each
+//! importing only those listed before it:
+//!
+//! | module | concept | may import |
+//! |---|---|---|
+//! | `cli` | the command line (命令行): clap types | — |
+//! | `output` | terminal output: tables, the case detail, times, progress bars | — |
+//! | `common` | data directory, opening the engine or replica, times, the operator | `output` |
+//! | `demo` | the live demo district (演示区): its nodes and driver | `common` |
+//! | `commands` | one module per family of subcommands | `cli`, `output`, `common`, `demo` |
+//! | `window` | the workstation window (工作台) and its `Network` | `common`, `demo`, `commands` |
 
 mod cli;
 mod commands;
+mod common;
 mod demo;
-mod drill;
-mod emergency;
-mod net;
 mod output;
-mod reports;
-mod walkthrough;
 mod window;
 
+use anyhow::Result;
 use clap::Parser;
+
+use cli::{Cli, Command, DistrictCmd, DrillCmd};
+use commands::{act, bulk, case, district, drill, emergency, node, report, sync_node, walkthrough};
+use common::{data_dir, now};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -22,12 +35,127 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let cli = Cli::parse();
+    let zh = cli.lang == "zh";
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e, zh));
             std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The error chain as one line, a refusal (拒绝原因) in Chinese when asked for.
+fn error_text(e: &anyhow::Error, zh: bool) -> String {
+    if !zh {
+        return format!("{e:#}");
+    }
+    e.chain()
+        .map(|link| {
+            let refusal = link
+                .downcast_ref::<gridloop_core::workflow::Refusal>()
+                .or_else(
+                    || match link.downcast_ref::<gridloop_core::engine::EngineError>() {
+                        Some(gridloop_core::engine::EngineError::Refused(r)) => Some(r),
+                        _ => None,
+                    },
+                );
+            match refusal {
+                Some(r) => format!("{}（规则 `{}`）", r.message_zh(), r.rule_id()),
+                None => link.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Runs one command line.
+fn run(cli: Cli) -> Result<()> {
+    let dir = data_dir(cli.data.as_deref())?;
+    let at = now(cli.now.as_deref())?;
+    let Some(command) = cli.command else {
+        let listen = "0.0.0.0:7447".parse().expect("valid address");
+        return window::open_node(&dir, listen);
+    };
+    match command {
+        Command::Init { unit, role, node } => node::init(&dir, &unit, &role, node.as_deref()),
+        Command::New(args) => case::new_case(&dir, args, at),
+        Command::Report(args) => report::run(&dir, args, at),
+        Command::Emergency { plans, cmd } => emergency::run(&dir, plans.as_deref(), cmd, at),
+        Command::Drill { cmd } => match cmd {
+            DrillCmd::Check { scenario } => drill::drill_check(&scenario),
+            DrillCmd::Run {
+                scenario,
+                speed,
+                keep,
+                json,
+            } => drill::run(&scenario, speed, keep.as_deref(), json),
+            DrillCmd::Purge {
+                before,
+                note,
+                as_,
+                dry_run,
+            } => drill::purge(&dir, before.as_deref(), &note, as_.as_deref(), dry_run, at),
+            DrillCmd::Report { scenario, json } => {
+                drill::drill_report(&dir, scenario.as_deref(), json)
+            }
+        },
+        Command::List(args) => case::list(&dir, args, at),
+        Command::Show { case, json } => case::show(&dir, &case, json, at),
+        Command::Act { case, as_, mv } => act::act(&dir, &case, as_.as_deref(), mv, at),
+        Command::Import { file } => bulk::import(&dir, &file),
+        Command::Export { file } => bulk::export(&dir, &file),
+        Command::Generate {
+            cases,
+            days,
+            seed,
+            workers,
+        } => bulk::generate(&dir, cases, days, seed, workers, at),
+        Command::Walkthrough { keep } => walkthrough::run(keep.as_deref()),
+        Command::Status => node::status(&dir, at),
+        Command::District { cmd } => match cmd {
+            DistrictCmd::Create { dir, relay } => district::district_create(&dir, relay),
+            DistrictCmd::Enrol {
+                dir,
+                node,
+                key,
+                unit,
+                role,
+                addr,
+                link,
+            } => district::district_enrol(
+                &dir,
+                district::Enrolment {
+                    node,
+                    key,
+                    unit,
+                    roles: role,
+                    addrs: addr,
+                    links: link,
+                },
+            ),
+            DistrictCmd::Revoke { dir, node } => district::district_revoke(&dir, &node),
+        },
+        Command::Identity => node::identity(&dir),
+        Command::Join { roster, role } => node::join(&dir, &roster, role.as_deref()),
+        Command::Node {
+            listen,
+            mdns,
+            quiet,
+        } => sync_node::run_node(&dir, listen, mdns, quiet),
+        Command::Peers => sync_node::peers(&dir),
+        Command::Demo {
+            headless,
+            history,
+            seconds,
+            keep,
+        } => {
+            if headless {
+                commands::demo::run_headless(keep.as_deref(), history, seconds)
+            } else {
+                window::open_demo(keep, history)
+            }
         }
     }
 }

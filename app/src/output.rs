@@ -1,6 +1,6 @@
 //! Terminal output: case tables, the case detail with its trail, progress bars.
 
-use gridloop_core::calendar::{Light, Millis};
+use gridloop_core::domain::calendar::{Light, Millis};
 use gridloop_core::engine::{CaseRecord, Engine};
 use gridloop_core::store::CaseSummary;
 use gridloop_core::workflow::Derived;
@@ -18,12 +18,22 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Formats a time in Beijing time.
+/// Formats a time in Beijing time (北京时间).
 pub fn time(t: Millis) -> String {
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     chrono::DateTime::from_timestamp_millis(t)
         .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| t.to_string())
+}
+
+/// A duration as `1h02m` from an hour up, else as `5m03s`.
+pub fn span(ms: Millis) -> String {
+    let m = ms / 60_000;
+    if m >= 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m{:02}s", (ms % 60_000) / 1000)
+    }
 }
 
 fn light_mark(l: Light) -> &'static str {
@@ -34,7 +44,7 @@ fn light_mark(l: Light) -> &'static str {
     }
 }
 
-fn unit_name(engine: &Engine, id: &gridloop_core::unit::UnitId) -> String {
+fn unit_name(engine: &Engine, id: &gridloop_core::domain::unit::UnitId) -> String {
     engine
         .district
         .unit(id)
@@ -73,7 +83,7 @@ pub fn table(engine: &Engine, rows: &[CaseSummary], now: Millis) {
     println!("{} case(s)", rows.len());
 }
 
-/// Prints a case with its trail.
+/// Prints a case with its trail (案卷详情, 流转记录).
 pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
     let c = &d.current;
     let i = &rec.intake;

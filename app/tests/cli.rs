@@ -653,3 +653,31 @@ fn emergency_mode_from_the_command_line() {
         "stand_down.ended",
     );
 }
+
+/// A refused move is said once, and in Chinese with `--lang zh` (拒绝原因), naming its rule.
+#[test]
+fn a_refused_move_is_said_once_in_the_language_asked_for() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let n = report(dir);
+    let before = snapshot(dir);
+    let en = fails(dir, &["--now", NOW, "act", &n, "close"], "close.state");
+    assert_eq!(
+        en.matches("refused by rule").count(),
+        1,
+        "the refusal is said once: {en}"
+    );
+    assert!(en.contains("close is allowed only in state 待结案"), "{en}");
+    let zh = fails(
+        dir,
+        &["--lang", "zh", "--now", NOW, "act", &n, "close"],
+        "close.state",
+    );
+    assert!(
+        zh.contains("只有在「待结案」状态才能结案") && !zh.contains("refused by rule"),
+        "the refusal in Chinese: {zh}"
+    );
+    fails(dir, &["--lang", "fr", "list"], "invalid value 'fr'");
+    assert_eq!(snapshot(dir), before, "a refused move changes nothing");
+}

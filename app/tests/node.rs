@@ -105,7 +105,7 @@ fn a_street_killed_mid_sync_resumes_from_its_checkpoint() {
     let sa = Store::open(&a.join("gridloop.redb")).unwrap();
     let sb = Store::open(&b.join("gridloop.redb")).unwrap();
     let (ra, rb) = (sa.read().unwrap(), sb.read().unwrap());
-    let street = gridloop_core::unit::UnitId::from("110101001");
+    let street = gridloop_core::domain::unit::UnitId::from("110101001");
     let mut expected = 0;
     for id in ra.case_ids().unwrap() {
         if ra.case_scope(&id).unwrap().contains(&street) {

@@ -1,27 +1,24 @@
-//! gridloop-core: the domain model of the three-level urban-governance loop.
+//! gridloop-core: the domain model of the three-level loop (三级循环), its workflow, the case
+//! documents, the store, receiving from peers, analytics and drills. No network, no UI.
 //!
-//! Units and grid cells ([`unit`]), the category catalogue ([`catalogue`]), the working
-//! calendar ([`calendar`]), the case document and its event trail, the workflow that derives
-//! a case's state by replaying that trail, and the redb store with its projection.
-//! No network, no UI.
+//! Layers, each importing only those below it:
+//!
+//! ```text
+//! analytics  drill  workload      统计考核, 演练, 模拟工作量
+//!        ingest                   receiving changes from peers (接收)
+//!        engine                   report and act, one durable transaction each
+//!        store                    the redb store, projection, feed, digests, quarantine, purge
+//!        doc                      the Automerge case document and its trail
+//!        workflow                 states, rules, apply, replay
+//!        domain                   units, grids, catalogue, calendar, roles, events, intake
+//! ```
 
-pub mod assess;
-pub mod bulk;
-pub mod calendar;
-pub mod case;
-pub mod catalogue;
+pub mod analytics;
+pub mod doc;
+pub mod domain;
 pub mod drill;
-pub mod emergency;
 pub mod engine;
-pub mod event;
-pub mod generate;
-pub mod hlc;
 pub mod ingest;
-pub mod period;
-pub mod rebuild;
-pub mod report;
-pub mod role;
 pub mod store;
-pub mod trail;
-pub mod unit;
 pub mod workflow;
+pub mod workload;

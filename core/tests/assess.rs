@@ -5,15 +5,15 @@
 mod common;
 
 use common::*;
-use gridloop_core::assess::{
+use gridloop_core::analytics::assess::{
     AssessConfig, Assessment, Grade, Metric, Post, assess_rows, cases_behind,
 };
-use gridloop_core::case::CaseId;
-use gridloop_core::event::{Action, RequestKind};
-use gridloop_core::period::Period;
-use gridloop_core::role::Role::*;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::{Action, RequestKind};
+use gridloop_core::domain::period::Period;
+use gridloop_core::domain::role::Role::*;
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::store::CaseSummary;
-use gridloop_core::unit::UnitId;
 use gridloop_core::workflow::State;
 
 /// The day of `T0` (Monday 2026-11-23).
@@ -394,7 +394,7 @@ fn frequent_reporters_places_and_issues() {
     let mut rows = Vec::new();
     for i in 0..5 {
         let mut c = f.case_at(&f.district, Intake, "hotline");
-        c.intake.reporter = Some(gridloop_core::case::Reporter {
+        c.intake.reporter = Some(gridloop_core::domain::intake::Reporter {
             name: "张三".into(),
             phone: if i < 3 {
                 "13812345678".into()

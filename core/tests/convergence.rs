@@ -5,12 +5,13 @@
 mod common;
 
 use common::*;
-use gridloop_core::case::{CaseDoc, CaseId};
-use gridloop_core::event::{Action, Event, EventId, RequestKind};
-use gridloop_core::hlc::Hlc;
-use gridloop_core::role::{NodeId, Role};
+use gridloop_core::doc::case_doc::CaseDoc;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::{Action, Event, EventId, RequestKind};
+use gridloop_core::domain::hlc::Hlc;
+use gridloop_core::domain::role::{NodeId, Role};
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::store::CaseSummary;
-use gridloop_core::unit::UnitId;
 use gridloop_core::workflow::Derived;
 use proptest::prelude::*;
 

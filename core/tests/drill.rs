@@ -4,12 +4,12 @@
 mod common;
 
 use common::*;
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role::*;
+use gridloop_core::domain::unit::UnitKind;
 use gridloop_core::drill::after_action;
-use gridloop_core::event::Action;
-use gridloop_core::role::Role::*;
 use gridloop_core::store::CaseSummary;
-use gridloop_core::unit::UnitKind;
 use gridloop_core::workflow::Step;
 
 const MIN: i64 = 60_000;

@@ -4,17 +4,17 @@
 mod common;
 
 use common::*;
-use gridloop_core::calendar::TimeLimit;
-use gridloop_core::case::CaseId;
-use gridloop_core::catalogue::CategoryCode;
-use gridloop_core::emergency::{EmergencyLimits, Lane, Plans};
-use gridloop_core::engine::{Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::role::Role::*;
-use gridloop_core::role::{Actor, NodeId, Role};
+use gridloop_core::domain::calendar::TimeLimit;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::catalogue::CategoryCode;
+use gridloop_core::domain::emergency::{EmergencyLimits, Lane, Plans};
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role::*;
+use gridloop_core::domain::role::{Actor, NodeId, Role};
+use gridloop_core::domain::unit::UnitId;
+use gridloop_core::engine::{Engine, EngineError, NewCase};
 use gridloop_core::store::{CaseSummary, Store, feed_scope};
-use gridloop_core::unit::UnitId;
-use gridloop_core::workflow::State;
+use gridloop_core::workflow::{Reason, State};
 
 const MIN: i64 = 60_000;
 
@@ -390,7 +390,15 @@ fn a_node_knows_its_mode_from_its_store() {
             T0,
         )
         .unwrap_err();
-    assert!(err.to_string().contains("activate.area"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            EngineError::Refused(why)
+                if why.rule == "activate.area"
+                    && matches!(why.reason(), Reason::NotAreaUnit { unit } if unit.id == f.dept)
+        ),
+        "{err}"
+    );
     assert_eq!(e.store.read().unwrap().count().unwrap(), 0);
 
     let row = e

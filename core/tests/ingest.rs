@@ -6,13 +6,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use automerge::ReadDoc;
 use automerge::transaction::Transactable;
-use gridloop_core::case::{CaseId, actor_for};
+use gridloop_core::doc::case_doc::actor_for;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::{Actor, NodeId, Role};
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::engine::{Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::ingest::{Authority, Grant, IngestReport, Source, ingest};
-use gridloop_core::role::{Actor, NodeId, Role};
+use gridloop_core::ingest::{Authority, Grant, IngestReport, Refused, Source, ingest};
 use gridloop_core::store::{APPEND_LIMIT, Envelope, Store};
-use gridloop_core::unit::UnitId;
 
 const T0: i64 = 1_795_395_600_000;
 const MIN: i64 = 60_000;
@@ -119,7 +120,7 @@ struct Scene {
 }
 
 fn scene(address: &str) -> Scene {
-    let d = gridloop_core::unit::District::demo();
+    let d = gridloop_core::domain::unit::District::demo();
     let district = d.root().id.clone();
     let street = d.streets()[0].id.clone();
     let community = d.children(&street)[0].id.clone();
@@ -363,7 +364,16 @@ fn a_change_that_rewrites_history_is_refused_and_nothing_is_applied() {
         let r = dn.take(&[env], &authority);
         assert_eq!(r.applied, 0, "{r:?}");
         assert_eq!(r.quarantined.len(), 1, "{r:?}");
-        assert!(r.quarantined[0].contains(why), "expected `{why}`: {r:?}");
+        assert!(
+            r.quarantined[0].to_string().contains(why),
+            "expected `{why}`: {r:?}"
+        );
+        // The report keeps the typed reason, not only its text.
+        let typed = match why {
+            "second copy of an event" => matches!(r.quarantined[0].why, Refused::SecondCopy),
+            _ => matches!(r.quarantined[0].why, Refused::NotAppendOnly(_)),
+        };
+        assert!(typed, "typed reason for `{why}`: {r:?}");
         assert_eq!(dn.state(&id), before, "nothing applied");
     }
 }

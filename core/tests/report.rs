@@ -7,12 +7,12 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use common::*;
-use gridloop_core::assess::{AssessConfig, Metric, assess_rows};
-use gridloop_core::case::CaseId;
-use gridloop_core::event::Action;
-use gridloop_core::period::Period;
-use gridloop_core::report;
-use gridloop_core::role::Role::*;
+use gridloop_core::analytics::assess::{AssessConfig, Metric, assess_rows};
+use gridloop_core::analytics::report;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::period::Period;
+use gridloop_core::domain::role::Role::*;
 use gridloop_core::store::CaseSummary;
 
 fn cases(f: &Fixture) -> Vec<CaseSummary> {

@@ -1,11 +1,11 @@
 //! The store on real redb files: refusing foreign and corrupt files untouched, and queries
 //! that agree with a brute-force scan of every case.
 
-use gridloop_core::calendar::Light;
+use gridloop_core::domain::calendar::Light;
 use gridloop_core::engine::Engine;
-use gridloop_core::generate::{Generator, YEAR_2026};
 use gridloop_core::store::{CaseSummary, LightFilter, Store, StoreError};
 use gridloop_core::workflow::State;
+use gridloop_core::workload::generate::{Generator, YEAR_2026};
 
 #[test]
 fn a_foreign_redb_file_is_refused_and_left_untouched() {
@@ -59,10 +59,10 @@ fn queries_agree_with_a_brute_force_scan() {
     let now = YEAR_2026 + 30 * 86_400_000;
     let mut g = Generator::new(rules, 7, YEAR_2026, 30, now);
     let records = (0..3000).map(|_| Ok(g.next_case()));
-    let rep = gridloop_core::bulk::import(
+    let rep = gridloop_core::workload::bulk::import(
         &engine.store,
         rules,
-        &gridloop_core::role::NodeId("t".into()),
+        &gridloop_core::domain::role::NodeId("t".into()),
         records,
         2,
         &|_| {},
@@ -152,10 +152,10 @@ fn a_store_from_the_previous_layout_rebuilds_its_projection_from_the_documents()
         let engine = Engine::demo(Store::open(&path).unwrap());
         let mut g = Generator::new(engine.rules(), 11, YEAR_2026, 30, now);
         let records = (0..600).map(|_| Ok(g.next_case()));
-        gridloop_core::bulk::import(
+        gridloop_core::workload::bulk::import(
             &engine.store,
             engine.rules(),
-            &gridloop_core::role::NodeId("t".into()),
+            &gridloop_core::domain::role::NodeId("t".into()),
             records,
             2,
             &|_| {},
@@ -189,7 +189,7 @@ fn a_store_from_the_previous_layout_rebuilds_its_projection_from_the_documents()
     let engine = Engine::demo(Store::open(&path).unwrap());
     assert!(engine.store.projection_stale());
     let seen = std::sync::Mutex::new(Vec::new());
-    let rebuilt = gridloop_core::rebuild::rebuild_if_stale(&engine, &|d, t| {
+    let rebuilt = gridloop_core::engine::rebuild::rebuild_if_stale(&engine, &|d, t| {
         seen.lock().unwrap().push((d, t))
     })
     .unwrap()
@@ -213,7 +213,7 @@ fn a_store_from_the_previous_layout_rebuilds_its_projection_from_the_documents()
     let engine = Engine::demo(Store::open(&path).unwrap());
     assert!(!engine.store.projection_stale());
     assert!(
-        gridloop_core::rebuild::rebuild_if_stale(&engine, &|_, _| {})
+        gridloop_core::engine::rebuild::rebuild_if_stale(&engine, &|_, _| {})
             .unwrap()
             .is_none()
     );
@@ -221,17 +221,17 @@ fn a_store_from_the_previous_layout_rebuilds_its_projection_from_the_documents()
 
 #[test]
 fn the_assessment_agrees_with_a_brute_force_count_over_generated_cases() {
-    use gridloop_core::assess::{AssessConfig, Metric, assess};
-    use gridloop_core::period::Period;
+    use gridloop_core::analytics::assess::{AssessConfig, Metric, assess};
+    use gridloop_core::domain::period::Period;
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::demo(Store::open(&dir.path().join("a.redb")).unwrap());
     let now = YEAR_2026 + 40 * 86_400_000;
     let mut g = Generator::new(engine.rules(), 5, YEAR_2026, 40, now);
     let records = (0..4000).map(|_| Ok(g.next_case()));
-    gridloop_core::bulk::import(
+    gridloop_core::workload::bulk::import(
         &engine.store,
         engine.rules(),
-        &gridloop_core::role::NodeId("t".into()),
+        &gridloop_core::domain::role::NodeId("t".into()),
         records,
         2,
         &|_| {},
@@ -276,20 +276,19 @@ fn the_assessment_agrees_with_a_brute_force_count_over_generated_cases() {
         .iter()
         .map(|s| s.figures.ratio(Metric::Reported).total)
         .sum();
-    let by_streets = all
-        .iter()
-        .filter(|s| {
-            s.acts[0].unit != engine.district.root().id
-                && engine
-                    .district
-                    .unit(&s.acts[0].unit)
-                    .is_some_and(|u| u.kind != gridloop_core::unit::UnitKind::Department)
-        })
-        .count() as u64;
+    let by_streets =
+        all.iter()
+            .filter(|s| {
+                s.acts[0].unit != engine.district.root().id
+                    && engine.district.unit(&s.acts[0].unit).is_some_and(|u| {
+                        u.kind != gridloop_core::domain::unit::UnitKind::Department
+                    })
+            })
+            .count() as u64;
     assert_eq!(sum, by_streets);
     // Drill-down returns exactly the counted cases.
     let root = engine.district.root().id.clone();
-    let behind = gridloop_core::assess::cases_behind(
+    let behind = gridloop_core::analytics::assess::cases_behind(
         &all,
         &engine.district,
         now,
@@ -306,9 +305,9 @@ fn the_assessment_agrees_with_a_brute_force_count_over_generated_cases() {
 /// reaching less far changes nothing.
 #[test]
 fn a_drill_purge_removes_exactly_the_earlier_drill_cases_from_every_table() {
+    use gridloop_core::domain::event::Action;
+    use gridloop_core::domain::role::{Actor, NodeId, Role};
     use gridloop_core::engine::NewCase;
-    use gridloop_core::event::Action;
-    use gridloop_core::role::{Actor, NodeId, Role};
     use gridloop_core::store::DrillPurge;
 
     let dir = tempfile::tempdir().unwrap();
@@ -316,7 +315,7 @@ fn a_drill_purge_removes_exactly_the_earlier_drill_cases_from_every_table() {
     let now = YEAR_2026 + 30 * 86_400_000;
     let mut g = Generator::new(engine.rules(), 5, YEAR_2026, 30, now);
     let records = (0..400).map(|_| Ok(g.next_case()));
-    gridloop_core::bulk::import(
+    gridloop_core::workload::bulk::import(
         &engine.store,
         engine.rules(),
         &NodeId("t".into()),

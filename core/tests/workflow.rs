@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use gridloop_core::calendar::Light;
-use gridloop_core::event::{Action, RequestKind};
-use gridloop_core::role::Role::*;
-use gridloop_core::workflow::{Loop, State};
+use gridloop_core::domain::calendar::Light;
+use gridloop_core::domain::event::{Action, RequestKind};
+use gridloop_core::domain::role::Role::*;
+use gridloop_core::workflow::{Loop, Reason, State, TextField};
 
 #[test]
 fn district_loop_from_hotline_to_archive() {
@@ -712,5 +712,145 @@ fn a_forged_event_in_the_trail_is_marked_invalid_and_not_applied() {
     c.force(&f.community, GridWorker, Action::Close);
     let d = c.derived();
     assert_eq!(d.invalid.len(), 1);
+    assert!(
+        matches!(
+            d.invalid[0].1.reason(),
+            Reason::WrongState { act, state: State::Reported, .. } if act == "close"
+        ),
+        "{:?}",
+        d.invalid
+    );
     assert_eq!(d.current.state, State::Reported);
+}
+
+#[test]
+fn refusals_read_in_english_exactly_as_before() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    let why = c.refusal(&f.district, Intake, Action::Reject { reason: " ".into() });
+    assert_eq!(
+        why.to_string(),
+        "refused by rule `reject.reason`: reject needs a reason"
+    );
+    c.ok(
+        &f.district,
+        Intake,
+        Action::Reject {
+            reason: "不属于城市管理范围".into(),
+        },
+    );
+    let why = c.refusal(&f.district, Intake, Action::Accept);
+    assert_eq!(
+        why.to_string(),
+        "refused by rule `accept.state`: accept is allowed only in state 待受理; the case is 已注销"
+    );
+    assert_eq!(why.rule.to_string(), "accept.state");
+    assert_eq!(
+        why.reason.to_string(),
+        "accept is allowed only in state 待受理; the case is 已注销"
+    );
+
+    let mut c = f.registered_district_case();
+    c.ok(
+        &f.district,
+        Dispatcher,
+        Action::DispatchDown {
+            unit: f.street.clone(),
+        },
+    );
+    let why = c.refusal(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    assert_eq!(
+        why.to_string(),
+        "refused by rule `dispatch.role`: dispatch may be made only by 派遣员/值班长 at 东华门街道 (110101001) (the holder); you are 派遣员 at 东城区 (110101)"
+    );
+    let why = c.refusal(
+        &f.street,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![f.dept.clone()],
+        },
+    );
+    assert_eq!(
+        why.to_string(),
+        "refused by rule `dispatch.target`: 城管执法局 (110101D01) is named twice"
+    );
+}
+
+#[test]
+fn refusals_carry_their_facts() {
+    let f = Fixture::new();
+    let mut c = f.registered_district_case();
+    c.ok(
+        &f.district,
+        Dispatcher,
+        Action::DispatchDown {
+            unit: f.street.clone(),
+        },
+    );
+    let why = c.refusal(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    assert!(
+        matches!(
+            why.reason(),
+            Reason::WrongRole { act, allowed, holder, or_above: false, role: Dispatcher, unit }
+                if act == "dispatch"
+                    && allowed == &[Dispatcher, ShiftLead]
+                    && holder.id == f.street
+                    && holder.name.as_deref() == Some("东华门街道")
+                    && unit.id == f.district
+        ),
+        "{why:?}"
+    );
+    assert_eq!(
+        why.message_zh(),
+        "只有东华门街道的派遣员或值班长可以派遣；您是东城区的派遣员"
+    );
+    let why = c.refusal(&f.street, ShiftLead, Action::Close);
+    assert!(
+        matches!(
+            *why.reason,
+            Reason::WrongState { ref allowed, state: State::ToDispatch, .. }
+                if allowed == &[State::ToClose]
+        ),
+        "{why:?}"
+    );
+    assert_eq!(
+        why.message_zh(),
+        "只有在「待结案」状态才能结案；本案当前为「待派遣」"
+    );
+    let why = c.refusal(
+        &f.street,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.street.clone(),
+            assists: vec![],
+        },
+    );
+    assert!(
+        matches!(why.reason(), Reason::NotDepartment { unit } if unit.id == f.street),
+        "{why:?}"
+    );
+    let why = c.refusal(&f.street, ShiftLead, Action::Escalate { reason: "".into() });
+    assert!(
+        matches!(
+            why.reason(),
+            Reason::MissingText { act, field: TextField::Reason } if act == "escalate"
+        ),
+        "{why:?}"
+    );
+    assert_eq!(why.rule, "escalate.reason");
 }

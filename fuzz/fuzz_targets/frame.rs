@@ -12,7 +12,7 @@ fn check(frame: Frame) {
     {
         for e in envs {
             let _ = automerge::Change::from_bytes(e.change);
-            let _ = gridloop_core::case::CaseId::parse(&e.case);
+            let _ = gridloop_core::domain::case_id::CaseId::parse(&e.case);
         }
     }
 }

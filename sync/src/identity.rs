@@ -118,12 +118,12 @@ pub fn verify(key: &PublicKey, msg: &[u8], signature: &[u8]) -> Result<(), Strin
 
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
-    gridloop_core::case::to_hex(bytes)
+    gridloop_core::doc::case_doc::to_hex(bytes)
 }
 
 /// Decodes lowercase or uppercase hex.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    gridloop_core::case::from_hex(&text.to_ascii_lowercase())
+    gridloop_core::doc::case_doc::from_hex(&text.to_ascii_lowercase())
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {

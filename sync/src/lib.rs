@@ -7,7 +7,8 @@
 //! - [`frame`]: the protocol's messages and their encoding;
 //! - [`session`]: the sans-IO protocol, one state machine per peer, free of sockets;
 //! - [`replica`]: the protocol's view of a real node's store, key and roster;
-//! - [`node`]: the iroh transport, a thin shell that runs sessions over QUIC streams.
+//! - [`node`]: the iroh transport, a thin shell that runs sessions over QUIC streams, their
+//!   storage work on the blocking pool.
 
 pub mod frame;
 pub mod identity;

@@ -3,9 +3,15 @@
 //! the roster gives it, accepts enrolled peers, refuses unknown or revoked endpoint ids at
 //! the handshake, pushes local changes live and can cut or restore any link (for drills,
 //! the demo and tests).
+//!
+//! The reactor only moves bytes: each step of a session that touches the store (a frame, a
+//! local change, a tick) runs on tokio's blocking pool with the session moved there and
+//! back, one step at a time per connection, so the node runs on any tokio runtime,
+//! `current_thread` included.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use gridloop_core::calendar::Millis;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::unit::UnitId;
 
 use crate::frame::{ALPN, Frame, decode, encode, frame_len};
 use crate::identity::{NodeKey, parse_public};
@@ -492,7 +499,10 @@ async fn run(
         LinkState::Syncing,
     );
     let replica = ctx.replica.clone();
-    let mut session = Session::new(&*replica, Some((peer.node.clone(), peer.unit.clone())));
+    let mut session = Box::new(Session::new(
+        &*replica,
+        Some((peer.node.clone(), peer.unit.clone())),
+    ));
     let mut changed = ctx.changed.subscribe();
     let mut tick = tokio::time::interval(TICK);
     // Frames are read on their own task: reading inside the select below would lose the
@@ -502,13 +512,13 @@ async fn run(
         tokio::sync::mpsc::channel::<Result<(Frame, usize), ReadError>>(8);
     // Feed batches read but not yet handled: a batch with another behind it may commit
     // without waiting for the disk (分批落盘).
-    let batches_waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let batches_waiting = Arc::new(AtomicUsize::new(0));
     let waiting = batches_waiting.clone();
     let reader = tokio::spawn(async move {
         loop {
             let r = read_frame(&mut recv).await;
             if let Ok((Frame::Changes { .. }, _)) = &r {
-                waiting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                waiting.fetch_add(1, Ordering::SeqCst);
             }
             let end = r.is_err();
             if frames_tx.send(r).await.is_err() || end {
@@ -540,7 +550,7 @@ async fn run(
             if let Some(why) = session.closed() {
                 return Err(proto(why.to_string()));
             }
-            tokio::select! {
+            let step = tokio::select! {
                 frame = frames.recv() => {
                     let (frame, n) = match frame {
                         Some(Ok(f)) => f,
@@ -552,24 +562,24 @@ async fn run(
                         p.bytes_in += n as u64;
                     }
                     if matches!(frame, Frame::Changes { .. }) {
-                        batches_waiting.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                        batches_waiting.fetch_sub(1, Ordering::SeqCst);
                     }
-                    session.set_more_queued(
-                        batches_waiting.load(std::sync::atomic::Ordering::SeqCst) > 0,
-                    );
-                    tokio::task::block_in_place(|| session.handle(&*replica, frame))?;
+                    session.set_more_queued(batches_waiting.load(Ordering::SeqCst) > 0);
+                    Step::Frame(frame)
                 }
                 r = changed.changed() => {
                     if r.is_err() { return Ok(()); }
-                    tokio::task::block_in_place(|| session.local_changed(&*replica))?;
+                    Step::Changed
                 }
-                _ = tick.tick() => {
-                    tokio::task::block_in_place(|| session.tick(&*replica))?;
-                    update_backlog(ctx, peer, &session);
-                }
+                _ = tick.tick() => Step::Tick,
                 e = conn.closed() => {
                     return Err(link(format!("connection closed: {e}")));
                 }
+            };
+            let (back, backlog) = step.run(session, &replica, &peer.unit).await?;
+            session = back;
+            if let Some(backlog) = backlog? {
+                update_backlog(ctx, peer, &session, backlog);
             }
         }
     }
@@ -607,23 +617,67 @@ fn drop_revoked(ctx: &Ctx) {
     }
 }
 
-fn update_backlog(ctx: &Ctx, peer: &RosterEntry, session: &Session) {
-    if !session.resumed() {
-        // Where the peer stands is not known before its resume.
-        return;
+/// What a session does next: chosen on the reactor, done on the blocking pool.
+enum Step {
+    /// Handle a frame from the peer.
+    Frame(Frame),
+    /// The store changed here: push what the peer lacks.
+    Changed,
+    /// A tick: resend after stalls, settle, digest; then read the peer's feed backlog.
+    Tick,
+}
+
+impl Step {
+    /// Does this step's storage work off the reactor: the session moves to a blocking-pool
+    /// thread with the replica and comes back with the outcome — and, after a tick, the
+    /// peer's backlog once it has resumed. The connection's loop awaits each step before
+    /// choosing the next, so frames, changes and ticks reach the session in order.
+    async fn run(
+        self,
+        mut session: Box<Session>,
+        replica: &Arc<NodeReplica>,
+        unit: &UnitId,
+    ) -> Result<(Box<Session>, Result<Option<u64>, SyncError>), SyncError> {
+        let replica = replica.clone();
+        let unit = unit.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let r: &NodeReplica = &replica;
+            let outcome = match self {
+                Step::Frame(frame) => session.handle(r, frame).map(|()| None),
+                Step::Changed => session.local_changed(r).map(|()| None),
+                Step::Tick => session.tick(r).map(|()| backlog(&session, r, &unit)),
+            };
+            (session, outcome)
+        });
+        match work.await {
+            Ok(done) => Ok(done),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down.
+            Err(e) => Err(SyncError::Store(format!("storage work cancelled: {e}"))),
+        }
     }
-    let (sent, acked, _) = session.positions();
-    let backlog = ctx
-        .replica
+}
+
+/// How many changes of the peer's feed it has not acknowledged; none before its resume
+/// (where it stands is not known yet).
+fn backlog(session: &Session, replica: &NodeReplica, unit: &UnitId) -> Option<u64> {
+    if !session.resumed() {
+        return None;
+    }
+    let (_, acked, _) = session.positions();
+    let backlog = replica
         .engine()
         .store
         .read()
-        .and_then(|r| r.feed_backlog(&peer.unit, acked))
+        .and_then(|r| r.feed_backlog(unit, acked))
         .unwrap_or(0);
+    Some(backlog)
+}
+
+fn update_backlog(ctx: &Ctx, peer: &RosterEntry, session: &Session, backlog: u64) {
     if let Some(p) = lock(&ctx.shared.peers).get_mut(&peer.node) {
         p.backlog_out = backlog;
         p.sent = session.stats().sent;
-        let _ = sent;
     }
 }
 

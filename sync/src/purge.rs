@@ -12,8 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::role::Role;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::role::Role;
 use gridloop_core::store::DrillPurge;
 
 use crate::identity::{NodeKey, hex, parse_public, unhex, verify};
@@ -171,7 +171,7 @@ impl SignedPurge {
 mod tests {
     use super::*;
     use crate::roster::RosterEntry;
-    use gridloop_core::unit::UnitId;
+    use gridloop_core::domain::unit::UnitId;
 
     fn roster() -> (Roster, NodeKey, NodeKey) {
         let root = NodeKey::generate();

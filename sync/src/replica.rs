@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use automerge::{ChangeHash, ReadDoc};
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::engine::Engine;
 use gridloop_core::ingest::{IngestReport, Source, ingest};
 use gridloop_core::store::{Envelope, FeedEntry, signing_bytes};
-use gridloop_core::unit::UnitId;
 
 use crate::identity::NodeKey;
 use crate::purge::{PurgeError, PurgeOrder, SignedPurge};

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
+use gridloop_core::domain::role::Role;
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::ingest::{Authority, Grant};
-use gridloop_core::role::Role;
 use gridloop_core::store::{Envelope, signing_bytes};
-use gridloop_core::unit::UnitId;
 
 use crate::identity::{NodeKey, parse_public, public_hex, verify};
 

@@ -21,17 +21,25 @@
 //! 7. 应急通道: each side lists its open emergency incidents and lane cases the other may
 //!    receive (a `Bucket` numbered [`LANE_BUCKET`], empty in 平时) before its `Resume`, so the
 //!    other answers with the lane cases it lacks ahead of the backlog.
+//!
+//! Steps 5 and 6 (and answering step 7's listing) are in `anti_entropy`; the wire form of
+//! signed changes in `wire`.
 
 use std::collections::{BTreeSet, VecDeque};
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::ingest::IngestReport;
 use gridloop_core::store::{Envelope, FeedEntry};
-use gridloop_core::unit::UnitId;
 
 use crate::frame::{Frame, VERSION, WireChange};
-use crate::identity::{hex, unhex};
+use crate::identity::unhex;
+
+mod anti_entropy;
+mod wire;
+
+pub use wire::{from_wire, to_wire};
 
 /// The [`Frame::Bucket`] number of the priority lane's listing (应急通道): open emergency
 /// incidents and open cases in their lanes, in the receiver's scope. Day buckets never
@@ -444,148 +452,13 @@ impl Session {
                 }
                 Ok(())
             }
-            Frame::Want { case, have } => {
-                let peer_unit = self
-                    .peer
-                    .as_ref()
-                    .map(|p| p.unit.clone())
-                    .unwrap_or_else(|| UnitId(String::new()));
-                let id = case_id(&case).map_err(|why| self.refuse(why))?;
-                let envs = r.history(&id, &have, &peer_unit)?;
-                if !envs.is_empty() {
-                    let (authors, changes) = to_wire(&envs);
-                    self.stats.sent += changes.len() as u64;
-                    self.outbox.push_back(Frame::Repair { authors, changes });
-                }
-                Ok(())
-            }
-            Frame::DigestRoot { xor, count } => {
-                if root(&r.digest(&self.me.unit)?) != (xor, count) {
-                    self.outbox.push_back(Frame::DigestWanted);
-                }
-                Ok(())
-            }
-            Frame::DigestWanted => {
-                let Some(peer) = &self.peer else {
-                    return Ok(());
-                };
-                let buckets = r.digest(&peer.unit)?;
-                self.outbox.push_back(Frame::Digest { buckets });
-                Ok(())
-            }
+            Frame::Want { case, have } => self.on_want(r, case, have),
+            Frame::DigestRoot { xor, count } => self.on_digest_root(r, xor, count),
+            Frame::DigestWanted => self.on_digest_wanted(r),
             Frame::Digest { buckets } => self.on_digest(r, buckets),
             Frame::Bucket { bucket, cases } => self.on_bucket(r, bucket, cases),
-            Frame::Repair { authors, changes } => {
-                let envs = from_wire(&authors, changes).map_err(|why| self.refuse(why))?;
-                let (node, epoch) = self.peer_ids();
-                let report = r.ingest(&node, &epoch, &envs, None, true)?;
-                for c in &report.cases {
-                    self.wanted.remove(c);
-                }
-                self.record(report, false);
-                Ok(())
-            }
+            Frame::Repair { authors, changes } => self.on_repair(r, &authors, changes),
         }
-    }
-
-    fn on_digest(
-        &mut self,
-        r: &dyn Replica,
-        theirs: Vec<(u32, u64, u32)>,
-    ) -> Result<(), SyncError> {
-        let mine: std::collections::BTreeMap<u32, (u64, u32)> = r
-            .digest(&self.me.unit)?
-            .into_iter()
-            .map(|(b, x, n)| (b, (x, n)))
-            .collect();
-        let theirs: std::collections::BTreeMap<u32, (u64, u32)> =
-            theirs.into_iter().map(|(b, x, n)| (b, (x, n))).collect();
-        let differ: BTreeSet<u32> = mine
-            .keys()
-            .chain(theirs.keys())
-            .copied()
-            .filter(|b| mine.get(b) != theirs.get(b))
-            .collect();
-        if !differ.is_empty() {
-            self.events.push_back(SessionEvent::Repairing {
-                buckets: differ.len() as u32,
-            });
-        }
-        for bucket in differ {
-            let cases = r
-                .bucket(&self.me.unit, bucket)?
-                .into_iter()
-                .map(|(c, h)| (unhex(c.as_str()).unwrap_or_default(), h))
-                .collect();
-            self.outbox.push_back(Frame::Bucket { bucket, cases });
-        }
-        Ok(())
-    }
-
-    fn on_bucket(
-        &mut self,
-        r: &dyn Replica,
-        bucket: u32,
-        theirs: Vec<(Vec<u8>, u64)>,
-    ) -> Result<(), SyncError> {
-        let peer_unit =
-            self.peer
-                .as_ref()
-                .map(|p| p.unit.clone())
-                .ok_or_else(|| SyncError::Protocol {
-                    peer: "?".into(),
-                    why: "bucket before hello".into(),
-                })?;
-        let mut them = std::collections::BTreeMap::new();
-        for (c, h) in theirs {
-            let id = case_id(&c).map_err(|why| self.refuse(why))?;
-            them.insert(id, h);
-        }
-        let mine: std::collections::BTreeMap<CaseId, u64> =
-            r.bucket(&peer_unit, bucket)?.into_iter().collect();
-        // Cases the peer lacks or holds differently: send their history (it dedupes).
-        let mut envs = Vec::new();
-        for (id, h) in &mine {
-            if them.get(id) != Some(h) {
-                envs.extend(r.history(id, &[], &peer_unit)?);
-            }
-        }
-        if !envs.is_empty() {
-            let (authors, changes) = to_wire(&envs);
-            self.stats.sent += changes.len() as u64;
-            self.outbox.push_back(Frame::Repair { authors, changes });
-        }
-        // Cases the peer holds that differ here: ask for what this node lacks (never for a
-        // drill case purged here).
-        for (id, h) in &them {
-            if mine.get(id) != Some(h) && !r.purged(id)? {
-                let have = r.heads(id)?;
-                self.outbox.push_back(Frame::Want {
-                    case: unhex(id.as_str()).unwrap_or_default(),
-                    have,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn send_digest(&mut self, r: &dyn Replica) -> Result<(), SyncError> {
-        let Some(peer) = &self.peer else {
-            return Ok(());
-        };
-        let buckets = r.digest(&peer.unit)?;
-        if self.digest_in.is_some()
-            && let Some((_, signed)) = r.drill_purge()
-        {
-            // Now and then the purge order again: on a lossy link the first may be lost.
-            self.outbox.push_back(Frame::Purge { signed });
-        }
-        // The root first: when nothing differs (the usual case) that is 20 bytes instead of
-        // 16 a day of the scope's history; the buckets follow only when asked for.
-        let (xor, count) = root(&buckets);
-        self.outbox.push_back(Frame::DigestRoot { xor, count });
-        self.digest_in = Some(DIGEST_TICKS);
-        Ok(())
     }
 
     fn peer_node(&self) -> String {
@@ -712,8 +585,9 @@ impl Session {
             });
         }
         if !report.quarantined.is_empty() {
-            self.events
-                .push_back(SessionEvent::Quarantined(report.quarantined));
+            self.events.push_back(SessionEvent::Quarantined(
+                report.quarantined.iter().map(|q| q.to_string()).collect(),
+            ));
         }
     }
 
@@ -838,60 +712,4 @@ impl Session {
         }
         Ok(())
     }
-}
-
-/// A digest folded into one entry: the XOR of every bucket's hash and the total count.
-fn root(buckets: &[(u32, u64, u32)]) -> (u64, u64) {
-    buckets
-        .iter()
-        .fold((0, 0), |(x, n), (_, bx, bn)| (x ^ bx, n + u64::from(*bn)))
-}
-
-fn case_id(bytes: &[u8]) -> Result<CaseId, String> {
-    if bytes.len() != 16 {
-        return Err(format!("case id of {} bytes, not 16", bytes.len()));
-    }
-    CaseId::parse(&hex(bytes)).map_err(|e| e.to_string())
-}
-
-/// Envelopes to their wire form with an author table.
-pub fn to_wire(envs: &[Envelope]) -> (Vec<String>, Vec<WireChange>) {
-    let mut authors: Vec<String> = Vec::new();
-    let changes = envs
-        .iter()
-        .map(|e| {
-            let i = match authors.iter().position(|a| a == &e.author) {
-                Some(i) => i,
-                None => {
-                    authors.push(e.author.clone());
-                    authors.len() - 1
-                }
-            };
-            WireChange {
-                case: unhex(&e.case).unwrap_or_default(),
-                author: i as u16,
-                change: e.change.clone(),
-                signature: e.signature.clone(),
-            }
-        })
-        .collect();
-    (authors, changes)
-}
-
-/// Wire changes back to envelopes; a bad author index or case id is a protocol violation.
-pub fn from_wire(authors: &[String], changes: Vec<WireChange>) -> Result<Vec<Envelope>, String> {
-    changes
-        .into_iter()
-        .map(|c| {
-            let author = authors
-                .get(usize::from(c.author))
-                .ok_or_else(|| format!("author index {} out of range", c.author))?;
-            Ok(Envelope {
-                case: case_id(&c.case)?.0,
-                author: author.clone(),
-                change: c.change,
-                signature: c.signature,
-            })
-        })
-        .collect()
 }

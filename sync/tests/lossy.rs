@@ -7,12 +7,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use gridloop_core::calendar::Millis;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::{Actor, NodeId, Role};
+use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::{Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::role::{Actor, NodeId, Role};
 use gridloop_core::store::{LightFilter, Store};
-use gridloop_core::unit::{District, UnitId};
 use gridloop_core::workflow::State;
 use gridloop_sync::frame::{Frame, decode, encode};
 use gridloop_sync::identity::NodeKey;

@@ -9,13 +9,13 @@
 
 use std::time::Instant;
 
-use gridloop_core::assess::{AssessConfig, Metric, assess, assess_rows};
-use gridloop_core::bulk;
+use gridloop_core::analytics::assess::{AssessConfig, Metric, assess, assess_rows};
+use gridloop_core::domain::period::Period;
+use gridloop_core::domain::role::NodeId;
 use gridloop_core::engine::Engine;
-use gridloop_core::generate::{CASES_PER_YEAR, Generator, YEAR_2026};
-use gridloop_core::period::Period;
-use gridloop_core::role::NodeId;
 use gridloop_core::store::{CaseSummary, Store};
+use gridloop_core::workload::bulk;
+use gridloop_core::workload::generate::{CASES_PER_YEAR, Generator, YEAR_2026};
 
 /// Cases of the month replayed by the anchor (extrapolated to the month).
 const ANCHOR_SAMPLE: usize = 20_000;
@@ -200,7 +200,7 @@ fn main() {
     if std::env::var("GRIDLOOP_BENCH_SKIP_REBUILD").is_err() {
         let t = Instant::now();
         let last = std::sync::atomic::AtomicU64::new(0);
-        let done = gridloop_core::rebuild::rebuild_projection(&engine, &|d, n| {
+        let done = gridloop_core::engine::rebuild::rebuild_projection(&engine, &|d, n| {
             if d >= last.load(std::sync::atomic::Ordering::Relaxed) + 100_000 {
                 last.store(d, std::sync::atomic::Ordering::Relaxed);
                 eprintln!("  rebuilt {d}/{n}, {:.0} s", t.elapsed().as_secs_f64());

@@ -8,14 +8,14 @@
 use std::io::Write;
 use std::time::Instant;
 
-use gridloop_core::bulk;
-use gridloop_core::calendar::Light;
+use gridloop_core::domain::calendar::Light;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::{Actor, NodeId, Role};
 use gridloop_core::engine::{Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::generate::{CASES_PER_YEAR, Generator, YEAR_2026};
-use gridloop_core::role::{Actor, NodeId, Role};
 use gridloop_core::store::{LightFilter, Store};
 use gridloop_core::workflow::State;
+use gridloop_core::workload::bulk;
+use gridloop_core::workload::generate::{CASES_PER_YEAR, Generator, YEAR_2026};
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());

@@ -10,9 +10,9 @@
 
 use std::time::{Duration, Instant};
 
-use gridloop_core::event::Action;
-use gridloop_core::role::Role;
-use gridloop_core::unit::UnitId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
+use gridloop_core::domain::unit::UnitId;
 use gridloop_core::workflow::State;
 use gridloop_tests::{Spec, T0, TestNet, units};
 
@@ -338,10 +338,10 @@ async fn main() {
 
 /// Reconnect with nothing changed between two district nodes holding `n` cases each.
 async fn idle_reconnect(n: u64) -> (String, String, String) {
+    use gridloop_core::domain::role::NodeId;
     use gridloop_core::engine::Engine;
-    use gridloop_core::generate::{Generator, YEAR_2026};
-    use gridloop_core::role::NodeId;
     use gridloop_core::store::Store;
+    use gridloop_core::workload::generate::{Generator, YEAR_2026};
 
     let u = units();
     let work = tempfile::tempdir_in(
@@ -368,7 +368,7 @@ async fn idle_reconnect(n: u64) -> (String, String, String) {
             eprintln!("importing {n} cases for the idle reconnect…");
         }
         if !reuse {
-            gridloop_core::bulk::import(
+            gridloop_core::workload::bulk::import(
                 &engine.store,
                 rules,
                 &NodeId("import".into()),

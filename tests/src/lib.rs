@@ -11,13 +11,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::{Actor, NodeId, Role};
+use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::{Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::role::{Actor, NodeId, Role};
 use gridloop_core::store::{CaseSummary, Store};
-use gridloop_core::unit::{District, UnitId};
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::node::{self, EndpointConfig, Node};
 use gridloop_sync::replica::NodeReplica;
@@ -83,7 +83,7 @@ impl TestNode {
             grid,
             address: "测试地址 1 号".into(),
             description: format!("{} 上报的测试案件", self.name),
-            reporter: Some(gridloop_core::case::Reporter {
+            reporter: Some(gridloop_core::domain::intake::Reporter {
                 name: "张三".into(),
                 phone: "13900000000".into(),
             }),

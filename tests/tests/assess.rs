@@ -4,14 +4,14 @@
 //! street, its communities and its ranking; for the other street, which the first street
 //! cannot see, they differ.
 
-use gridloop_core::assess::{AssessConfig, Assessment, Metric, assess};
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::analytics::assess::{AssessConfig, Assessment, Metric, assess};
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::{Action, RequestKind};
+use gridloop_core::domain::period::Period;
+use gridloop_core::domain::role::Role;
+use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::NewCase;
-use gridloop_core::event::{Action, RequestKind};
-use gridloop_core::period::Period;
-use gridloop_core::role::Role;
-use gridloop_core::unit::{District, UnitId};
 use gridloop_tests::{T0, TestNet, TestNode, standard, units};
 
 const MIN: Millis = 60_000;
@@ -25,7 +25,7 @@ fn report(n: &TestNode, role: Role, source: &str, community: &UnitId, at: Millis
         grid: d.grids_of(community)[0].code.to_string(),
         address: "东四北大街 8 号".into(),
         description: format!("{source} 测试案件"),
-        reporter: Some(gridloop_core::case::Reporter {
+        reporter: Some(gridloop_core::domain::intake::Reporter {
             name: "李四".into(),
             phone: "13700000000".into(),
         }),
@@ -326,7 +326,7 @@ async fn after_sync_the_district_and_a_street_compute_identical_figures_for_that
     // The hotline case in c11's territory: resolved, caller satisfied.
     assert_eq!(
         street.ratio(Metric::HotlineResolution),
-        gridloop_core::assess::Ratio { hits: 1, total: 1 }
+        gridloop_core::analytics::assess::Ratio { hits: 1, total: 1 }
     );
     assert_eq!(street.ratio(Metric::HotlineSatisfaction).total, 1);
     // The street's checks: one failed (rework for the department), all on time counted.

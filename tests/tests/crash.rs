@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::case_id::CaseId;
 use gridloop_core::engine::Engine;
 use gridloop_core::store::{CaseSummary, Store};
 

@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use gridloop_core::assess::{AssessConfig, assess};
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::analytics::assess::{AssessConfig, assess};
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::period::Period;
+use gridloop_core::domain::role::Role;
+use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::drill::{Cue, Scenario, after_action};
-use gridloop_core::event::Action;
-use gridloop_core::period::Period;
-use gridloop_core::role::Role;
-use gridloop_core::unit::{District, UnitId};
 use gridloop_core::workflow::Step;
 use gridloop_tests::{T0, TestNet, standard, units};
 
@@ -91,7 +91,7 @@ async fn a_drill_runs_on_real_nodes_and_its_after_action_report_agrees_with_the_
     let plan = Scenario::plan(
         &text,
         &district,
-        &gridloop_core::catalogue::Catalogue::standard(),
+        &gridloop_core::domain::catalogue::Catalogue::standard(),
         &names,
     )
     .expect("the scenario plans");

@@ -4,12 +4,12 @@
 //! into the priority lane; after the link returns the district sees it all; a summoned
 //! department's report-in and the stand-down bring everyone back to 平时.
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::emergency::{Lane, Plans};
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::emergency::{Lane, Plans};
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
+use gridloop_core::domain::unit::District;
 use gridloop_core::engine::NewCase;
-use gridloop_core::event::Action;
-use gridloop_core::role::Role;
-use gridloop_core::unit::District;
 use gridloop_tests::{T0, TestNet, standard, units};
 
 const MIN: Millis = 60_000;

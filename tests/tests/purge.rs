@@ -4,10 +4,10 @@
 //! from every store, and neither the feed of a node that still held one nor anti-entropy
 //! brings it back. Real cases, and drill cases after the order's time, are untouched.
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
-use gridloop_core::event::Action;
-use gridloop_core::role::Role;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
 use gridloop_sync::purge::{PurgeError, PurgeOrder};
 use gridloop_tests::{T0, TestNet, standard, units};
 

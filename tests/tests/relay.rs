@@ -2,8 +2,8 @@
 //! HTTP, as a district would run it inside its private network) and nodes whose roster
 //! entries carry no address at all, so the relay is the only way they can find each other.
 
-use gridloop_core::event::Action;
-use gridloop_core::role::Role;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
 use gridloop_sync::node::LinkState;
 use gridloop_tests::{T0, TestNet, standard, units};
 use iroh_relay::server::{RelayConfig, Server, ServerConfig};

@@ -2,10 +2,11 @@
 //! tampered, out-of-scope and unauthorized changes sent over a real connection are
 //! quarantined with a clear reason and never applied.
 
-use gridloop_core::case::{CaseDoc, CaseId};
-use gridloop_core::event::{Action, Event, EventId};
-use gridloop_core::hlc::Hlc;
-use gridloop_core::role::{NodeId, Role};
+use gridloop_core::doc::case_doc::CaseDoc;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::{Action, Event, EventId};
+use gridloop_core::domain::hlc::Hlc;
+use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::store::{Envelope, signing_bytes};
 use gridloop_sync::frame::{ALPN, Frame, VERSION, decode, encode, frame_len};
 use gridloop_sync::identity::NodeKey;
@@ -100,7 +101,7 @@ fn crafted(doc: &CaseDoc, event: &Event, author: &str, signer: &NodeKey) -> (Env
 
 fn event(
     node: &str,
-    unit: &gridloop_core::unit::UnitId,
+    unit: &gridloop_core::domain::unit::UnitId,
     role: Role,
     action: Action,
     after: &[EventId],

@@ -1,8 +1,8 @@
 //! Replication end to end: real iroh endpoints on loopback, real redb stores, one district,
 //! two streets, four communities.
 
-use gridloop_core::event::Action;
-use gridloop_core::role::Role;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
 use gridloop_core::workflow::State;
 use gridloop_tests::{T0, TestNet, standard, units};
 
@@ -80,7 +80,7 @@ async fn the_three_loops_run_offline_and_converge_after_healing() {
         n.n("s1").summary(&esc).is_some_and(|s| s.holder == u["s1"])
     })
     .await;
-    let dept = gridloop_core::unit::District::demo().departments()[0]
+    let dept = gridloop_core::domain::unit::District::demo().departments()[0]
         .id
         .clone();
     s1.act(
@@ -148,7 +148,9 @@ async fn the_three_loops_run_offline_and_converge_after_healing() {
     // The district's copy of the trail says which moves were made offline (离线办理): every
     // move of the community's micro-loop case, made while it was isolated, and none of the
     // street's, which kept its links to its other communities.
-    let trail = |id: &gridloop_core::case::CaseId| d.engine().record(id.as_str()).unwrap().events;
+    let trail = |id: &gridloop_core::domain::case_id::CaseId| {
+        d.engine().record(id.as_str()).unwrap().events
+    };
     let micro_trail = trail(&micro);
     assert_eq!(micro_trail.len(), 3);
     assert!(micro_trail.iter().all(|e| e.offline), "{micro_trail:?}");
@@ -162,7 +164,7 @@ async fn the_three_loops_run_offline_and_converge_after_healing() {
 }
 
 /// Brings a case reported at c11 to the street, dispatched and fed back (待核查).
-async fn case_at_check(net: &TestNet) -> gridloop_core::case::CaseId {
+async fn case_at_check(net: &TestNet) -> gridloop_core::domain::case_id::CaseId {
     let u = units();
     let (c11, s1) = (net.n("c11"), net.n("s1"));
     let id = c11.report(Role::GridWorker, &u["c11"], "E0101", T0);
@@ -178,7 +180,7 @@ async fn case_at_check(net: &TestNet) -> gridloop_core::case::CaseId {
         n.n("s1").summary(&id).is_some_and(|s| s.holder == u["s1"])
     })
     .await;
-    let dept = gridloop_core::unit::District::demo().departments()[0]
+    let dept = gridloop_core::domain::unit::District::demo().departments()[0]
         .id
         .clone();
     s1.act(
@@ -327,7 +329,7 @@ async fn a_case_dispatched_into_a_new_scope_arrives_with_its_whole_history() {
     assert!(net.n("s2").summary(&id).is_none(), "s2 is not in scope yet");
     // ...registered with the grid corrected to one of c21 (street s2), and dispatched
     // down to s2: the case enters s2's and c21's scope.
-    let grid = gridloop_core::unit::District::demo().grids_of(&u["c21"])[0]
+    let grid = gridloop_core::domain::unit::District::demo().grids_of(&u["c21"])[0]
         .code
         .clone();
     d.act(

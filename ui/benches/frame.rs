@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use gridloop_core::bulk;
+use gridloop_core::domain::role::{NodeId, Role};
+use gridloop_core::domain::unit::District;
 use gridloop_core::engine::Engine;
-use gridloop_core::generate::Generator;
-use gridloop_core::role::{NodeId, Role};
 use gridloop_core::store::Store;
-use gridloop_core::unit::District;
+use gridloop_core::workload::bulk;
+use gridloop_core::workload::generate::Generator;
 use gridloop_ui::queue::Queue;
 use gridloop_ui::{NodeHandle, Workstation};
 
@@ -56,7 +56,7 @@ struct Run {
 fn run(engine: Arc<Engine>, now: i64) -> Run {
     let node = NodeHandle::from_engine(engine).expect("node");
     let mut ws = Workstation::new(vec![node], None).with_clock(move || now);
-    ws.inbox.queue = Queue::AllOpen;
+    ws.inbox.queue = Queue::InArea;
     ws.inbox.dirty = true;
     let mut h = Harness::builder()
         .with_size([1600.0, 1000.0])
@@ -88,7 +88,7 @@ fn run(engine: Arc<Engine>, now: i64) -> Run {
     let engine = h.state().node().expect("node").engine.clone();
     let me = engine.node().expect("node");
     let grid = engine.district.grids().next().expect("grid").code.clone();
-    let actor = gridloop_core::role::Actor {
+    let actor = gridloop_core::domain::role::Actor {
         node: me.node.clone(),
         unit: me.unit.clone(),
         role: Role::Intake,

@@ -5,12 +5,12 @@
 //! live state exactly as the engine will check it, with placeholder text where the move
 //! carries some. A move the rules refuse is never shown.
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::Intake;
-use gridloop_core::event::{Action, Event, EventId, RequestKind};
-use gridloop_core::hlc::Hlc;
-use gridloop_core::role::{Actor, Role};
-use gridloop_core::unit::{UnitId, UnitKind};
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::event::{Action, Event, EventId, RequestKind};
+use gridloop_core::domain::hlc::Hlc;
+use gridloop_core::domain::intake::Intake;
+use gridloop_core::domain::role::{Actor, Role};
+use gridloop_core::domain::unit::{UnitId, UnitKind};
 use gridloop_core::workflow::{Derived, Rules};
 
 /// One move the operator may make, as a template the dialog fills in (可办操作).
@@ -94,7 +94,7 @@ pub fn offered_in(
     derived: &Derived,
     actor: &Actor,
     now: Millis,
-    lane: Option<&gridloop_core::emergency::Lane>,
+    lane: Option<&gridloop_core::domain::emergency::Lane>,
 ) -> Vec<Offer> {
     let s = &derived.current;
     let d = rules.district;

@@ -2,7 +2,7 @@
 //! connections, and the demo's cut and restore. The binary implements [`Network`] over real
 //! iroh nodes; a workstation without one works offline.
 
-use gridloop_core::calendar::Millis;
+use gridloop_core::domain::calendar::Millis;
 
 /// One peer of a node as the 网络 view shows it (对端).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub trait Network: Send + Sync {
     fn purge_drills(
         &self,
         node: &str,
-        role: gridloop_core::role::Role,
+        role: gridloop_core::domain::role::Role,
         before: Millis,
         note: &str,
     ) -> Result<Option<u64>, String> {

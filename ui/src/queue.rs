@@ -1,10 +1,10 @@
 //! The operator's queues (待办队列): which cases each queue lists at a unit, loaded as keys
 //! so the inbox table stays smooth with hundreds of thousands of rows.
 
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::store::{CaseSummary, NO_DUE, Reader, StoreError};
-use gridloop_core::unit::{District, UnitId};
 use gridloop_core::workflow::State;
 
 use crate::i18n::Lang;
@@ -12,7 +12,7 @@ use crate::i18n::Lang;
 /// One queue of the inbox (工作台队列).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Queue {
-    /// 应急: the priority lane (应急通道) — open cases in an emergency incident's lane, and
+    /// 应急: the priority lane (应急通道) — active cases in an emergency incident's lane, and
     /// the incidents themselves.
     Emergency,
     /// 待受理: reported, waiting to be accepted (待核实 included).
@@ -33,8 +33,9 @@ pub enum Queue {
     Overdue,
     /// 冲突: concurrent moves waiting for a resolution.
     Conflict,
-    /// 辖区在办: every open case with a running clock held at or under this unit.
-    AllOpen,
+    /// 辖区在办: every case in a [`State::CLOCKED`] state held at or under this unit (the
+    /// open ones and the closed ones whose callback is owed).
+    InArea,
 }
 
 impl Queue {
@@ -50,7 +51,7 @@ impl Queue {
         Queue::ToCallback,
         Queue::Overdue,
         Queue::Conflict,
-        Queue::AllOpen,
+        Queue::InArea,
     ];
 
     /// The queue's name.
@@ -66,7 +67,7 @@ impl Queue {
             Queue::ToCallback => ("待回访", "To call back"),
             Queue::Overdue => ("超时", "Overdue"),
             Queue::Conflict => ("冲突", "Conflicts"),
-            Queue::AllOpen => ("辖区在办", "Open in area"),
+            Queue::InArea => ("辖区在办", "Open in area"),
         };
         lang.t(zh, en)
     }
@@ -81,7 +82,7 @@ impl Queue {
             Queue::ToCheck => &[State::ToCheck],
             Queue::ToClose => &[State::ToClose],
             Queue::ToCallback => &[State::Closed],
-            Queue::Emergency | Queue::Overdue | Queue::Conflict | Queue::AllOpen => &OPEN,
+            Queue::Emergency | Queue::Overdue | Queue::Conflict | Queue::InArea => &State::CLOCKED,
         }
     }
 
@@ -98,7 +99,7 @@ impl Queue {
             Queue::Conflict => s.conflict,
             Queue::Emergency => {
                 (s.lane.is_some() || s.incident.as_ref().is_some_and(|i| i.active()))
-                    && OPEN.contains(&s.state)
+                    && State::CLOCKED.contains(&s.state)
                     && (s.state != State::Closed || s.due.is_some())
             }
             Queue::Overdue => s.overdue(now),
@@ -107,26 +108,14 @@ impl Queue {
     }
 }
 
-/// Every open state.
-pub const OPEN: [State; 8] = [
-    State::Reported,
-    State::Verifying,
-    State::ToRegister,
-    State::ToDispatch,
-    State::Handling,
-    State::ToCheck,
-    State::ToClose,
-    State::Closed,
-];
-
 /// How many conflict or callback rows a badge count reads at most before it says "≥".
 pub const BADGE_SCAN: usize = 20_000;
 
 /// The cases of `queue` held by `holder`, as (due, id), most urgent first.
 ///
-/// The state queues come from the holder index alone; 超时 is the part of the open queues
+/// The state queues come from the holder index alone; 超时 is the part of the active queues
 /// whose due time has passed and 待回访 the closed cases whose callback clock runs (ranges of
-/// the same sorted keys); 冲突 reads the rows of the open states, at most [`BADGE_SCAN`].
+/// the same sorted keys); 冲突 reads the rows of the [`State::CLOCKED`] states, at most [`BADGE_SCAN`].
 pub fn load(
     r: &Reader,
     district: &District,
@@ -134,7 +123,7 @@ pub fn load(
     queue: Queue,
     now: Millis,
 ) -> Result<Vec<(i64, CaseId)>, StoreError> {
-    if queue == Queue::AllOpen {
+    if queue == Queue::InArea {
         let within = |h: &UnitId| district.is_same_or_above(holder, h);
         return r.open_keys(i64::MAX, &within, AREA_LIMIT);
     }
@@ -175,7 +164,7 @@ pub fn counts(
 ) -> Result<Vec<(Queue, usize)>, StoreError> {
     Queue::ALL
         .iter()
-        .filter(|q| **q != Queue::AllOpen)
+        .filter(|q| **q != Queue::InArea)
         .map(|q| Ok((*q, load(r, district, holder, *q, now)?.len())))
         .collect()
 }

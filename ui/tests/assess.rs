@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use gridloop_core::assess::Metric;
-use gridloop_core::calendar::Millis;
+use gridloop_core::analytics::assess::Metric;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::role::{NodeId, Role};
+use gridloop_core::domain::unit::District;
 use gridloop_core::engine::Engine;
-use gridloop_core::generate::Generator;
-use gridloop_core::role::{NodeId, Role};
 use gridloop_core::store::Store;
-use gridloop_core::unit::District;
+use gridloop_core::workload::generate::Generator;
 use gridloop_ui::{NodeHandle, Workstation};
 
 /// 2026-03-31 17:00 Beijing time.
@@ -47,7 +47,7 @@ fn the_assessment_view_shows_the_figures_drills_down_and_exports() {
     let engine = Arc::new(Engine::demo(store));
     let mut g = Generator::new(engine.rules(), 3, MARCH, 30, NOW);
     let records = (0..1500).map(|_| Ok(g.next_case()));
-    gridloop_core::bulk::import(
+    gridloop_core::workload::bulk::import(
         &engine.store,
         engine.rules(),
         &NodeId("d".into()),

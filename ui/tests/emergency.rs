@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use gridloop_core::calendar::Millis;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::role::{NodeId, Role};
+use gridloop_core::domain::unit::District;
 use gridloop_core::engine::Engine;
-use gridloop_core::role::{NodeId, Role};
 use gridloop_core::store::Store;
-use gridloop_core::unit::District;
 use gridloop_ui::queue::Queue;
 use gridloop_ui::{LinkRow, Network, NodeHandle, PeerRow, Workstation};
 
@@ -187,13 +187,13 @@ fn a_drill_plays_with_a_clock_and_an_after_action_report() {
     }
     h.run_steps(2);
     let run = h.state().drill_run().unwrap();
-    assert_eq!(run.injected, 3);
+    assert_eq!(run.injected(), 3);
     assert!(
         run.clock() >= 30 * 60_000,
         "the clock ran past the last cue"
     );
     assert_eq!(
-        run.log
+        run.log()
             .iter()
             .filter(|l| l.text.starts_with("注入"))
             .count(),
@@ -259,7 +259,7 @@ fn the_district_purges_drill_cases_from_the_drill_view_after_confirming() {
     h.state_mut().set_role(Role::Dispatcher);
     let district = District::demo();
     let grid = district.grids().next().unwrap().code.to_string();
-    let actor = gridloop_core::role::Actor {
+    let actor = gridloop_core::domain::role::Actor {
         node: NodeId("d".into()),
         unit: district.root().id.clone(),
         role: Role::Dispatcher,

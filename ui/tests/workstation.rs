@@ -7,15 +7,15 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use gridloop_core::bulk;
-use gridloop_core::calendar::Millis;
-use gridloop_core::case::CaseId;
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::{Actor, NodeId, Role};
+use gridloop_core::domain::unit::{District, UnitId, UnitKind};
 use gridloop_core::engine::{CaseRecord, Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::role::{Actor, NodeId, Role};
 use gridloop_core::store::Store;
-use gridloop_core::unit::{District, UnitId, UnitKind};
 use gridloop_core::workflow::State;
+use gridloop_core::workload::bulk;
 use gridloop_ui::{NodeHandle, Workstation};
 
 /// Monday 2026-03-02 09:30 Beijing time: inside working hours.
@@ -269,7 +269,7 @@ fn copy(from: &Engine, to: &Engine, id: &CaseId) {
         id: id.clone(),
         intake: doc.intake().unwrap(),
         events: doc.events().unwrap(),
-        document: Some(gridloop_core::case::to_hex(&doc.save())),
+        document: Some(gridloop_core::doc::case_doc::to_hex(&doc.save())),
     };
     let me = to.node().unwrap().node;
     bulk::import(

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gridloop_core::event::Action;
-use gridloop_core::role::Role;
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
 use gridloop_core::workflow::State;
 use gridloop_tests::{Spec, T0, TestNet, units};
 use samod::transport::channel::ChannelDialer;

@@ -1,14 +1,15 @@
 //! Shared fixture for workflow tests: the demo district and a case driven move by move.
 #![allow(dead_code)]
 
-use gridloop_core::calendar::{Millis, WorkCalendar};
-use gridloop_core::case::{Intake, Source};
-use gridloop_core::catalogue::{Catalogue, CategoryCode};
-use gridloop_core::event::{Action, Event, EventId};
-use gridloop_core::hlc::Hlc;
-use gridloop_core::role::{NodeId, Role};
-use gridloop_core::unit::{District, GridCode, UnitId};
-use gridloop_core::workflow::{CaseState, Derived, Rules, StageLimits};
+use gridloop_core::domain::calendar::{Millis, WorkCalendar};
+use gridloop_core::domain::catalogue::{Catalogue, CategoryCode};
+use gridloop_core::domain::event::{Action, Event, EventId};
+use gridloop_core::domain::hlc::Hlc;
+use gridloop_core::domain::intake::{Intake, Source};
+use gridloop_core::domain::limits::StageLimits;
+use gridloop_core::domain::role::{NodeId, Role};
+use gridloop_core::domain::unit::{District, GridCode, UnitId};
+use gridloop_core::workflow::{CaseState, Derived, Refusal, Rules};
 
 /// A day in milliseconds.
 pub const DAY: Millis = 24 * 3600 * 1000;
@@ -223,14 +224,18 @@ impl<'a> TestCase<'a> {
 
     /// Makes a move that must be refused by `rule`.
     pub fn refused(&mut self, unit: &UnitId, role: Role, action: Action, rule: &str) {
+        let why = self.refusal(unit, role, action);
+        assert_eq!(why.rule, rule, "refused by the wrong rule: {why}");
+        assert!(!why.message_en().is_empty() && !why.message_zh().is_empty());
+    }
+
+    /// Makes a move that must be refused, and returns why.
+    pub fn refusal(&mut self, unit: &UnitId, role: Role, action: Action) -> Refusal {
         let name = action.name();
         let e = self.event(unit, role, action);
         match self.f.rules().check_live(&self.intake, &self.derived(), &e) {
-            Ok(()) => panic!("{name} by {role:?}@{unit} should be refused by {rule}"),
-            Err(why) => {
-                assert_eq!(why.rule, rule, "refused by the wrong rule: {why}");
-                assert!(!why.message.is_empty());
-            }
+            Ok(()) => panic!("{name} by {role:?}@{unit} should be refused"),
+            Err(why) => why,
         }
     }
 

@@ -1,9 +1,9 @@
 //! A writer for the crash test: reports cases and moves them on, printing `ack <case id>
 //! <events>` after each durable commit, until killed.
 
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::{Actor, Role};
 use gridloop_core::engine::{Engine, NewCase};
-use gridloop_core::event::Action;
-use gridloop_core::role::{Actor, Role};
 use gridloop_core::store::Store;
 
 fn main() {

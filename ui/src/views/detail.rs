@@ -2,20 +2,23 @@
 //! this operator may make now with the dialogs they need, and the conflict banner.
 
 use egui::{Color32, RichText};
-use gridloop_core::case::{CaseId, Intake};
+use gridloop_core::domain::case_id::CaseId;
+use gridloop_core::domain::event::{Action, Event, EventId};
+use gridloop_core::domain::intake::Intake;
+use gridloop_core::domain::role::Actor;
+use gridloop_core::domain::unit::{UnitId, UnitKind};
 use gridloop_core::engine::CaseRecord;
-use gridloop_core::event::{Action, Event, EventId, RequestKind};
-use gridloop_core::role::Actor;
 use gridloop_core::store::CaseSummary;
-use gridloop_core::unit::{UnitId, UnitKind};
 use gridloop_core::workflow::Derived;
 
+use crate::context::ViewCx;
 use crate::i18n::Lang;
+use crate::intent::{Intent, Outcome, Write};
 use crate::moves::{self, Offer};
+use crate::views::dialog::{Closing, MoveDialog};
 use crate::views::{fmt_span, fmt_time, light_color, unit_name};
-use crate::workstation::Workstation;
 
-/// An open case (打开的案卷).
+/// An open case (打开的案卷): the 工作台's detail panel.
 pub struct Detail {
     /// The case.
     pub id: CaseId,
@@ -24,6 +27,7 @@ pub struct Detail {
     loaded: Option<Loaded>,
     dialog: Option<MoveDialog>,
     error: Option<String>,
+    closed: bool,
 }
 
 struct Loaded {
@@ -32,17 +36,6 @@ struct Loaded {
     summary: CaseSummary,
     offers: Vec<Offer>,
     actor: Actor,
-}
-
-/// The dialog of a move being made (操作对话框).
-struct MoveDialog {
-    offer: Offer,
-    text: String,
-    units: Vec<UnitId>,
-    lead: Option<UnitId>,
-    category: String,
-    days: u32,
-    error: Option<String>,
 }
 
 impl Detail {
@@ -59,31 +52,72 @@ impl Detail {
             loaded: None,
             dialog: None,
             error: None,
+            closed: false,
+        }
+    }
+
+    /// Whether the operator closed the panel.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Draws the open case; returns the moves the operator made.
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCx) -> Vec<Intent> {
+        if self.stale {
+            self.stale = false;
+            match load(cx, &self.id) {
+                Ok(l) => {
+                    self.loaded = Some(l);
+                    self.error = None;
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        let mut out = Vec::new();
+        self.closed = body(cx, ui, self, &mut out);
+        out
+    }
+
+    /// What became of a move this panel asked for: read again and close the dialog, or show
+    /// in the dialog why it was refused (the status bar says either).
+    pub fn settled(&mut self, write: &Write, outcome: &Outcome, cx: &ViewCx) -> Vec<Intent> {
+        let Write::Act { .. } = write else {
+            return Vec::new();
+        };
+        let label = write.label_zh().unwrap_or_default();
+        match outcome {
+            Ok(s) => {
+                self.stale = true;
+                self.dialog = None;
+                vec![Intent::notify(
+                    format!("{label}：{} → {}", s.number, s.state.label_zh()),
+                    false,
+                )]
+            }
+            Err(e) => {
+                let msg = format!("{label} {}: {e}", cx.lang.t("被拒绝", "refused"));
+                if let Some(dlg) = &mut self.dialog {
+                    dlg.refused(msg.clone());
+                }
+                vec![Intent::notify(msg, true)]
+            }
         }
     }
 }
 
-fn load(ws: &Workstation, id: &CaseId) -> Result<Loaded, String> {
-    let node = ws.node().ok_or("no node")?;
-    let engine = &node.engine;
+fn load(cx: &ViewCx, id: &CaseId) -> Result<Loaded, String> {
+    let engine = &cx.node.engine;
     let record = engine.record(&id.0).map_err(|e| e.to_string())?;
     let derived = engine.derive(&record).map_err(|e| e.to_string())?;
     let summary = CaseSummary::build(id, &record.intake, &derived);
-    let actor = ws.actor().ok_or("no operator")?;
-    let lane = ws
-        .current_mode()
-        .lead()
-        .filter(|(row, _)| row.id != *id)
-        .map(|(row, i)| gridloop_core::emergency::Lane {
-            incident: row.id.clone(),
-            limits: i.limits,
-        });
+    let actor = cx.actor();
+    let lane = cx.lane().filter(|l| l.incident != *id);
     let offers = moves::offered_in(
         &engine.rules(),
         &record.intake,
         &derived,
         &actor,
-        ws.now(),
+        cx.now(),
         lane.as_ref(),
     );
     Ok(Loaded {
@@ -95,33 +129,10 @@ fn load(ws: &Workstation, id: &CaseId) -> Result<Loaded, String> {
     })
 }
 
-/// Draws the open case.
-pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
-    let Some(mut detail) = ws.detail.take() else {
-        return;
-    };
-    if detail.stale {
-        detail.stale = false;
-        match load(ws, &detail.id) {
-            Ok(l) => {
-                detail.loaded = Some(l);
-                detail.error = None;
-            }
-            Err(e) => detail.error = Some(e),
-        }
-    }
-    let close = body(ws, ui, &mut detail);
-    if !close {
-        ws.detail = Some(detail);
-    } else {
-        ws.inbox.selected = None;
-    }
-}
-
 /// Returns whether the panel should close.
-fn body(ws: &mut Workstation, ui: &mut egui::Ui, detail: &mut Detail) -> bool {
-    let lang = ws.lang;
-    let now = ws.now();
+fn body(cx: &ViewCx, ui: &mut egui::Ui, detail: &mut Detail, out: &mut Vec<Intent>) -> bool {
+    let lang = cx.lang;
+    let now = cx.now();
     let mut close = false;
     ui.horizontal(|ui| {
         ui.heading(lang.t("案卷详情", "Case"));
@@ -137,8 +148,7 @@ fn body(ws: &mut Workstation, ui: &mut egui::Ui, detail: &mut Detail) -> bool {
     let Some(l) = &detail.loaded else {
         return close;
     };
-    let node = ws.node().cloned().expect("a node is shown");
-    let engine = node.engine.clone();
+    let engine = cx.node.engine.clone();
     let d = &engine.district;
     let s = &l.summary;
     let intake = &l.record.intake;
@@ -226,26 +236,22 @@ fn body(ws: &mut Workstation, ui: &mut egui::Ui, detail: &mut Detail) -> bool {
         ui.strong(lang.t("流转记录", "Trail"));
         timeline(ui, lang, &l.record.events, &l.derived, d);
     });
+    let category = s.category.as_str().to_string();
     if let Some(o) = chosen {
         if o.needs_dialog() {
-            detail.dialog = Some(MoveDialog {
-                category: s.category.as_str().to_string(),
-                lead: match &o.action {
-                    Action::Dispatch { lead, .. } => Some(lead.clone()),
-                    Action::DispatchDown { unit } => Some(unit.clone()),
-                    _ => None,
-                },
-                units: Vec::new(),
-                text: String::new(),
-                days: 3,
-                error: None,
-                offer: o,
-            });
+            detail.dialog = Some(MoveDialog::new(o, category));
         } else {
-            make(ws, detail, o.actor.clone(), o.action.clone());
+            out.push(make(detail, o.actor.clone(), o.action.clone()));
         }
     }
-    dialog(ws, ui, detail);
+    if let Some(dlg) = &mut detail.dialog {
+        let current = detail.loaded.as_ref().map(|l| &l.derived.current);
+        match dlg.ui(ui, cx, current) {
+            Some(Closing::Cancel) => detail.dialog = None,
+            Some(Closing::Confirm(actor, action)) => out.push(make(detail, actor, action)),
+            None => {}
+        }
+    }
     close
 }
 
@@ -372,7 +378,7 @@ fn deadlines(ui: &mut egui::Ui, lang: Lang, s: &CaseSummary, derived: &Derived, 
         line(ui, lang.t("处置时限", "Handling"), o.due, o.light(now));
     }
     for x in c.summons.iter().filter(|x| x.reported_in.is_none()) {
-        let light = gridloop_core::calendar::WorkCalendar::light_at(x.due, x.due, now);
+        let light = gridloop_core::domain::calendar::WorkCalendar::light_at(x.due, x.due, now);
         line(ui, lang.t("报到时限", "Report-in"), x.due, light);
     }
     if !any {
@@ -383,24 +389,15 @@ fn deadlines(ui: &mut egui::Ui, lang: Lang, s: &CaseSummary, derived: &Derived, 
 
 fn opinion(a: &Action) -> String {
     match a {
-        Action::Reject { reason } | Action::Void { reason } | Action::Escalate { reason } => {
-            reason.clone()
-        }
-        Action::Request { reason, until, .. } => match until {
-            Some(u) => format!("{reason}（至 {}）", fmt_time(*u)),
-            None => reason.clone(),
-        },
-        Action::Verify { note, .. }
-        | Action::Feedback { note, .. }
-        | Action::Decide { note, .. }
-        | Action::Check { note, .. }
-        | Action::Callback { note, .. }
-        | Action::Supervise { note }
-        | Action::Urge { note }
-        | Action::SelfClose { note, .. }
-        | Action::Resolve { note, .. } => note.clone(),
+        Action::Request {
+            reason,
+            until: Some(u),
+            ..
+        } => format!("{reason}（至 {}）", fmt_time(*u)),
         Action::Register { category, .. } => category.as_str().to_string(),
-        _ => String::new(),
+        // The trail shows a checklist tick and a stand-down by their own rows, not a note.
+        Action::Tick { .. } | Action::StandDown { .. } => String::new(),
+        _ => a.opinion().unwrap_or_default().to_string(),
     }
 }
 
@@ -409,7 +406,7 @@ fn timeline(
     lang: Lang,
     events: &[Event],
     derived: &Derived,
-    d: &gridloop_core::unit::District,
+    d: &gridloop_core::domain::unit::District,
 ) {
     let mut sorted: Vec<&Event> = events.iter().collect();
     sorted.sort_by_key(|e| (e.at, e.id.clone()));
@@ -443,7 +440,11 @@ fn timeline(
                 }
                 if let Some((_, why)) = derived.invalid.iter().find(|(id, _)| *id == e.id) {
                     mv = mv.strikethrough().color(Color32::RED);
-                    note = format!("{} {}", lang.t("［无效］", "[invalid]"), why.message);
+                    note = format!(
+                        "{} {}",
+                        lang.t("［无效］", "[invalid]"),
+                        super::refusal_text(lang, why)
+                    );
                 }
                 if let Some(b) = on_branch(&e.id) {
                     mv = mv.color(Color32::from_rgb(200, 90, 0));
@@ -476,7 +477,7 @@ fn conflict_banner(
     events: &[Event],
     branches: &[gridloop_core::workflow::Branch],
     offers: &[Offer],
-    d: &gridloop_core::unit::District,
+    d: &gridloop_core::domain::unit::District,
     chosen: &mut Option<Offer>,
 ) {
     egui::Frame::new()
@@ -520,252 +521,16 @@ fn conflict_banner(
         });
 }
 
-fn make(ws: &mut Workstation, detail: &mut Detail, actor: Actor, action: Action) -> bool {
-    let Some(node) = ws.node().cloned() else {
-        return false;
-    };
-    let label = action.label_zh();
-    match node.engine.act(&actor, &detail.id, action, ws.now()) {
-        Ok(s) => {
-            ws.notify(
-                format!("{label}：{} → {}", s.number, s.state.label_zh()),
-                false,
-            );
-            if let Some(net) = &ws.net {
-                net.changed(&node.name);
-            }
-            ws.invalidate();
-            detail.stale = true;
-            true
-        }
-        Err(e) => {
-            let msg = format!("{label} {}: {e}", ws.lang.t("被拒绝", "refused"));
-            ws.notify(msg.clone(), true);
-            if let Some(dlg) = &mut detail.dialog {
-                dlg.error = Some(msg);
-            }
-            false
-        }
-    }
-}
-
-fn dialog(ws: &mut Workstation, ui: &mut egui::Ui, detail: &mut Detail) {
-    let Some(mut dlg) = detail.dialog.take() else {
-        return;
-    };
-    let lang = ws.lang;
-    let Some(node) = ws.node().cloned() else {
-        return;
-    };
-    let d = &node.engine.district;
-    let mut outcome: Option<bool> = None; // Some(true) = confirm, Some(false) = cancel
-    let title = dlg.offer.label();
-    egui::Modal::new(egui::Id::unique("gridloop-move-dialog")).show(ui.ctx(), |ui| {
-        ui.set_min_width(420.0);
-        ui.heading(&title);
-        let text_label = match &dlg.offer.action {
-            Action::Reject { .. }
-            | Action::Void { .. }
-            | Action::Escalate { .. }
-            | Action::Request { .. } => Some(lang.t("理由", "Reason")),
-            Action::Register { .. }
-            | Action::Dispatch { .. }
-            | Action::DispatchDown { .. }
-            | Action::Whistle { .. } => None,
-            _ => Some(lang.t("处理意见", "Opinion")),
-        };
-        match &dlg.offer.action {
-            Action::Register { .. } => {
-                ui.label(lang.t("类别（可改正）", "Category (correct if needed)"));
-                ui.text_edit_singleline(&mut dlg.category);
-                let hits = node.engine.catalogue.search(&dlg.category);
-                if hits.len() > 1 {
-                    egui::ScrollArea::vertical()
-                        .max_height(120.0)
-                        .show(ui, |ui| {
-                            for c in hits.iter().take(30) {
-                                if ui
-                                    .selectable_label(
-                                        false,
-                                        format!("{} {}", c.code.as_str(), c.name),
-                                    )
-                                    .clicked()
-                                {
-                                    dlg.category = c.code.as_str().to_string();
-                                }
-                            }
-                        });
-                }
-            }
-            Action::Dispatch { .. } => {
-                ui.label(lang.t("主办单位", "Lead unit"));
-                let depts = d.departments();
-                egui::ScrollArea::vertical()
-                    .id_salt("lead")
-                    .max_height(140.0)
-                    .show(ui, |ui| {
-                        for u in &depts {
-                            ui.radio_value(&mut dlg.lead, Some(u.id.clone()), &u.name);
-                        }
-                    });
-                ui.label(lang.t("协办单位（一案双派）", "Assisting units"));
-                unit_checks(ui, &depts, &mut dlg.units, dlg.lead.as_ref());
-            }
-            Action::Whistle { .. } => {
-                ui.label(lang.t("吹哨：召集部门报到", "Summon departments"));
-                unit_checks(ui, &d.departments(), &mut dlg.units, None);
-            }
-            Action::DispatchDown { .. } => {
-                ui.label(lang.t("派往", "Hand down to"));
-                let s = detail.loaded.as_ref().map(|l| &l.derived.current);
-                if let Some(s) = s {
-                    for u in [s.grid.street(), s.grid.community()] {
-                        if d.parent(&u) == Some(&s.holder) {
-                            ui.radio_value(&mut dlg.lead, Some(u.clone()), unit_name(d, &u));
-                        }
-                    }
-                }
-            }
-            Action::Request {
-                kind: RequestKind::Extension,
-                ..
-            } => {
-                ui.horizontal(|ui| {
-                    ui.label(lang.t("延期天数", "Extra days"));
-                    ui.add(egui::DragValue::new(&mut dlg.days).range(1..=60));
-                });
-            }
-            _ => {}
-        }
-        if let Some(label) = text_label {
-            let l = ui.label(label);
-            ui.add(
-                egui::TextEdit::multiline(&mut dlg.text)
-                    .desired_rows(3)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(l.id);
-        }
-        if let Some(e) = &dlg.error {
-            ui.colored_label(Color32::RED, e);
-        }
-        ui.horizontal(|ui| {
-            if ui.button(lang.t("确定", "Confirm")).clicked() {
-                outcome = Some(true);
-            }
-            if ui.button(lang.t("取消", "Cancel")).clicked() {
-                outcome = Some(false);
-            }
-        });
-    });
-    match outcome {
-        Some(false) => {}
-        Some(true) => {
-            let now = ws.now();
-            let text = dlg.text.trim().to_string();
-            let action = match dlg.offer.action.clone() {
-                Action::Reject { .. } => Action::Reject { reason: text },
-                Action::Void { .. } => Action::Void { reason: text },
-                Action::Escalate { .. } => Action::Escalate { reason: text },
-                Action::Verify { confirmed, .. } => Action::Verify {
-                    confirmed,
-                    note: text,
-                },
-                Action::Register { grid, .. } => match node.engine.catalogue.require(&dlg.category)
-                {
-                    Ok(c) => Action::Register {
-                        category: c.code.clone(),
-                        grid,
-                    },
-                    Err(e) => {
-                        dlg.error = Some(e.to_string());
-                        detail.dialog = Some(dlg);
-                        return;
-                    }
-                },
-                Action::Dispatch { lead, .. } => Action::Dispatch {
-                    lead: dlg.lead.clone().unwrap_or(lead),
-                    assists: dlg.units.clone(),
-                },
-                Action::DispatchDown { unit } => Action::DispatchDown {
-                    unit: dlg.lead.clone().unwrap_or(unit),
-                },
-                Action::Whistle { .. } => Action::Whistle {
-                    departments: dlg.units.clone(),
-                },
-                Action::Feedback { unit, photos, .. } => Action::Feedback {
-                    unit,
-                    note: text,
-                    photos,
-                },
-                Action::Request { kind, unit, .. } => Action::Request {
-                    kind,
-                    unit,
-                    reason: text,
-                    until: (kind == RequestKind::Extension)
-                        .then(|| now + i64::from(dlg.days) * 86_400_000),
-                },
-                Action::Decide {
-                    request, approve, ..
-                } => Action::Decide {
-                    request,
-                    approve,
-                    note: text,
-                },
-                Action::Check { passed, .. } => Action::Check { passed, note: text },
-                Action::Callback { satisfied, .. } => Action::Callback {
-                    satisfied,
-                    note: text,
-                },
-                Action::Supervise { .. } => Action::Supervise { note: text },
-                Action::Urge { .. } => Action::Urge { note: text },
-                Action::SelfClose { evidence, .. } => Action::SelfClose {
-                    evidence,
-                    note: text,
-                },
-                Action::Resolve { keep, .. } => Action::Resolve { keep, note: text },
-                other => other,
-            };
-            detail.dialog = Some(dlg);
-            let actor = detail
-                .dialog
-                .as_ref()
-                .expect("just set")
-                .offer
-                .actor
-                .clone();
-            if make(ws, detail, actor, action) {
-                detail.dialog = None;
-            }
-        }
-        None => detail.dialog = Some(dlg),
-    }
-}
-
-fn unit_checks(
-    ui: &mut egui::Ui,
-    units: &[&gridloop_core::unit::Unit],
-    picked: &mut Vec<UnitId>,
-    except: Option<&UnitId>,
-) {
-    egui::ScrollArea::vertical()
-        .id_salt("units")
-        .max_height(140.0)
-        .show(ui, |ui| {
-            for u in units.iter().filter(|u| Some(&u.id) != except) {
-                let mut on = picked.contains(&u.id);
-                if ui.checkbox(&mut on, &u.name).changed() {
-                    if on {
-                        picked.push(u.id.clone());
-                    } else {
-                        picked.retain(|x| x != &u.id);
-                    }
-                }
-            }
-        });
+/// The move `actor` makes on the open case, for the shell to make.
+fn make(detail: &Detail, actor: Actor, action: Action) -> Intent {
+    Intent::Write(Write::Act {
+        case: detail.id.clone(),
+        actor,
+        action,
+    })
 }
 
 /// Whether a unit is a community (used by views that differ for stations).
-pub fn is_community(d: &gridloop_core::unit::District, u: &UnitId) -> bool {
+pub fn is_community(d: &gridloop_core::domain::unit::District, u: &UnitId) -> bool {
     d.unit(u).is_some_and(|x| x.kind == UnitKind::Community)
 }

@@ -1,7 +1,10 @@
-//! The views of the workstation, one module each, and the small helpers they share.
+//! The views of the workstation, one module each — each a struct with a `ui` method over a
+//! [`ViewCx`](crate::context::ViewCx) that returns [`Intent`](crate::intent::Intent)s — and
+//! the small helpers they share.
 
 pub mod assess;
 pub mod detail;
+pub mod dialog;
 pub mod drill;
 pub mod emergency;
 pub mod inbox;
@@ -11,8 +14,8 @@ pub mod network;
 pub mod settings;
 
 use egui::Color32;
-use gridloop_core::calendar::{Light, Millis};
-use gridloop_core::unit::{District, UnitId};
+use gridloop_core::domain::calendar::{Light, Millis};
+use gridloop_core::domain::unit::{District, UnitId};
 
 /// The colour of 战时 (emergency mode): the banner, the 应急 queue, lane markers.
 pub const EMERGENCY_RED: Color32 = Color32::from_rgb(190, 30, 45);
@@ -61,4 +64,26 @@ pub fn light_dot(ui: &mut egui::Ui, l: Light) -> egui::Response {
     ui.painter()
         .circle_filled(rect.center(), 5.0, light_color(l));
     resp.on_hover_text(l.label_zh())
+}
+
+/// A refusal (拒绝原因) in the operator's language.
+pub fn refusal_text(lang: crate::i18n::Lang, r: &gridloop_core::workflow::Refusal) -> String {
+    match lang {
+        crate::i18n::Lang::Zh => r.message_zh(),
+        crate::i18n::Lang::En => r.message_en(),
+    }
+}
+
+/// An engine error in the operator's language: a refusal rendered by [`refusal_text`] with
+/// its rule id, anything else as the engine said it.
+pub fn engine_error_text(
+    lang: crate::i18n::Lang,
+    e: &gridloop_core::engine::EngineError,
+) -> String {
+    match e {
+        gridloop_core::engine::EngineError::Refused(r) => {
+            format!("{} ({})", refusal_text(lang, r), r.rule_id())
+        }
+        other => other.to_string(),
+    }
 }

@@ -4,10 +4,11 @@
 
 use egui::{Color32, RichText};
 
+use crate::context::ViewCx;
 use crate::i18n::Lang;
+use crate::intent::Intent;
 use crate::network::LinkStatus;
 use crate::views::fmt_time;
-use crate::workstation::Workstation;
 
 fn status_text(s: &LinkStatus, lang: Lang) -> (String, Color32) {
     match s {
@@ -34,136 +35,152 @@ fn status_text(s: &LinkStatus, lang: Lang) -> (String, Color32) {
     }
 }
 
-/// Draws the network view.
-pub fn show(ws: &mut Workstation, ui: &mut egui::Ui) {
-    let lang = ws.lang;
-    let Some(node) = ws.node().cloned() else {
-        return;
-    };
-    ui.heading(lang.t("网络与同步", "Network and sync"));
-    let Some(net) = ws.net.clone() else {
-        ui.label(lang.t(
+/// The 网络 view (it keeps no state of its own).
+#[derive(Default)]
+pub struct NetworkView;
+
+impl NetworkView {
+    /// Draws the network view; returns the links the operator cut or restored.
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCx) -> Vec<Intent> {
+        let lang = cx.lang;
+        let node = cx.node;
+        let mut out = Vec::new();
+        ui.heading(lang.t("网络与同步", "Network and sync"));
+        let Some(net) = cx.net else {
+            ui.label(lang.t(
             "此工作台没有连接网络（单机模式）：用 gridloop node 运行同步节点",
             "This workstation has no network (standalone): run a sync node with `gridloop node`",
         ));
-        quarantine(ws, ui, lang);
-        return;
-    };
-    let peers = net.peers(&node.name);
-    let down: Vec<&str> = peers
-        .iter()
-        .filter(|p| !p.state.is_up())
-        .map(|p| p.peer.as_str())
-        .collect();
-    if !down.is_empty() {
-        egui::Frame::new()
-            .fill(Color32::from_rgb(255, 232, 228))
-            .inner_margin(8.0)
-            .show(ui, |ui| {
-                ui.colored_label(
-                    Color32::from_rgb(170, 30, 20),
-                    RichText::new(format!(
-                        "{}：{}。{}",
-                        lang.t("链路中断", "Links down"),
-                        down.join("、"),
-                        lang.t(
-                            "本节点继续离线办理，链路恢复后自动补齐",
-                            "this node keeps working offline and catches up when they return"
-                        )
-                    ))
-                    .strong(),
-                );
-            });
-    }
-    egui::Grid::new("peers")
-        .num_columns(7)
-        .striped(true)
-        .show(ui, |ui| {
-            for (zh, en) in [
-                ("对端节点", "Peer"),
-                ("单位", "Unit"),
-                ("状态", "State"),
-                ("最近同步", "Last sync"),
-                ("待发送", "Backlog out"),
-                ("已接收", "Applied in"),
-                ("隔离", "Quarantined"),
-            ] {
-                ui.strong(lang.t(zh, en));
-            }
-            ui.end_row();
-            for p in &peers {
-                let (text, color) = status_text(&p.state, lang);
-                ui.label(RichText::new(&p.peer).monospace());
-                ui.label(&p.unit);
-                ui.colored_label(color, text);
-                ui.label(p.last_sync.map(fmt_time).unwrap_or_else(|| "—".into()));
-                ui.label(if p.backlog_out >= gridloop_core::store::BACKLOG_CAP {
-                    format!("≥{}", p.backlog_out)
-                } else {
-                    p.backlog_out.to_string()
+            quarantine(cx, ui);
+            return out;
+        };
+        let peers = net.peers(&node.name);
+        let down: Vec<&str> = peers
+            .iter()
+            .filter(|p| !p.state.is_up())
+            .map(|p| p.peer.as_str())
+            .collect();
+        if !down.is_empty() {
+            egui::Frame::new()
+                .fill(Color32::from_rgb(255, 232, 228))
+                .inner_margin(8.0)
+                .show(ui, |ui| {
+                    ui.colored_label(
+                        Color32::from_rgb(170, 30, 20),
+                        RichText::new(format!(
+                            "{}：{}。{}",
+                            lang.t("链路中断", "Links down"),
+                            down.join("、"),
+                            lang.t(
+                                "本节点继续离线办理，链路恢复后自动补齐",
+                                "this node keeps working offline and catches up when they return"
+                            )
+                        ))
+                        .strong(),
+                    );
                 });
-                ui.label(p.applied.to_string());
-                ui.label(p.quarantined.to_string());
-                ui.end_row();
-            }
-        });
-    let links = net.links();
-    if !links.is_empty() {
-        ui.separator();
-        ui.strong(lang.t(
-            "链路（演示/演练：可切断与恢复）",
-            "Links (demo/drill: cut and restore)",
-        ));
-        egui::Grid::new("links")
-            .num_columns(3)
+        }
+        egui::Grid::new("peers")
+            .num_columns(7)
             .striped(true)
             .show(ui, |ui| {
-                for l in &links {
-                    ui.label(format!("{} ⇄ {}", l.a, l.b));
-                    if l.cut {
-                        ui.colored_label(Color32::from_rgb(214, 52, 52), lang.t("已切断", "cut"));
-                        if ui
-                            .button(format!("{} {}-{}", lang.t("恢复", "Restore"), l.a, l.b))
-                            .clicked()
-                        {
-                            net.set_link(&l.a, &l.b, true);
-                            ws.notify(
-                                format!("{} {} ⇄ {}", lang.t("已恢复", "restored"), l.a, l.b),
-                                false,
-                            );
-                        }
+                for (zh, en) in [
+                    ("对端节点", "Peer"),
+                    ("单位", "Unit"),
+                    ("状态", "State"),
+                    ("最近同步", "Last sync"),
+                    ("待发送", "Backlog out"),
+                    ("已接收", "Applied in"),
+                    ("隔离", "Quarantined"),
+                ] {
+                    ui.strong(lang.t(zh, en));
+                }
+                ui.end_row();
+                for p in &peers {
+                    let (text, color) = status_text(&p.state, lang);
+                    ui.label(RichText::new(&p.peer).monospace());
+                    ui.label(&p.unit);
+                    ui.colored_label(color, text);
+                    ui.label(p.last_sync.map(fmt_time).unwrap_or_else(|| "—".into()));
+                    ui.label(if p.backlog_out >= gridloop_core::store::BACKLOG_CAP {
+                        format!("≥{}", p.backlog_out)
                     } else {
-                        ui.colored_label(Color32::from_rgb(46, 160, 67), lang.t("连通", "up"));
-                        if ui
-                            .button(format!("{} {}-{}", lang.t("切断", "Cut"), l.a, l.b))
-                            .clicked()
-                        {
-                            net.set_link(&l.a, &l.b, false);
-                            ws.notify(
-                                format!("{} {} ⇄ {}", lang.t("已切断", "cut"), l.a, l.b),
-                                false,
-                            );
-                        }
-                    }
+                        p.backlog_out.to_string()
+                    });
+                    ui.label(p.applied.to_string());
+                    ui.label(p.quarantined.to_string());
                     ui.end_row();
                 }
             });
-    }
-    let refused = net.refused(&node.name);
-    if !refused.is_empty() {
-        ui.separator();
-        ui.strong(lang.t("拒绝的连接", "Refused connections"));
-        for r in refused.iter().rev().take(50) {
-            ui.label(format!("{} {} — {}", fmt_time(r.at), r.who, r.why));
+        let links = net.links();
+        if !links.is_empty() {
+            ui.separator();
+            ui.strong(lang.t(
+                "链路（演示/演练：可切断与恢复）",
+                "Links (demo/drill: cut and restore)",
+            ));
+            egui::Grid::new("links")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for l in &links {
+                        ui.label(format!("{} ⇄ {}", l.a, l.b));
+                        if l.cut {
+                            ui.colored_label(
+                                Color32::from_rgb(214, 52, 52),
+                                lang.t("已切断", "cut"),
+                            );
+                            if ui
+                                .button(format!("{} {}-{}", lang.t("恢复", "Restore"), l.a, l.b))
+                                .clicked()
+                            {
+                                out.push(Intent::SetLink {
+                                    a: l.a.clone(),
+                                    b: l.b.clone(),
+                                    up: true,
+                                });
+                                out.push(Intent::notify(
+                                    format!("{} {} ⇄ {}", lang.t("已恢复", "restored"), l.a, l.b),
+                                    false,
+                                ));
+                            }
+                        } else {
+                            ui.colored_label(Color32::from_rgb(46, 160, 67), lang.t("连通", "up"));
+                            if ui
+                                .button(format!("{} {}-{}", lang.t("切断", "Cut"), l.a, l.b))
+                                .clicked()
+                            {
+                                out.push(Intent::SetLink {
+                                    a: l.a.clone(),
+                                    b: l.b.clone(),
+                                    up: false,
+                                });
+                                out.push(Intent::notify(
+                                    format!("{} {} ⇄ {}", lang.t("已切断", "cut"), l.a, l.b),
+                                    false,
+                                ));
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
         }
+        let refused = net.refused(&node.name);
+        if !refused.is_empty() {
+            ui.separator();
+            ui.strong(lang.t("拒绝的连接", "Refused connections"));
+            for r in refused.iter().rev().take(50) {
+                ui.label(format!("{} {} — {}", fmt_time(r.at), r.who, r.why));
+            }
+        }
+        quarantine(cx, ui);
+        out
     }
-    quarantine(ws, ui, lang);
 }
 
-fn quarantine(ws: &mut Workstation, ui: &mut egui::Ui, lang: Lang) {
-    let Some(node) = ws.node() else {
-        return;
-    };
+fn quarantine(cx: &ViewCx, ui: &mut egui::Ui) {
+    let lang = cx.lang;
+    let node = cx.node;
     ui.separator();
     let rows = node
         .engine

@@ -1,0 +1,152 @@
+//! `gridloop act` (操作): one move on a case, as the operator.
+
+use anyhow::{Result, anyhow, bail};
+use std::path::Path;
+
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::event::{Action, RequestKind};
+
+use crate::cli::Move;
+use crate::common::{actor, open_engine, parse_time, resolve_unit};
+
+/// `gridloop act CASE MOVE` (操作): makes the move and prints the case's new state.
+pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Result<()> {
+    let engine = open_engine(dir)?;
+    let actor = actor(&engine, as_)?;
+    let rec = engine.record(key)?;
+    let derived = engine.derive(&rec)?;
+    let cur = &derived.current;
+    let action = match mv {
+        Move::Accept => Action::Accept,
+        Move::SendToVerify => Action::SendToVerify,
+        Move::Reject { reason } => Action::Reject { reason },
+        Move::Verify { not_found, note } => Action::Verify {
+            confirmed: !not_found,
+            note,
+        },
+        Move::Register { category, grid } => Action::Register {
+            category: match category {
+                Some(c) => engine.catalogue.require(&c)?.code.clone(),
+                None => cur.category.clone(),
+            },
+            grid: match grid {
+                Some(g) => engine.district.require_grid(&g)?.code.clone(),
+                None => cur.grid.clone(),
+            },
+        },
+        Move::Void { reason } => Action::Void { reason },
+        Move::Dispatch { lead, assist } => Action::Dispatch {
+            lead: resolve_unit(&engine, &lead)?,
+            assists: assist
+                .iter()
+                .map(|a| resolve_unit(&engine, a))
+                .collect::<Result<_>>()?,
+        },
+        Move::DispatchDown { unit } => Action::DispatchDown {
+            unit: resolve_unit(&engine, &unit)?,
+        },
+        Move::Feedback { note, photo } => Action::Feedback {
+            unit: cur
+                .handlers
+                .first()
+                .cloned()
+                .ok_or_else(|| anyhow!("the case has no handler to feed back for"))?,
+            note,
+            photos: photo,
+        },
+        Move::Request {
+            kind,
+            reason,
+            until,
+        } => {
+            let kind = match kind.as_str() {
+                "send_back" | "回退" => RequestKind::SendBack,
+                "extension" | "延期" => RequestKind::Extension,
+                "park" | "挂账" => RequestKind::Park,
+                other => {
+                    bail!("unknown request kind `{other}`: expected send_back, extension or park")
+                }
+            };
+            let unit = if cur.handlers.contains(&actor.unit) {
+                actor.unit.clone()
+            } else {
+                cur.handlers
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| anyhow!("the case has no handler"))?
+            };
+            Action::Request {
+                kind,
+                unit,
+                reason,
+                until: until.map(|u| parse_time(&u)).transpose()?,
+            }
+        }
+        Move::Approve { note } => Action::Decide {
+            request: pending(cur)?,
+            approve: true,
+            note,
+        },
+        Move::Deny { note } => Action::Decide {
+            request: pending(cur)?,
+            approve: false,
+            note,
+        },
+        Move::Reactivate => Action::Reactivate,
+        Move::Pass { note } => Action::Check { passed: true, note },
+        Move::Fail { note } => Action::Check {
+            passed: false,
+            note,
+        },
+        Move::Close => Action::Close,
+        Move::Callback { unsatisfied, note } => Action::Callback {
+            satisfied: !unsatisfied,
+            note,
+        },
+        Move::Escalate { reason } => Action::Escalate { reason },
+        Move::Whistle { department } => Action::Whistle {
+            departments: department
+                .iter()
+                .map(|d| resolve_unit(&engine, d))
+                .collect::<Result<_>>()?,
+        },
+        Move::ReportIn { department } => Action::ReportIn {
+            unit: resolve_unit(&engine, &department)?,
+        },
+        Move::Supervise { note } => Action::Supervise { note },
+        Move::Urge { note } => Action::Urge { note },
+        Move::SelfHandle => Action::SelfHandle,
+        Move::SelfClose { evidence, note } => Action::SelfClose { evidence, note },
+        Move::Resolve { keep, note } => Action::Resolve {
+            keep: gridloop_core::domain::event::EventId(keep),
+            note,
+        },
+    };
+    let label = action.label_zh();
+    let s = engine.act(&actor, &rec.id, action, at)?;
+    println!(
+        "{label}: {} now {} at {}{}",
+        s.number,
+        s.state.label_zh(),
+        engine
+            .district
+            .unit(&s.holder)
+            .map(|u| u.name.as_str())
+            .unwrap_or(s.holder.as_str()),
+        if s.conflict {
+            " — 冲突 (conflict)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+fn pending(
+    cur: &gridloop_core::workflow::CaseState,
+) -> Result<gridloop_core::domain::event::EventId> {
+    cur.pending
+        .as_ref()
+        .map(|p| p.id.clone())
+        .ok_or_else(|| anyhow!("no request is waiting for approval on this case"))
+}

@@ -1,0 +1,146 @@
+//! This node (节点): initialise its store (初始化节点), its identity and store figures (节点信息),
+//! its endpoint id (节点标识), and joining a district with the roster that enrols it (加入).
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::Path;
+
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::role::{NodeId, Role};
+use gridloop_core::domain::unit::{District, UnitId};
+use gridloop_core::engine::Engine;
+use gridloop_core::store::Store;
+use gridloop_core::workload::generate::node_of;
+use gridloop_sync::identity::NodeKey;
+use gridloop_sync::roster::SignedRoster;
+
+use crate::common::{KEY_FILE, ROSTER_FILE, STORE_FILE, open_engine, resolve_unit};
+
+/// `gridloop init` (初始化节点): this node's store for a unit and role.
+pub fn init(dir: &Path, unit: &str, role: &str, node: Option<&str>) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let path = dir.join(STORE_FILE);
+    let store = Store::open(&path)?;
+    let engine = Engine::demo(store);
+    let unit = resolve_unit(&engine, unit)?;
+    let role = Role::parse(role).ok_or_else(|| {
+        anyhow!(
+            "unknown role `{role}`; expected one of {}",
+            Role::ALL.map(|r| r.code()).join(", ")
+        )
+    })?;
+    let node = node
+        .map(|n| NodeId(n.to_string()))
+        .unwrap_or_else(|| node_of(&unit));
+    engine.store.set_node(&node, &unit, role)?;
+    let u = engine.district.unit(&unit).expect("resolved");
+    println!(
+        "initialised node {node} for {} ({}) as {} — store {}",
+        u.name,
+        u.id,
+        role.label_zh(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `gridloop status` (节点信息): the node's identity and store figures.
+pub fn status(dir: &Path, at: Millis) -> Result<()> {
+    let engine = open_engine(dir)?;
+    let node = engine.node()?;
+    let r = engine.store.read()?;
+    let u = engine
+        .district
+        .unit(&node.unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    println!("node     {}", node.node);
+    println!("unit     {} ({})", u, node.unit);
+    println!("role     {}", node.role.label_zh());
+    println!("epoch    {}", node.epoch);
+    println!("store    {}", engine.store.path().display());
+    println!("cases    {}", r.count()?);
+    println!("log head {}", r.log_head()?);
+    let d = &engine.district;
+    let scope = node.unit.clone();
+    println!(
+        "overdue  {}",
+        r.overdue(at, &|h| d.is_same_or_above(&scope, h), usize::MAX)?
+            .len()
+    );
+    for (st, n) in r.queue_counts(&node.unit)? {
+        println!("  {:<6} {n}", st.label_zh());
+    }
+    let q = r.quarantined()?;
+    println!("quarantine {}", q.len());
+    Ok(())
+}
+
+/// `gridloop identity` (节点标识): this node's endpoint id (creating its key if needed).
+pub fn identity(data: &Path) -> Result<()> {
+    std::fs::create_dir_all(data)?;
+    let key = NodeKey::load_or_create(&data.join(KEY_FILE))?;
+    println!("{}", key.id());
+    Ok(())
+}
+
+/// `gridloop join ROSTER` (加入): trusts a roster that enrols this node and initialises the store
+/// for the node's roster entry if it has no identity yet.
+pub fn join(data: &Path, roster_file: &Path, role: Option<&str>) -> Result<()> {
+    std::fs::create_dir_all(data)?;
+    let key = NodeKey::load_or_create(&data.join(KEY_FILE))?;
+    let signed = SignedRoster::read(roster_file)?;
+    let trusted = match SignedRoster::read(&data.join(ROSTER_FILE)) {
+        Ok(old) => Some(old.verify(None)?.root),
+        Err(_) => None,
+    };
+    let roster = signed.verify(trusted.as_deref())?;
+    let entry = roster
+        .nodes
+        .iter()
+        .find(|n| n.key == key.id())
+        .ok_or_else(|| {
+            anyhow!(
+                "this node's endpoint id {} is not in {}; ask the district to enrol it",
+                key.id(),
+                roster_file.display()
+            )
+        })?;
+    if roster.revoked.contains(&entry.key) {
+        bail!("this node ({}) has been revoked in that roster", entry.node);
+    }
+    let store = Store::open(&data.join(STORE_FILE))?;
+    let role = match role {
+        Some(r) => Role::parse(r).ok_or_else(|| anyhow!("unknown role `{r}`"))?,
+        None => match store.node()? {
+            Some(n) => n.role,
+            None => *entry.roles.first().unwrap_or(&default_role(&entry.unit)),
+        },
+    };
+    if let Some(n) = store.node()?
+        && (n.node.0 != entry.node || n.unit != entry.unit)
+    {
+        bail!(
+            "this store is node {} at {}, but the roster enrols this key as {} at {}",
+            n.node,
+            n.unit,
+            entry.node,
+            entry.unit
+        );
+    }
+    store.set_node(&NodeId(entry.node.clone()), &entry.unit, role)?;
+    signed.write(&data.join(ROSTER_FILE))?;
+    println!(
+        "joined district {} as {} at {} (roster version {})",
+        roster.district, entry.node, entry.unit, roster.version
+    );
+    Ok(())
+}
+
+fn default_role(unit: &UnitId) -> Role {
+    match District::demo().unit(unit).map(|u| u.kind) {
+        Some(gridloop_core::domain::unit::UnitKind::Community) => Role::GridWorker,
+        Some(gridloop_core::domain::unit::UnitKind::Street) => Role::ShiftLead,
+        _ => Role::Dispatcher,
+    }
+}

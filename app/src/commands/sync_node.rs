@@ -1,0 +1,190 @@
+//! The headless sync node (同步节点) and its peers (对端状态): `gridloop node` runs the node
+//! until interrupted, writing `peers.json` four times a second; `gridloop peers` reads it, or
+//! the store when the node is not running.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use gridloop_core::store::Store;
+use gridloop_sync::node::{self, EndpointConfig, Node, PeerStatus, Refusal};
+use gridloop_sync::roster::SignedRoster;
+
+use crate::common::{PEERS_FILE, ROSTER_FILE, STORE_FILE, open_replica};
+
+/// The status a running node writes for `gridloop peers`.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct PeersFile {
+    /// When written (ms).
+    pub at: i64,
+    /// This node.
+    pub node: String,
+    /// Its addresses.
+    pub addrs: Vec<SocketAddr>,
+    /// Peers.
+    pub peers: Vec<PeerStatus>,
+    /// Refusals.
+    pub refusals: Vec<Refusal>,
+}
+
+/// `gridloop node` (同步节点): runs the node headless until interrupted.
+pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Result<()> {
+    let replica = open_replica(data)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let relay = replica.current_roster().relay.clone();
+        let ep = node::bind(
+            replica.key(),
+            &EndpointConfig {
+                listen,
+                mdns,
+                relay,
+            },
+        )
+        .await?;
+        let node = Node::start(ep, replica.clone())?;
+        let me = replica.current_roster();
+        let name = replica.engine().store.require_node()?.node.0;
+        println!(
+            "node {name} ({}) listening on {:?} — district {} roster v{}",
+            replica.key().id(),
+            node.addrs(),
+            me.district,
+            me.version
+        );
+        let status = data.join(PEERS_FILE);
+        let mut logged = std::time::Instant::now();
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    write_status(&status, &name, &node)?;
+                    if !quiet && logged.elapsed() >= Duration::from_secs(5) {
+                        logged = std::time::Instant::now();
+                        for p in node.peers() {
+                            tracing::info!(peer = %p.node, state = ?p.state, sent = p.sent, applied = p.applied, "peer");
+                        }
+                    }
+                }
+                _ = tokio::signal::ctrl_c() => {
+                    println!("stopping");
+                    break;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&status);
+        node.shutdown().await;
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+fn write_status(path: &PathBuf, name: &str, node: &Node) -> Result<()> {
+    let file = PeersFile {
+        at: chrono::Utc::now().timestamp_millis(),
+        node: name.to_string(),
+        addrs: node.addrs(),
+        peers: node.peers(),
+        refusals: node.refusals(),
+    };
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&file)?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// `gridloop peers` (对端状态): each peer's state, last sync, backlog and the quarantine.
+pub fn peers(data: &Path) -> Result<()> {
+    let status = data.join(PEERS_FILE);
+    let running = std::fs::read(&status)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<PeersFile>(&b).ok())
+        .filter(|f| chrono::Utc::now().timestamp_millis() - f.at < 5_000);
+    match &running {
+        Some(f) => {
+            println!("node {} running on {:?}", f.node, f.addrs);
+            println!(
+                "{:<12} {:<14} {:<28} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
+                "peer",
+                "unit",
+                "state",
+                "sent",
+                "applied",
+                "quar.",
+                "backlog",
+                "bytes out",
+                "bytes in"
+            );
+            for p in &f.peers {
+                let last = p
+                    .last_sync
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                    .map(|t| {
+                        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+                            .format("%H:%M:%S")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<12} {:<14} {:<28} {:<9} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
+                    p.node,
+                    p.unit,
+                    short(&format!("{:?}", p.state), 28),
+                    last,
+                    p.sent,
+                    p.applied,
+                    p.quarantined,
+                    p.backlog_out,
+                    p.bytes_out,
+                    p.bytes_in
+                );
+            }
+            for r in &f.refusals {
+                println!("refused {} — {}", r.who, r.reason);
+            }
+            println!("(quarantine: the store is held by the running node; stop it to list)");
+        }
+        None => {
+            println!("node not running (no fresh {})", status.display());
+            let store = Store::open(&data.join(STORE_FILE))?;
+            let me = store.require_node()?;
+            let roster = SignedRoster::read(&data.join(ROSTER_FILE))
+                .ok()
+                .and_then(|s| s.verify(None).ok());
+            let r = store.read()?;
+            if let Some(roster) = roster {
+                println!(
+                    "{:<12} {:<14} {:>12} {:>10}",
+                    "peer", "unit", "acked by it", "backlog"
+                );
+                for n in roster.nodes.iter().filter(|n| n.node != me.node.0) {
+                    let acked = r.acknowledged(&n.node, &me.epoch)?;
+                    let backlog = r.feed_backlog(&n.unit, acked)?;
+                    let backlog = if backlog >= gridloop_core::store::BACKLOG_CAP {
+                        format!("≥{backlog}")
+                    } else {
+                        backlog.to_string()
+                    };
+                    println!("{:<12} {:<14} {acked:>12} {backlog:>10}", n.node, n.unit);
+                }
+            }
+            let q = r.quarantined()?;
+            println!("quarantine: {}", q.len());
+            for (id, item) in q {
+                println!("  #{id} {}", item.reason);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}

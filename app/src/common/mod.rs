@@ -1,0 +1,13 @@
+//! What every command shares (公共): the node's data directory and opening its engine or
+//! replica, times on the command line, and the operator a move is made as. Imports nothing
+//! from the rest of the binary but `output` (the progress bar of a projection rebuild).
+
+pub mod node_dir;
+pub mod operator;
+pub mod time;
+
+pub use node_dir::{
+    KEY_FILE, PEERS_FILE, ROSTER_FILE, STORE_FILE, data_dir, engine_over, open_engine, open_replica,
+};
+pub use operator::{actor, resolve_unit};
+pub use time::{clock, now, parse_time};

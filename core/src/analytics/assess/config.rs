@@ -1,0 +1,152 @@
+//! 考核配置 — posts, grades and the weights of each post's score, from TOML.
+
+use super::*;
+
+/// 考核等级 A–E.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    /// 优秀.
+    A,
+    /// 良好.
+    B,
+    /// 合格.
+    C,
+    /// 基本合格.
+    D,
+    /// 不合格.
+    E,
+}
+
+impl Grade {
+    /// The letter.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+            Grade::E => "E",
+        }
+    }
+}
+
+/// A post assessed by a composite (岗位): 监督员, 值班长 or 派遣员.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Post {
+    /// 监督员.
+    Supervisor,
+    /// 值班长.
+    ShiftLead,
+    /// 派遣员.
+    Dispatcher,
+}
+
+impl Post {
+    /// Every assessed post.
+    pub const ALL: [Post; 3] = [Post::Supervisor, Post::ShiftLead, Post::Dispatcher];
+
+    /// The role whose acts the post's figures count.
+    pub fn role(self) -> Role {
+        match self {
+            Post::Supervisor => Role::Supervisor,
+            Post::ShiftLead => Role::ShiftLead,
+            Post::Dispatcher => Role::Dispatcher,
+        }
+    }
+
+    /// Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        self.role().label_zh()
+    }
+}
+
+/// Assessment settings (考核参数), with the defaults of `../shared/domain.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AssessConfig {
+    /// Hotline 三率 weights: 响应率, 解决率, 满意率 (default 10/45/45).
+    pub hotline_weights: [f64; 3],
+    /// Dispatches a 派遣员 post is expected to make per day, for 派遣数分值.
+    pub dispatch_target_per_day: f64,
+    /// Lowest scores of grades A, B, C and D (default 90/75/60/40).
+    pub grade_floors: [f64; 4],
+    /// How many entries the 高频 lists keep.
+    pub top: usize,
+}
+
+impl Default for AssessConfig {
+    fn default() -> Self {
+        AssessConfig {
+            hotline_weights: [10.0, 45.0, 45.0],
+            dispatch_target_per_day: 10.0,
+            grade_floors: [90.0, 75.0, 60.0, 40.0],
+            top: 10,
+        }
+    }
+}
+
+impl AssessConfig {
+    /// The grade of a score in 0..=100.
+    pub fn grade(&self, score: f64) -> Grade {
+        let [a, b, c, d] = self.grade_floors;
+        if score >= a {
+            Grade::A
+        } else if score >= b {
+            Grade::B
+        } else if score >= c {
+            Grade::C
+        } else if score >= d {
+            Grade::D
+        } else {
+            Grade::E
+        }
+    }
+
+    /// The hotline 三率 score (0..=100) of some figures; `None` without hotline cases.
+    pub fn hotline_score(&self, f: &Figures) -> Option<f64> {
+        weighted(&[
+            (self.hotline_weights[0], f.value(Metric::HotlineResponse)),
+            (self.hotline_weights[1], f.value(Metric::HotlineResolution)),
+            (
+                self.hotline_weights[2],
+                f.value(Metric::HotlineSatisfaction),
+            ),
+        ])
+    }
+}
+
+/// Weighted mean ×100 of the parts that have a value, weights rescaled; `None` if none has.
+pub(super) fn weighted(parts: &[(f64, Option<f64>)]) -> Option<f64> {
+    let (sum, w) = parts
+        .iter()
+        .filter_map(|(w, v)| v.map(|v| (w * v, *w)))
+        .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w));
+    (w > 0.0).then(|| 100.0 * sum / w)
+}
+
+/// Errors of an assessment (考核错误).
+#[derive(Debug, thiserror::Error)]
+pub enum AssessError {
+    /// Reading the projection failed.
+    #[error("reading the projection for the assessment: {0}")]
+    Store(#[from] StoreError),
+    /// The settings file is not valid.
+    #[error("bad assessment settings: {0}")]
+    Config(String),
+}
+
+/// Reads assessment settings from TOML (missing keys keep their defaults).
+pub fn config_from_toml(text: &str) -> Result<AssessConfig, AssessError> {
+    let c: AssessConfig = toml::from_str(text).map_err(|e| AssessError::Config(e.to_string()))?;
+    if c.hotline_weights.iter().any(|w| *w < 0.0) || c.hotline_weights.iter().sum::<f64>() <= 0.0 {
+        return Err(AssessError::Config(
+            "hotline_weights must be non-negative and not all zero".into(),
+        ));
+    }
+    if c.dispatch_target_per_day <= 0.0 {
+        return Err(AssessError::Config(
+            "dispatch_target_per_day must be above zero".into(),
+        ));
+    }
+    Ok(c)
+}

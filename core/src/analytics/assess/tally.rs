@@ -1,0 +1,123 @@
+//! 计分 — the single definition of every figure: what one case contributes, to which unit and
+//! post. The totals and the drill-down both use it, so a figure and its cases always agree.
+
+use super::*;
+
+/// What a figure is computed against: the moment figures are taken at.
+pub(super) struct Ctx<'a> {
+    pub(super) now: Millis,
+    pub(super) district: &'a District,
+}
+
+/// Receives one contribution: the unit credited, the acting role (for post figures), the
+/// figure and whether it hit.
+pub(super) type Emit<'a> = dyn FnMut(&UnitId, Option<Role>, Metric, bool) + 'a;
+
+/// Feeds one case's contributions to `emit(unit, role, metric, hit)`: the single definition
+/// of every figure, shared by the totals and the drill-down.
+pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
+    let hotline = s.source == Source::Hotline;
+    let gone = matches!(s.state, State::Rejected | State::Voided);
+    let parked = s.state == State::Parked;
+    let closed = matches!(s.state, State::Closed | State::Archived);
+    let responsible = s.handlers.first().unwrap_or(&s.holder);
+    let territory = s.grid.community();
+    let mut responded = false;
+    let mut handled: BTreeSet<&UnitId> = s.handlers.iter().collect();
+    for a in &s.acts {
+        let r = Some(a.role);
+        let u = &a.unit;
+        match a.step {
+            Step::Report => {
+                emit(u, r, Metric::Reported, true);
+                emit(u, r, Metric::ValidReport, !gone);
+            }
+            Step::Accept | Step::Reject => {
+                emit(u, r, Metric::OnTimeAccept, a.on_time());
+                if hotline && !responded {
+                    responded = true;
+                    emit(&territory, None, Metric::HotlineResponse, a.on_time());
+                }
+            }
+            Step::Verify => emit(u, r, Metric::OnTimeVerify, a.on_time()),
+            Step::Register => {
+                emit(u, r, Metric::OnTimeRegister, a.on_time());
+                emit(u, r, Metric::AccurateRegister, true);
+                if !parked {
+                    emit(u, r, Metric::Registered, true);
+                }
+            }
+            Step::Void => {
+                emit(u, r, Metric::OnTimeRegister, a.on_time());
+                emit(u, r, Metric::AccurateRegister, false);
+            }
+            Step::Dispatch => {
+                emit(u, r, Metric::Dispatched, true);
+                emit(u, r, Metric::OnTimeDispatch, a.on_time());
+                emit(u, r, Metric::AccurateDispatch, a.ok);
+            }
+            Step::Feedback => {
+                emit(u, r, Metric::Rework, !a.ok);
+                handled.insert(u);
+            }
+            Step::Check => emit(u, r, Metric::OnTimeCheck, a.on_time()),
+            Step::Close => emit(u, r, Metric::OnTimeCloseStep, a.on_time()),
+            Step::Callback => {
+                if hotline {
+                    emit(&territory, None, Metric::HotlineSatisfaction, a.ok);
+                }
+            }
+            Step::ReportIn => emit(u, r, Metric::OnTimeReportIn, a.on_time()),
+            Step::Park => {
+                emit(u, r, Metric::Parked, true);
+                handled.insert(u);
+            }
+            Step::SendBack | Step::Extension => {
+                handled.insert(u);
+            }
+            Step::Escalate | Step::Resolve => {}
+        }
+    }
+    for u in handled {
+        let did = |step: Step| s.acts.iter().any(|a| a.step == step && &a.unit == u);
+        emit(u, None, Metric::Extension, did(Step::Extension));
+        emit(u, None, Metric::SendBack, did(Step::SendBack));
+    }
+    let due_to_close = !gone && !parked && (closed || s.overall_due.is_some_and(|d| d <= ctx.now));
+    if due_to_close {
+        let on_time = closed
+            && match (s.milestones.closed, s.overall_due) {
+                (Some(c), Some(d)) => c <= d,
+                _ => true,
+            };
+        let mut closure = |u: &UnitId| {
+            emit(u, None, Metric::CloseRate, closed);
+            emit(u, None, Metric::OnTimeCloseRate, on_time);
+            if closed {
+                emit(u, None, Metric::Closed, true);
+            }
+        };
+        // 区域评价 for the territory; 部门评价 for the department that handled it.
+        closure(&territory);
+        if responsible != &territory
+            && ctx
+                .district
+                .unit(responsible)
+                .is_some_and(|x| x.kind == UnitKind::Department)
+        {
+            closure(responsible);
+        }
+        if hotline {
+            emit(&territory, None, Metric::HotlineResolution, closed);
+        }
+    }
+    emit(
+        &territory,
+        Some(Role::Supervisor),
+        Metric::MissedReport,
+        matches!(s.source, Source::Hotline | Source::Public),
+    );
+    if s.state.is_open() && s.overdue(ctx.now) {
+        emit(&s.holder, None, Metric::Overdue, true);
+    }
+}

@@ -1,0 +1,161 @@
+//! Decoding and authorizing (验签授权) a batch's envelopes, on all cores, and what the
+//! author's grant allows: the case in its scope, each event its own, at its unit, in its role,
+//! and a move the rules allow.
+
+use super::*;
+
+/// A change decoded, and its envelope's authorization (none if it did not decode).
+pub(super) type Prepared = (
+    Result<Change, automerge::LoadChangeError>,
+    Option<Result<Grant, String>>,
+);
+
+/// Decodes every change of a batch and authorizes its envelope, on all cores.
+pub(super) fn prepare(batch: &[Envelope], authority: &dyn Authority) -> Vec<Prepared> {
+    let one = |env: &Envelope| -> Prepared {
+        match Change::from_bytes(env.change.clone()) {
+            Ok(c) => {
+                let grant = authority.authorize(env, &c.hash().0);
+                (Ok(c), Some(grant))
+            }
+            Err(e) => (Err(e), None),
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || batch.len() < 64 {
+        return batch.iter().map(one).collect();
+    }
+    let chunk = batch.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = batch
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("a decoding thread panicked"))
+            .collect()
+    })
+}
+
+/// Checks one applied change: the document is a readable case, the case is in the author's
+/// scope, and every event the change adds was made by the author at a
+/// unit it works for, in a role it holds, and is a move the workflow rules allow.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check(
+    engine: &Engine,
+    id: &CaseId,
+    doc: &CaseDoc,
+    before: &Before,
+    old_scope: &BTreeSet<UnitId>,
+    grant: &Grant,
+    env: &Envelope,
+    importer: bool,
+) -> Result<(Intake, Vec<Event>, CaseSummary), Refused> {
+    let doc_id = doc
+        .id()
+        .map_err(|e| Refused::NotCaseDocument(e.to_string()))?;
+    if &doc_id != id {
+        return Err(Refused::OtherCase(doc_id));
+    }
+    let intake = doc
+        .intake()
+        .map_err(|e| Refused::UnreadableIntake(e.to_string()))?;
+    let events = doc
+        .events()
+        .map_err(|e| Refused::UnreadableTrail(e.to_string()))?;
+    let summary = check_trail(
+        engine, id, &intake, &events, before, old_scope, grant, env, importer,
+    )?;
+    Ok((intake, events, summary))
+}
+
+/// Checks a case's trail after a change, given the events before it: the case is in the
+/// author's scope, and every event the change adds was made by the author at a unit it
+/// works for, in a role it holds, and is a move the workflow rules allow. Returns the new
+/// projection row.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_trail(
+    engine: &Engine,
+    id: &CaseId,
+    intake: &Intake,
+    events: &[Event],
+    before: &Before,
+    old_scope: &BTreeSet<UnitId>,
+    grant: &Grant,
+    env: &Envelope,
+    importer: bool,
+) -> Result<CaseSummary, Refused> {
+    let district = &engine.district;
+    let rules = engine.rules();
+    let derived = rules
+        .replay(intake, events)
+        .map_err(Refused::ReportRefused)?;
+    let prior = if old_scope.is_empty() {
+        // A new case: its author must work for the grid's community or above it.
+        let c = intake.grid.community();
+        let mut s: BTreeSet<UnitId> = district.ancestors(&c).into_iter().collect();
+        s.insert(c);
+        s
+    } else {
+        old_scope.clone()
+    };
+    if !importer && !prior.contains(&grant.unit) {
+        return Err(Refused::OutsideScope(grant.unit.clone()));
+    }
+    let invalid: HashMap<&EventId, &crate::workflow::Refusal> =
+        derived.invalid.iter().map(|(e, w)| (e, w)).collect();
+    let added: Vec<&Event> = events
+        .iter()
+        .filter(|e| !before.ids.contains(&e.id))
+        .collect();
+    let distinct: HashSet<&EventId> = added.iter().map(|e| &e.id).collect();
+    if !importer && (events.len() != before.len + added.len() || distinct.len() != added.len()) {
+        // A copy of an event already in the trail would replace it in the replay (the
+        // earliest copy counts): rewriting history without adding a new event.
+        return Err(Refused::SecondCopy);
+    }
+    for e in added {
+        if !importer {
+            if e.node.0 != env.author {
+                return Err(Refused::NodeNotSigner {
+                    event: e.id.clone(),
+                    node: e.node.clone(),
+                    author: env.author.clone(),
+                });
+            }
+            let dept_at_node = district
+                .unit(&e.unit)
+                .is_some_and(|u| u.kind == UnitKind::Department)
+                && district
+                    .unit(&grant.unit)
+                    .is_some_and(|u| matches!(u.kind, UnitKind::District | UnitKind::Street));
+            if !dept_at_node && !district.is_same_or_above(&grant.unit, &e.unit) {
+                return Err(Refused::UnitNotAuthors {
+                    event: e.id.clone(),
+                    unit: e.unit.clone(),
+                    author_unit: grant.unit.clone(),
+                });
+            }
+            if e.unit == grant.unit && !grant.roles.is_empty() && !grant.roles.contains(&e.role) {
+                return Err(Refused::RoleNotHeld {
+                    event: e.id.clone(),
+                    role: e.role,
+                });
+            }
+        }
+        if let Some(why) = invalid.get(&e.id) {
+            return Err(Refused::MoveRefused {
+                action: e.action.name().to_string(),
+                refusal: (*why).clone(),
+            });
+        }
+        if matches!(e.action, Action::Report) && before.len > 0 {
+            return Err(Refused::SecondReport);
+        }
+    }
+    Ok(CaseSummary::build(id, intake, &derived))
+}

@@ -1,0 +1,54 @@
+//! Signed changes as they travel and are logged (签名变更).
+
+use serde::{Deserialize, Serialize};
+
+/// A change as it travels (签名变更): raw Automerge change bytes with its author and the
+/// author's Ed25519 signature over [`signing_bytes`]. A node's own changes are stored
+/// unsigned and signed when first sent (Ed25519 signatures are deterministic); received
+/// changes keep their author's signature end to end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The case the change belongs to.
+    pub case: String,
+    /// The node that authored it.
+    pub author: String,
+    /// Raw Automerge change bytes.
+    pub change: Vec<u8>,
+    /// The author's signature over [`signing_bytes`] (empty for own unsent changes).
+    pub signature: Vec<u8>,
+}
+
+/// What an author signs for a change: a domain tag, the case id and the change hash.
+pub fn signing_bytes(case: &str, hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(24 + case.len() + hash.len());
+    m.extend_from_slice(b"gridloop/change/1\0");
+    m.extend_from_slice(case.as_bytes());
+    m.push(0);
+    m.extend_from_slice(hash);
+    m
+}
+
+/// One change to log (新变更): its hash and envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logged {
+    /// The Automerge change hash (32 bytes).
+    pub hash: Vec<u8>,
+    /// The envelope as stored and sent.
+    pub envelope: Envelope,
+    /// Where it came from: `peer@epoch` for a received change, empty for a local one. A
+    /// feed never sends a change back to the peer (and epoch) it came from.
+    pub origin: String,
+}
+
+/// An entry of a unit's change feed (变更流): where it is, and the change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// Position in the unit's feed (the checkpoint a receiver keeps).
+    pub seq: u64,
+    /// The change hash.
+    pub hash: Vec<u8>,
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Where it came from (see [`Logged::origin`]).
+    pub origin: String,
+}

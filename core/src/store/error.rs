@@ -1,0 +1,74 @@
+//! The store's errors (存储错误).
+
+use std::path::PathBuf;
+
+use super::STORE_VERSION;
+
+/// Errors of the store (存储错误); each names the file or the case concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened as a redb database.
+    #[error("cannot open store {path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What redb said.
+        source: Box<redb::DatabaseError>,
+    },
+    /// The file is a redb database but not a gridloop store.
+    #[error("{path} is not a gridloop store (no `format` marker); refusing to touch it")]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The store was written by a newer gridloop.
+    #[error("{path} has store version {found}, newer than this program's {STORE_VERSION}")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: u64,
+    },
+    /// A store with no node identity yet.
+    #[error("the store has not been initialised for a unit and role (run `gridloop init`)")]
+    NotInitialised,
+    /// A redb failure.
+    #[error("store failure: {0}")]
+    Db(Box<redb::Error>),
+    /// A stored record could not be decoded.
+    #[error("stored record for {what} is corrupt: {why}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// Why it failed to decode.
+        why: String,
+    },
+    /// A case document failed to load.
+    #[error("case {case}: {source}")]
+    Doc {
+        /// The case.
+        case: String,
+        /// The document error.
+        source: Box<crate::doc::case_doc::DocError>,
+    },
+    /// No case with that id or number.
+    #[error("no case {0} in this store")]
+    NoSuchCase(String),
+    /// A case with that id already exists.
+    #[error("case {0} already exists in this store")]
+    Exists(String),
+}
+
+macro_rules! db_from {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError {
+        fn from(e: $t) -> Self { StoreError::Db(Box::new(e.into())) }
+    })*};
+}
+
+db_from!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);

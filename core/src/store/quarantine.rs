@@ -1,0 +1,64 @@
+//! The quarantine (隔离区): what was refused, kept with its reason and never applied.
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A quarantined item (隔离区): something refused, kept with its reason, never applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    /// When it was refused.
+    pub at: Millis,
+    /// Why.
+    pub reason: String,
+    /// The raw bytes that were refused.
+    pub bytes: Vec<u8>,
+}
+
+impl Store {
+    /// Puts something refused into quarantine inside `wt`, remembering the change hash (if
+    /// any) so the same change is refused again without work.
+    pub fn quarantine_in(
+        wt: &WriteTransaction,
+        reason: &str,
+        hash: Option<&[u8]>,
+        bytes: &[u8],
+        at: Millis,
+    ) -> Result<u64, StoreError> {
+        let mut q = wt.open_table(QUARANTINE)?;
+        let id = q.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+        let item = Quarantined {
+            at,
+            reason: reason.to_string(),
+            bytes: bytes.to_vec(),
+        };
+        q.insert(id, enc(&item).as_slice())?;
+        if let Some(h) = hash {
+            wt.open_table(REFUSED)?.insert(h, id)?;
+        }
+        tracing::warn!(id, reason, "quarantined");
+        Ok(id)
+    }
+
+    /// Puts something refused into quarantine with its reason, in its own durable write.
+    pub fn quarantine(&self, reason: &str, bytes: &[u8], at: Millis) -> Result<u64, StoreError> {
+        let wt = self.begin(true)?;
+        let id = Self::quarantine_in(&wt, reason, None, bytes, at)?;
+        wt.commit()?;
+        Ok(id)
+    }
+}
+
+impl Reader {
+    /// Everything in quarantine, oldest first.
+    pub fn quarantined(&self) -> Result<Vec<(u64, Quarantined)>, StoreError> {
+        let q = self.rt.open_table(QUARANTINE)?;
+        let mut out = Vec::new();
+        for item in q.iter()? {
+            let (k, v) = item?;
+            out.push((k.value(), dec("quarantine", v.value())?));
+        }
+        Ok(out)
+    }
+}

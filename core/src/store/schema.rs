@@ -1,0 +1,102 @@
+//! The store's layout (存储结构): its tables, their keys and the layout versions.
+
+use redb::TableDefinition;
+
+pub(super) const DOCS: TableDefinition<&str, &[u8]> = TableDefinition::new("docs");
+
+/// change hash → log sequence of its envelope.
+pub(super) const CHANGES: TableDefinition<&[u8], u64> = TableDefinition::new("changes");
+
+/// log sequence → envelope (postcard), appended in the order changes were applied here.
+pub(super) const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+
+/// (unit, feed sequence) → log sequence: the scoped change feed of each unit. A case that
+/// enters a unit's scope gets fresh feed entries for its whole history.
+pub(super) const SCOPE: TableDefinition<(&str, u64), u64> = TableDefinition::new("scope");
+
+/// case id → the units whose feeds carry it (postcard `Vec<String>`).
+pub(super) const CASE_SCOPE: TableDefinition<&str, &[u8]> = TableDefinition::new("case_scope");
+
+/// refused change hash → quarantine id, so a refused change is never applied later.
+pub(super) const REFUSED: TableDefinition<&[u8], u64> = TableDefinition::new("refused");
+
+/// (unit, day bucket of the report, case id) → hash of the case's heads: the cases in each
+/// unit's feed scope, for anti-entropy listings.
+pub(super) const UNIT_CASES: TableDefinition<(&str, u32, &str), u64> =
+    TableDefinition::new("unit_cases");
+
+/// (unit, day bucket) → (xor of the heads hashes, count): anti-entropy digests, kept
+/// incrementally.
+pub(super) const DIGESTS: TableDefinition<(&str, u32), (u64, u32)> =
+    TableDefinition::new("digests");
+
+/// peer status (JSON), by peer node id.
+pub(super) const PEER_INFO: TableDefinition<&str, &[u8]> = TableDefinition::new("peer_info");
+
+pub(super) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+pub(super) const PROJ: TableDefinition<&str, &[u8]> = TableDefinition::new("projection");
+
+pub(super) const IDX_HOLDER: TableDefinition<(&str, u8, i64, &str), i64> =
+    TableDefinition::new("idx_holder");
+
+pub(super) const IDX_DUE: TableDefinition<(i64, &str), &str> = TableDefinition::new("idx_open_due");
+
+pub(super) const IDX_GRID: TableDefinition<(&str, i64, &str), ()> =
+    TableDefinition::new("idx_grid");
+
+pub(super) const IDX_CATEGORY: TableDefinition<(&str, i64, &str), ()> =
+    TableDefinition::new("idx_category");
+
+pub(super) const IDX_TIME: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_time");
+
+pub(super) const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
+
+/// case id of every emergency incident (应急事件) → ().
+pub(super) const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incident");
+
+/// (reported, case id) of every drill case (演练案件) → (): what a drill purge removes.
+pub(super) const IDX_DRILL: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_drill");
+
+/// (incident id, case id) of every case in an incident's priority lane (应急通道) → ():
+/// what a session sends first.
+pub(super) const IDX_LANE: TableDefinition<(&str, &str), ()> = TableDefinition::new("idx_lane");
+
+/// The decoded trail beside a case's document (案卷轨迹, [`crate::doc::trail`]): case id → postcard.
+/// A cache for receiving: written by ingest, removed by any other write of the case.
+pub(super) const TRAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("trails");
+
+/// case id of every purged drill case (已清除) → when it was purged: its changes are dropped
+/// if they arrive again and anti-entropy never asks for it.
+pub(super) const PURGED: TableDefinition<&str, i64> = TableDefinition::new("purged");
+
+pub(super) const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
+
+/// (peer node, `in:<their epoch>` or `out:<my epoch>`) → feed sequence: how far this node
+/// has applied the peer's feed, and how far the peer has acknowledged this node's.
+pub(super) const PEERS: TableDefinition<(&str, &str), u64> = TableDefinition::new("peers");
+
+/// The value of the `format` meta key that marks a gridloop store.
+pub const FORMAT: &str = "gridloop-store";
+
+/// The store layout version written by this code. Version 3 added the assessed acts and the
+/// reporter key to the projection; version 4 the emergency lane and incident (平战一体) and
+/// the incident index; version 5 the drill index (演练清除) and the lane index (应急通道). An older store opens with a stale projection that
+/// [`crate::engine::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
+pub const STORE_VERSION: u64 = 5;
+
+/// The oldest layout whose documents, log and feeds this code reads as they are.
+pub(super) const REBUILDABLE_FROM: u64 = 2;
+
+/// The meta key of the first feed position not yet durable ([`Store::mark_unsettled_in`]).
+pub(super) const UNSETTLED: &str = "unsettled";
+
+/// Stored documents grow by appended changes up to this size, then are saved compacted.
+pub const APPEND_LIMIT: usize = 4096;
+
+/// The most a backlog count counts ([`Reader::feed_backlog`]); shown as "≥" that.
+pub const BACKLOG_CAP: u64 = 10_000;
+
+/// "No deadline" in due-ordered indexes: sorts after every real time.
+/// The due time indexes give a case with no running clock.
+pub const NO_DUE: i64 = i64::MAX;

@@ -1,0 +1,378 @@
+//! Applying a checked move (流转): [`Rules::apply`] gives the state after it, restarting the
+//! stage's clock on the case's limits (its lane's in an emergency) and recording the
+//! assessed acts.
+
+use crate::domain::calendar::TimeLimit;
+use crate::domain::catalogue::CategoryCode;
+use crate::domain::emergency::{ChecklistItem, Incident, area_units};
+use crate::domain::event::{Action, Event, RequestKind};
+use crate::domain::intake::Intake;
+use crate::domain::limits::StageLimits;
+use crate::domain::unit::UnitKind;
+
+use super::case_state::{CaseState, Pending, Summons, record_acts};
+use super::deadline::Deadline;
+use super::rules::Rules;
+use super::state::{Loop, State};
+
+impl<'a> Rules<'a> {
+    /// The state after applying `e` (already checked) to `s`.
+    pub fn apply(&self, intake: &Intake, s: &CaseState, e: &Event) -> CaseState {
+        let mut n = s.clone();
+        let at = e.millis();
+        let cal = self.calendar;
+        let lim = &self.stage_limits(s);
+        n.last = e.id.clone();
+        n.updated = at;
+        match &e.action {
+            Action::Report | Action::Resolve { .. } => {}
+            Action::Accept => {
+                n.state = State::ToRegister;
+                n.milestones.accepted = Some(at);
+                n.stage = Some(Deadline::new(cal, at, lim.register));
+            }
+            Action::SendToVerify => {
+                n.state = State::Verifying;
+                n.milestones.accepted = Some(at);
+                n.stage = Some(Deadline::new(cal, at, lim.verify));
+            }
+            Action::Reject { .. } => {
+                n.state = State::Rejected;
+                n.stage = None;
+            }
+            Action::Verify { confirmed, .. } => {
+                if *confirmed {
+                    n.state = State::ToRegister;
+                    n.stage = Some(Deadline::new(cal, at, lim.register));
+                } else {
+                    n.state = State::Rejected;
+                    n.stage = None;
+                }
+            }
+            Action::Register { category, grid } => {
+                n.state = State::ToDispatch;
+                n.category = category.clone();
+                n.grid = grid.clone();
+                n.milestones.registered = Some(at);
+                n.stage = Some(Deadline::new(cal, at, lim.dispatch));
+            }
+            Action::Void { .. } => {
+                n.state = State::Voided;
+                n.stage = None;
+            }
+            Action::Dispatch { lead, assists } => {
+                n.state = State::Handling;
+                n.handlers = std::iter::once(lead.clone())
+                    .chain(assists.iter().cloned())
+                    .collect();
+                n.units.extend(n.handlers.iter().cloned());
+                n.milestones.dispatched.get_or_insert(at);
+                let d = Deadline::new(cal, at, self.handle_limit(&n));
+                n.overall = Some(d);
+                n.stage = Some(d);
+            }
+            Action::DispatchDown { unit } => {
+                n.down_from = Some(s.holder.clone());
+                n.holder = unit.clone();
+                n.level = Loop::of(self.kind(unit).unwrap_or(UnitKind::District));
+                n.units.insert(unit.clone());
+                n.milestones.dispatched.get_or_insert(at);
+                if self.kind(unit) == Some(UnitKind::Community) {
+                    n.state = State::Handling;
+                    n.handlers = vec![unit.clone()];
+                    let d = Deadline::new(cal, at, self.handle_limit(&n));
+                    n.overall = Some(d);
+                    n.stage = Some(d);
+                } else {
+                    n.state = State::ToDispatch;
+                    n.handlers.clear();
+                    n.stage = Some(Deadline::new(cal, at, lim.dispatch));
+                }
+            }
+            Action::Feedback { .. } => {
+                n.state = State::ToCheck;
+                n.milestones.feedback = Some(at);
+                n.stage = Some(Deadline::new(cal, at, lim.check));
+            }
+            Action::Request {
+                kind,
+                unit,
+                reason,
+                until,
+            } => {
+                n.pending = Some(Pending {
+                    id: e.id.clone(),
+                    kind: *kind,
+                    unit: unit.clone(),
+                    reason: reason.clone(),
+                    until: *until,
+                });
+            }
+            Action::Decide { approve, .. } => {
+                let p = n.pending.take();
+                if let (true, Some(p)) = (*approve, p) {
+                    match p.kind {
+                        RequestKind::SendBack => {
+                            n.send_backs += 1;
+                            n.handlers.clear();
+                            n.summons.clear();
+                            n.overall = None;
+                            if n.handlers.is_empty() && s.handlers.first() == Some(&s.holder) {
+                                // A unit handed the case down sends it back up to whoever did.
+                                if let Some(up) = s.down_from.clone() {
+                                    n.holder = up;
+                                    n.level = Loop::of(
+                                        self.kind(&n.holder).unwrap_or(UnitKind::District),
+                                    );
+                                    n.down_from = None;
+                                }
+                            }
+                            n.state = State::ToDispatch;
+                            n.stage = Some(Deadline::new(cal, at, lim.dispatch));
+                        }
+                        RequestKind::Extension => {
+                            n.extensions += 1;
+                            if let (Some(d), Some(until)) = (n.overall, p.until) {
+                                let total = cal.working_minutes_between(d.started, until);
+                                let warn = cal.add_working_minutes(d.started, total * 4 / 5);
+                                let nd = Deadline {
+                                    warn_at: warn,
+                                    due: until,
+                                    ..d
+                                };
+                                n.overall = Some(nd);
+                                n.stage = Some(nd);
+                            }
+                        }
+                        RequestKind::Park => {
+                            n.state = State::Parked;
+                            n.stage = None;
+                        }
+                    }
+                }
+            }
+            Action::Reactivate => {
+                n.state = State::Handling;
+                let d = Deadline::new(cal, at, self.handle_limit(&n));
+                n.overall = Some(d);
+                n.stage = Some(d);
+            }
+            Action::Check { passed, .. } => {
+                if *passed {
+                    n.state = State::ToClose;
+                    n.milestones.checked = Some(at);
+                    n.stage = Some(Deadline::new(cal, at, lim.close));
+                } else {
+                    n.state = State::Handling;
+                    n.rework += 1;
+                    n.stage = n.overall;
+                }
+            }
+            Action::Close => {
+                n.state = State::Closed;
+                n.milestones.closed = Some(at);
+                n.stage = intake
+                    .source
+                    .needs_callback()
+                    .then(|| Deadline::new(cal, at, lim.callback));
+            }
+            Action::Callback { satisfied, .. } => {
+                n.satisfied = Some(*satisfied);
+                n.milestones.callback = Some(at);
+                if *satisfied {
+                    n.state = State::Archived;
+                    n.stage = None;
+                } else {
+                    n.state = State::Handling;
+                    n.satisfied = None;
+                    n.rework += 1;
+                    n.milestones.closed = None;
+                    let d = Deadline::new(cal, at, self.handle_limit(&n));
+                    n.overall = Some(d);
+                    n.stage = Some(d);
+                }
+            }
+            Action::Escalate { .. } => {
+                let up = self
+                    .district
+                    .parent(&s.holder)
+                    .cloned()
+                    .unwrap_or(s.holder.clone());
+                n.holder = up.clone();
+                n.level = Loop::of(self.kind(&up).unwrap_or(UnitKind::District));
+                n.units.insert(up);
+                n.state = State::ToRegister;
+                n.handlers.clear();
+                n.summons.clear();
+                n.self_handling = false;
+                n.down_from = None;
+                n.escalations += 1;
+                n.stage = Some(Deadline::new(cal, at, lim.register));
+            }
+            Action::Whistle { departments } => {
+                n.state = State::Handling;
+                let due = cal.add(at, lim.report_in);
+                for d in departments {
+                    if !n.summons.iter().any(|x| &x.unit == d) {
+                        n.summons.push(Summons {
+                            unit: d.clone(),
+                            at,
+                            due,
+                            reported_in: None,
+                        });
+                    }
+                    if !n.handlers.contains(d) {
+                        n.handlers.push(d.clone());
+                    }
+                    n.units.insert(d.clone());
+                }
+                if n.overall.is_none() {
+                    let d = Deadline::new(cal, at, self.handle_limit(&n));
+                    n.overall = Some(d);
+                    n.stage = Some(d);
+                }
+                n.milestones.dispatched.get_or_insert(at);
+            }
+            Action::ReportIn { unit } => {
+                if let Some(x) = n.summons.iter_mut().find(|x| &x.unit == unit) {
+                    x.reported_in = Some(at);
+                }
+            }
+            Action::Supervise { .. } | Action::Urge { .. } => {
+                n.notes += 1;
+            }
+            Action::SelfHandle => {
+                n.state = State::Handling;
+                n.self_handling = true;
+                n.handlers = vec![s.holder.clone()];
+                n.milestones.accepted = Some(at);
+                let d = Deadline::new(cal, at, self.handle_limit(&n));
+                n.overall = Some(d);
+                n.stage = Some(d);
+            }
+            Action::SelfClose { .. } => {
+                n.state = State::Closed;
+                n.milestones.feedback = Some(at);
+                n.milestones.closed = Some(at);
+                n.stage = intake
+                    .source
+                    .needs_callback()
+                    .then(|| Deadline::new(cal, at, lim.callback));
+            }
+            Action::Activate {
+                plan,
+                name,
+                level,
+                area,
+                checklist,
+                limits,
+            } => {
+                n.incident = Some(Incident {
+                    plan: plan.clone(),
+                    name: name.clone(),
+                    level: *level,
+                    area: area.clone(),
+                    checklist: checklist
+                        .iter()
+                        .map(|t| ChecklistItem {
+                            text: t.clone(),
+                            done: None,
+                        })
+                        .collect(),
+                    resources: Vec::new(),
+                    limits: *limits,
+                    since: at,
+                    ended: None,
+                });
+                n.state = State::Handling;
+                if n.handlers.is_empty() {
+                    n.handlers = vec![s.holder.clone()];
+                }
+                n.milestones.accepted.get_or_insert(at);
+                n.milestones.registered.get_or_insert(at);
+                n.stage = None;
+                n.overall = None;
+                n.units.extend(area_units(self.district, area));
+            }
+            Action::Tick { .. } => {}
+            Action::Summon { units, resources } => {
+                let due = cal.add(at, lim.report_in);
+                for u in units {
+                    n.summons.push(Summons {
+                        unit: u.clone(),
+                        at,
+                        due,
+                        reported_in: None,
+                    });
+                    if !n.handlers.contains(u) {
+                        n.handlers.push(u.clone());
+                    }
+                    n.units.insert(u.clone());
+                }
+                if let Some(i) = &mut n.incident {
+                    for r in resources.iter().filter(|r| !r.trim().is_empty()) {
+                        if !i.resources.contains(r) {
+                            i.resources.push(r.clone());
+                        }
+                    }
+                }
+            }
+            Action::StandDown { .. } => {
+                if let Some(i) = &mut n.incident {
+                    i.ended = Some(at);
+                }
+                n.state = State::Closed;
+                n.milestones.closed = Some(at);
+                n.stage = None;
+            }
+            Action::Link { lane } => {
+                n.lane = Some(lane.clone());
+                let fast = lane.limits.stages(self.limits);
+                let restart = match n.state {
+                    State::Reported => Some(fast.accept),
+                    State::Verifying => Some(fast.verify),
+                    State::ToRegister => Some(fast.register),
+                    State::ToDispatch => Some(fast.dispatch),
+                    State::ToCheck => Some(fast.check),
+                    State::ToClose => Some(fast.close),
+                    _ => None,
+                };
+                if let Some(l) = restart {
+                    n.stage = Some(Deadline::new(cal, at, l));
+                } else if n.state == State::Handling {
+                    let d = Deadline::new(cal, at, lane.limits.handle_limit());
+                    n.overall = Some(d);
+                    n.stage = Some(d);
+                }
+            }
+        }
+        record_acts(s, &mut n, e);
+        n
+    }
+
+    /// The handling limit of a case: its lane's in an emergency, else its category's.
+    fn handle_limit(&self, s: &CaseState) -> TimeLimit {
+        match &s.lane {
+            Some(l) => l.limits.handle_limit(),
+            None => self.category_limit(&s.category),
+        }
+    }
+
+    /// The stage limits a case runs on: its lane's in an emergency (the incident's own for
+    /// an incident's summons), else the district's.
+    fn stage_limits(&self, s: &CaseState) -> StageLimits {
+        match (&s.lane, &s.incident) {
+            (Some(l), _) => l.limits.stages(self.limits),
+            (None, Some(i)) => i.limits.stages(self.limits),
+            _ => *self.limits,
+        }
+    }
+
+    /// The category's handling limit (5 working days for an unknown category).
+    fn category_limit(&self, category: &CategoryCode) -> TimeLimit {
+        self.catalogue
+            .get(category)
+            .map(|c| c.limit)
+            .unwrap_or(TimeLimit::working_days(5))
+    }
+}

@@ -1,0 +1,300 @@
+//! The state of a case after a sequence of moves (案件状态): holder, handlers, deadlines,
+//! requests, summons, milestones and the assessed acts (考核记录) replay records.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+use crate::domain::calendar::{Light, Millis, WorkCalendar};
+use crate::domain::catalogue::CategoryCode;
+use crate::domain::emergency::{Incident, Lane};
+use crate::domain::event::{Action, Event, EventId, RequestKind};
+use crate::domain::role::Role;
+use crate::domain::unit::{GridCode, UnitId};
+
+use super::deadline::Deadline;
+use super::state::{Loop, State};
+
+/// A department summoned by a whistle (吹哨报到).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summons {
+    /// The department.
+    pub unit: UnitId,
+    /// When it was summoned.
+    pub at: Millis,
+    /// When it must have reported in.
+    pub due: Millis,
+    /// When it reported in, if it has.
+    pub reported_in: Option<Millis>,
+}
+
+/// A request waiting for approval (待审批申请).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The request event.
+    pub id: EventId,
+    /// What is asked.
+    pub kind: RequestKind,
+    /// The unit asking.
+    pub unit: UnitId,
+    /// Why.
+    pub reason: String,
+    /// New due time asked for (extensions).
+    pub until: Option<Millis>,
+}
+
+/// When the case reached each milestone (节点时间), for assessment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milestones {
+    /// 上报.
+    pub reported: Millis,
+    /// 受理 (or self-handle).
+    pub accepted: Option<Millis>,
+    /// 立案.
+    pub registered: Option<Millis>,
+    /// First 派遣.
+    pub dispatched: Option<Millis>,
+    /// Last 反馈.
+    pub feedback: Option<Millis>,
+    /// Last 核查 pass.
+    pub checked: Option<Millis>,
+    /// 结案.
+    pub closed: Option<Millis>,
+    /// 回访.
+    pub callback: Option<Millis>,
+}
+
+/// What an assessed act was (考核环节).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Step {
+    /// 上报: the report (the reporting unit and role).
+    Report,
+    /// 受理: accepted, or sent to verify first.
+    Accept,
+    /// 不予受理.
+    Reject,
+    /// 核实反馈; `ok` = confirmed.
+    Verify,
+    /// 立案.
+    Register,
+    /// 作废 at registration (against 准确立案率).
+    Void,
+    /// 派遣 or 属地派遣 or 吹哨; `ok` turns false when an approved 回退 shows it misdispatched.
+    Dispatch,
+    /// 反馈 by the handling unit; `ok` turns false when 核查 fails or the citizen is not
+    /// satisfied (返工).
+    Feedback,
+    /// 核查; `ok` = passed.
+    Check,
+    /// 结案 (自结案 included).
+    Close,
+    /// 回访; `ok` = satisfied.
+    Callback,
+    /// 报到 after a summons.
+    ReportIn,
+    /// 上报上级 (escalation).
+    Escalate,
+    /// An approved 回退, counted for the asking unit.
+    SendBack,
+    /// An approved 延期, counted for the asking unit.
+    Extension,
+    /// An approved 挂账, counted for the asking unit.
+    Park,
+    /// 冲突处理: a conflict resolved by keeping one branch (for the after-action report).
+    Resolve,
+}
+
+/// One assessed act (考核记录): which unit, in which role, did which step when, against
+/// which limit. Replay records them; assessment folds them without loading documents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    /// The step.
+    pub step: Step,
+    /// The unit credited with it (the acting unit; the asking unit for requests; the
+    /// handling unit for 反馈).
+    pub unit: UnitId,
+    /// The role the person acted in.
+    pub role: Role,
+    /// When.
+    pub at: Millis,
+    /// The limit it was measured against, if a clock ran.
+    pub due: Option<Millis>,
+    /// The step's outcome (see [`Step`]); true for steps without one.
+    pub ok: bool,
+    /// Made while the node had no link to any peer (离线办理).
+    pub offline: bool,
+}
+
+impl Act {
+    /// Done within its limit (按时): no clock ran, or it was done by the due time.
+    pub fn on_time(&self) -> bool {
+        self.due.is_none_or(|d| self.at <= d)
+    }
+}
+
+/// The state of a case after a sequence of moves (案件状态).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseState {
+    /// The workflow state.
+    pub state: State,
+    /// The unit responsible now (当前责任单位).
+    pub holder: UnitId,
+    /// The loop level (from the holder).
+    pub level: Loop,
+    /// Category as registered (or as reported before registration).
+    pub category: CategoryCode,
+    /// Grid as registered (or as reported).
+    pub grid: GridCode,
+    /// Units handling it: the lead first, then assisting units (一案双派) or summoned ones.
+    pub handlers: Vec<UnitId>,
+    /// The holder community handles the case itself (微循环 自处置).
+    pub self_handling: bool,
+    /// The unit that handed the case down (属地派遣), where a send-back returns it.
+    pub down_from: Option<UnitId>,
+    /// Departments summoned by a whistle.
+    pub summons: Vec<Summons>,
+    /// The current stage's deadline.
+    pub stage: Option<Deadline>,
+    /// The handling deadline, from dispatch (overall 处置时限).
+    pub overall: Option<Deadline>,
+    /// 返工次数.
+    pub rework: u32,
+    /// Approved extensions (延期).
+    pub extensions: u32,
+    /// Approved send-backs (回退).
+    pub send_backs: u32,
+    /// Escalations (上报上级).
+    pub escalations: u32,
+    /// A request waiting for approval.
+    pub pending: Option<Pending>,
+    /// 回访 result.
+    pub satisfied: Option<bool>,
+    /// 督办/催办 notes counted.
+    pub notes: u32,
+    /// Milestone times.
+    pub milestones: Milestones,
+    /// The assessed acts, in the order applied (考核记录).
+    pub acts: Vec<Act>,
+    /// Every unit the case has passed through (scope 可见范围).
+    pub units: BTreeSet<UnitId>,
+    /// 应急通道: the incident whose priority lane the case is in, on its short limits.
+    pub lane: Option<Lane>,
+    /// 应急事件: the emergency incident this case opened (启动预案), if it did.
+    pub incident: Option<Incident>,
+    /// The last move applied.
+    pub last: EventId,
+    /// Time of the last move applied.
+    pub updated: Millis,
+}
+
+impl CaseState {
+    /// The earliest running deadline's thresholds (warn, due), if any clock runs.
+    pub fn thresholds(&self) -> Option<(Millis, Millis)> {
+        // A closed case's only clock is the callback's, kept in `stage` when one is due.
+        if !self.state.is_clocked() {
+            return None;
+        }
+        let mut best: Option<(Millis, Millis)> = self.stage.map(|d| (d.warn_at, d.due));
+        for s in self.summons.iter().filter(|s| s.reported_in.is_none()) {
+            best = Some(match best {
+                Some((w, d)) => (w.min(s.due), d.min(s.due)),
+                None => (s.due, s.due),
+            });
+        }
+        best
+    }
+
+    /// The light at `now` (绿/黄/红), green when no clock runs.
+    pub fn light(&self, now: Millis) -> Light {
+        match self.thresholds() {
+            Some((w, d)) => WorkCalendar::light_at(w, d, now),
+            None => Light::Green,
+        }
+    }
+}
+
+/// Appends the assessed acts of `e` (applied to `s`, giving `n`) to `n.acts`, and marks the
+/// earlier act a failure shows wrong (a failed 核查 the last 反馈, a 回退 the last 派遣).
+pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
+    let stage_due = s.stage.map(|d| d.due);
+    let overall_due = s.overall.map(|d| d.due);
+    let mut push = |step: Step, unit: &UnitId, due: Option<Millis>, ok: bool| {
+        n.acts.push(Act {
+            step,
+            unit: unit.clone(),
+            role: e.role,
+            at: e.millis(),
+            due,
+            ok,
+            offline: e.offline,
+        })
+    };
+    let mut fail_last = None;
+    match &e.action {
+        Action::Report | Action::Request { .. } => {}
+        Action::Resolve { .. } => push(Step::Resolve, &e.unit, None, true),
+        Action::StandDown { .. } => push(Step::Close, &e.unit, None, true),
+        Action::Activate { .. }
+        | Action::Tick { .. }
+        | Action::Summon { .. }
+        | Action::Link { .. } => {}
+        Action::Supervise { .. } | Action::Urge { .. } | Action::Reactivate => {}
+        Action::Accept | Action::SendToVerify | Action::SelfHandle => {
+            push(Step::Accept, &e.unit, stage_due, true)
+        }
+        Action::Reject { .. } => push(Step::Reject, &e.unit, stage_due, true),
+        Action::Verify { confirmed, .. } => push(Step::Verify, &e.unit, stage_due, *confirmed),
+        Action::Register { .. } => push(Step::Register, &e.unit, stage_due, true),
+        Action::Void { .. } => push(Step::Void, &e.unit, stage_due, true),
+        Action::Dispatch { .. } | Action::DispatchDown { .. } => {
+            push(Step::Dispatch, &e.unit, stage_due, true)
+        }
+        Action::Whistle { .. } => {
+            let due = (s.state == State::ToDispatch)
+                .then_some(stage_due)
+                .flatten();
+            push(Step::Dispatch, &e.unit, due, true)
+        }
+        Action::Feedback { unit, .. } => push(Step::Feedback, unit, overall_due, true),
+        Action::Check { passed, .. } => {
+            push(Step::Check, &e.unit, stage_due, *passed);
+            if !passed {
+                fail_last = Some(Step::Feedback);
+            }
+        }
+        Action::Close => push(Step::Close, &e.unit, stage_due, true),
+        Action::SelfClose { .. } => {
+            push(Step::Feedback, &e.unit, overall_due, true);
+            push(Step::Close, &e.unit, overall_due, true);
+        }
+        Action::Callback { satisfied, .. } => {
+            push(Step::Callback, &e.unit, stage_due, *satisfied);
+            if !satisfied {
+                fail_last = Some(Step::Feedback);
+            }
+        }
+        Action::ReportIn { unit } => {
+            let due = s.summons.iter().find(|x| &x.unit == unit).map(|x| x.due);
+            push(Step::ReportIn, unit, due, true)
+        }
+        Action::Escalate { .. } => push(Step::Escalate, &e.unit, None, true),
+        Action::Decide { approve: true, .. } => {
+            if let Some(p) = &s.pending {
+                let step = match p.kind {
+                    RequestKind::SendBack => {
+                        fail_last = Some(Step::Dispatch);
+                        Step::SendBack
+                    }
+                    RequestKind::Extension => Step::Extension,
+                    RequestKind::Park => Step::Park,
+                };
+                push(step, &p.unit, None, true);
+            }
+        }
+        Action::Decide { .. } => {}
+    }
+    if let Some(step) = fail_last
+        && let Some(a) = n.acts.iter_mut().rev().skip(1).find(|a| a.step == step)
+    {
+        a.ok = false;
+    }
+}

@@ -1,0 +1,128 @@
+//! Escalation rules (上报上级、吹哨报到、督办): 上报上级 one level up, a street's 吹哨 and the
+//! summoned departments' 报到, and 督办/催办 notes from above.
+
+use crate::domain::event::Event;
+use crate::domain::role::Role;
+use crate::domain::unit::{UnitId, UnitKind};
+
+use super::super::case_state::CaseState;
+use super::super::refusal::{Reason, Refusal, TextField};
+use super::super::state::State;
+use super::{Rules, refuse};
+
+impl<'a> Rules<'a> {
+    /// 上报上级: before the work is fed back, with a reason, by the holder's command staff,
+    /// when there is a street or district above it.
+    pub(super) fn check_escalate(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        let h = &s.holder;
+        self.need_state(r, s, &State::ACTIVE)?;
+        self.no_pending(r, s)?;
+        self.need_text(r, TextField::Reason, reason)?;
+        self.roles_at(r, e, self.command_roles(h), h, false)?;
+        match self.district.parent(h).and_then(|p| self.kind(p)) {
+            Some(UnitKind::Street | UnitKind::District) => Ok(()),
+            _ => Err(refuse(
+                "escalate",
+                Reason::NoLevelAbove {
+                    holder: self.unit_ref(h),
+                },
+            )),
+        }
+    }
+
+    /// 吹哨: a street's 值班长 summons at least one department.
+    pub(super) fn check_whistle(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        departments: &[UnitId],
+    ) -> Result<(), Refusal> {
+        let h = &s.holder;
+        self.need_state(
+            r,
+            s,
+            &[State::ToRegister, State::ToDispatch, State::Handling],
+        )?;
+        if self.kind(h) != Some(UnitKind::Street) {
+            return Err(refuse("whistle", Reason::NotStreet));
+        }
+        self.roles_at(r, e, &[Role::ShiftLead], h, false)?;
+        if departments.is_empty() {
+            return Err(refuse("whistle", Reason::NoDepartments));
+        }
+        for d in departments {
+            self.need_department(r, d)?;
+        }
+        Ok(())
+    }
+
+    /// 报到: once, for a summoned unit.
+    pub(super) fn check_report_in(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        match s.summons.iter().find(|x| &x.unit == unit) {
+            Some(x) if x.reported_in.is_none() => self.for_handler(r, s, e, unit),
+            Some(_) => Err(refuse(
+                "report_in",
+                Reason::AlreadyReportedIn {
+                    unit: self.unit_ref(unit),
+                },
+            )),
+            None => Err(refuse(
+                "report_in",
+                Reason::NotSummoned {
+                    unit: self.unit_ref(unit),
+                },
+            )),
+        }
+    }
+
+    /// 督办/催办: on an open or parked case, with a note, by a 领导 at or above or a 值班长
+    /// above the holder.
+    pub(super) fn check_supervise(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        note: &str,
+    ) -> Result<(), Refusal> {
+        let h = &s.holder;
+        if !s.state.is_open() && s.state != State::Parked {
+            return Err(refuse(
+                r,
+                Reason::NotOpen {
+                    act: r.to_string(),
+                    state: s.state,
+                },
+            ));
+        }
+        self.need_text(r, TextField::Note, note)?;
+        let leader = e.role == Role::Leader && self.above(&e.unit, h);
+        let lead_above = e.role == Role::ShiftLead && e.unit != *h && self.above(&e.unit, h);
+        if leader || lead_above {
+            Ok(())
+        } else {
+            Err(refuse(
+                r,
+                Reason::NotAbove {
+                    act: r.to_string(),
+                    holder: self.unit_ref(h),
+                    role: e.role,
+                    unit: self.unit_ref(&e.unit),
+                },
+            ))
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Handling rules (处置): 反馈, 申请 回退/延期/挂账 and their tiered 审批, 重启, 核查, 结案,
+//! 自结案 and 回访.
+
+use crate::domain::calendar::Millis;
+use crate::domain::event::{Event, EventId, RequestKind};
+use crate::domain::intake::Intake;
+use crate::domain::role::Role;
+use crate::domain::unit::UnitId;
+
+use super::super::case_state::CaseState;
+use super::super::refusal::{Reason, Refusal, TextField};
+use super::super::state::State;
+use super::{Rules, refuse};
+
+impl<'a> Rules<'a> {
+    /// 处置反馈: for the lead handler, when no request waits and the case is not self-handled.
+    pub(super) fn check_feedback(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        self.no_pending(r, s)?;
+        if s.self_handling {
+            return Err(refuse("feedback", Reason::SelfHandledFeedback));
+        }
+        if s.handlers.first() != Some(unit) {
+            return Err(refuse(
+                "feedback",
+                Reason::NotLead {
+                    unit: self.unit_ref(unit),
+                },
+            ));
+        }
+        self.for_handler(r, s, e, unit)
+    }
+
+    /// 申请 回退/延期/挂账: for a handler, with a reason; an extension asks for a later due
+    /// time; a self-handled case is not sent back.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn check_request(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        kind: RequestKind,
+        unit: &UnitId,
+        reason: &str,
+        until: Option<Millis>,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        self.no_pending(r, s)?;
+        self.need_text(r, TextField::Reason, reason)?;
+        if !s.handlers.contains(unit) {
+            return Err(refuse(
+                "request",
+                Reason::NotHandling {
+                    unit: self.unit_ref(unit),
+                },
+            ));
+        }
+        self.for_handler(r, s, e, unit)?;
+        if kind == RequestKind::Extension {
+            let current = s.overall.map(|d| d.due).unwrap_or(e.millis());
+            match until {
+                Some(u) if u > current => {}
+                _ => return Err(refuse("request", Reason::ExtensionNotLater)),
+            }
+        }
+        if kind == RequestKind::SendBack && s.self_handling {
+            return Err(refuse("request", Reason::SelfHandledSendBack));
+        }
+        Ok(())
+    }
+
+    /// 审批, tiered: 回退 and a first 延期 by a 值班长/领导, a further 延期 and 挂账 by a 领导,
+    /// at or above the holder (a send-back of a case handed down: the unit that handed it).
+    pub(super) fn check_decide(
+        &self,
+        s: &CaseState,
+        e: &Event,
+        request: &EventId,
+    ) -> Result<(), Refusal> {
+        let h = &s.holder;
+        let Some(p) = &s.pending else {
+            return Err(refuse("decide", Reason::NoPendingRequest));
+        };
+        if &p.id != request {
+            return Err(refuse(
+                "decide",
+                Reason::OtherRequest {
+                    waiting: p.id.clone(),
+                    named: request.clone(),
+                },
+            ));
+        }
+        let (roles, tier): (&[Role], &str) = match p.kind {
+            RequestKind::SendBack => (&[Role::ShiftLead, Role::Leader], "回退"),
+            RequestKind::Extension if s.extensions == 0 => {
+                (&[Role::ShiftLead, Role::Leader], "first 延期")
+            }
+            RequestKind::Extension => (&[Role::Leader], "further 延期 (tiered)"),
+            RequestKind::Park => (&[Role::Leader], "挂账"),
+        };
+        let approver = p.kind == RequestKind::SendBack
+            && s.down_from.is_some()
+            && s.handlers.first() == Some(h);
+        let place = if approver {
+            s.down_from.clone().unwrap_or(h.clone())
+        } else {
+            h.clone()
+        };
+        self.roles_at(&format!("decide.{tier}"), e, roles, &place, true)
+    }
+
+    /// 重启 a parked case: a 值班长/领导 at or above the holder.
+    pub(super) fn check_reactivate(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Parked])?;
+        self.roles_at(r, e, &[Role::ShiftLead, Role::Leader], &s.holder, true)
+    }
+
+    /// 核查: a 监督员 at or above the holder.
+    pub(super) fn check_check(&self, r: &str, s: &CaseState, e: &Event) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::ToCheck])?;
+        self.roles_at(r, e, &[Role::Supervisor], &s.holder, true)
+    }
+
+    /// 结案: the holder's 值班长.
+    pub(super) fn check_close(&self, r: &str, s: &CaseState, e: &Event) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::ToClose])?;
+        self.roles_at(r, e, &[Role::ShiftLead], &s.holder, false)
+    }
+
+    /// 自结案: a self-handled case, by the community's 网格员/站长, with evidence.
+    pub(super) fn check_self_close(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        evidence: &[String],
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        if !s.self_handling {
+            return Err(refuse("self_close", Reason::NotSelfHandling));
+        }
+        self.roles_at(
+            r,
+            e,
+            &[Role::GridWorker, Role::StationChief],
+            &s.holder,
+            false,
+        )?;
+        if evidence.iter().all(|x| x.trim().is_empty()) {
+            return Err(refuse("self_close", Reason::NoEvidence));
+        }
+        Ok(())
+    }
+
+    /// 回访: once, on a closed hotline or public case, by a 回访员 at or above the holder.
+    pub(super) fn check_callback(
+        &self,
+        r: &str,
+        intake: &Intake,
+        s: &CaseState,
+        e: &Event,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Closed])?;
+        if !intake.source.needs_callback() {
+            return Err(refuse(
+                "callback",
+                Reason::NoCallback {
+                    source: intake.source,
+                },
+            ));
+        }
+        if s.satisfied.is_some() {
+            return Err(refuse("callback", Reason::CallbackDone));
+        }
+        self.roles_at(r, e, &[Role::Callback], &s.holder, true)
+    }
+}

@@ -1,0 +1,741 @@
+//! Synthetic workload (模拟案件): whole case lifecycles for the demo district with a realistic
+//! mix of sources, categories, loops and outcomes, calibrated on Dongcheng's figures (about
+//! 1.5 M cases a year: hotline ~22 %, supervisors and video ~40 %, community patrols the
+//! rest). Every move is checked against the workflow rules as it is generated.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::calendar::Millis;
+use crate::domain::case_id::CaseId;
+use crate::domain::catalogue::{CaseKind, MinorClass};
+use crate::domain::event::{Action, Event, EventId, RequestKind};
+use crate::domain::hlc::Hlc;
+use crate::domain::intake::{Intake, Reporter, Source};
+use crate::domain::role::{NodeId, Role};
+use crate::domain::unit::{GridCell, UnitId, UnitKind};
+use crate::engine::CaseRecord;
+use crate::workflow::{CaseState, Rules, State};
+
+/// Milliseconds in a minute.
+const MINUTE: i64 = 60_000;
+
+/// 2026-01-01 00:00 Beijing time, in Unix milliseconds.
+pub const YEAR_2026: Millis = 1_767_196_800_000;
+
+/// Cases a year in a district the size of Dongcheng.
+pub const CASES_PER_YEAR: u64 = 1_500_000;
+
+/// The node id the demo gives a unit's node.
+pub fn node_of(unit: &UnitId) -> NodeId {
+    NodeId(format!("n{}", unit.as_str()))
+}
+
+/// A deterministic generator of case lifecycles (案件生成器).
+pub struct Generator<'a> {
+    rules: Rules<'a>,
+    rng: StdRng,
+    grids: Vec<&'a GridCell>,
+    minors: Vec<&'a MinorClass>,
+    departments: Vec<UnitId>,
+    start: Millis,
+    span: Millis,
+    now: Millis,
+    seq: u64,
+}
+
+impl<'a> Generator<'a> {
+    /// A generator for cases reported between `start` and `start + span_days`, played out up
+    /// to `now` (cases whose next move would fall after `now` stay open there).
+    pub fn new(
+        rules: Rules<'a>,
+        seed: u64,
+        start: Millis,
+        span_days: u32,
+        now: Millis,
+    ) -> Generator<'a> {
+        let grids: Vec<&GridCell> = rules.district.grids().collect();
+        let minors: Vec<&MinorClass> = rules.catalogue.minors().collect();
+        let departments = rules
+            .district
+            .departments()
+            .iter()
+            .map(|u| u.id.clone())
+            .collect();
+        Generator {
+            rules,
+            rng: StdRng::seed_from_u64(seed),
+            grids,
+            minors,
+            departments,
+            start,
+            span: i64::from(span_days) * 24 * 60 * MINUTE,
+            now,
+            seq: 0,
+        }
+    }
+
+    /// The next case, as a record with its whole trail so far.
+    pub fn next_case(&mut self) -> CaseRecord {
+        self.seq += 1;
+        let grid = self.grids[self.rng.random_range(0..self.grids.len())];
+        // Events are more common than components, and a few categories dominate.
+        let minor = loop {
+            let m = self.minors[self.rng.random_range(0..self.minors.len())];
+            let keep = match m.code.kind() {
+                CaseKind::Event => true,
+                CaseKind::Component => self.rng.random_bool(0.6),
+            };
+            if keep {
+                break m;
+            }
+        };
+        let roll: f64 = self.rng.random();
+        let (source, reporter_unit, role) = if roll < 0.28 {
+            (Source::GridPatrol, grid.community.clone(), Role::GridWorker)
+        } else if roll < 0.40 {
+            (Source::Supervisor, grid.code.street(), Role::Supervisor)
+        } else if roll < 0.62 {
+            (
+                Source::Hotline,
+                self.rules.district.root().id.clone(),
+                Role::Intake,
+            )
+        } else if roll < 0.88 {
+            (
+                Source::Supervisor,
+                self.rules.district.root().id.clone(),
+                Role::Supervisor,
+            )
+        } else if roll < 0.95 {
+            (
+                Source::Video,
+                self.rules.district.root().id.clone(),
+                Role::Supervisor,
+            )
+        } else if roll < 0.98 {
+            (
+                Source::Public,
+                self.rules.district.root().id.clone(),
+                Role::Intake,
+            )
+        } else {
+            (
+                Source::Superior,
+                self.rules.district.root().id.clone(),
+                Role::Intake,
+            )
+        };
+        let reported = self.report_time();
+        let day = crate::engine::local_day(reported);
+        let id = CaseId(format!(
+            "{:016x}{:016x}",
+            self.rng.random::<u64>(),
+            self.seq
+        ));
+        let reporter = matches!(source, Source::Hotline | Source::Public).then(|| Reporter {
+            name: format!(
+                "{}先生",
+                ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"][self.rng.random_range(0..8)]
+            ),
+            phone: format!("13{:09}", self.rng.random_range(0..1_000_000_000u64)),
+        });
+        let intake = Intake {
+            number: format!("{}-{}-{:07}", reporter_unit, day, self.seq),
+            source,
+            category: minor.code.clone(),
+            grid: grid.code.clone(),
+            component_id: (minor.code.kind() == CaseKind::Component).then(|| {
+                format!(
+                    "{}{}{:06}",
+                    &grid.code.as_str()[..6],
+                    &minor.code.as_str()[1..5],
+                    self.rng.random_range(0..999_999)
+                )
+            }),
+            address: format!(
+                "{}{}号附近",
+                grid.name.trim_end_matches(|c: char| c.is_ascii_digit()),
+                self.rng.random_range(1..200)
+            ),
+            position: Some((f64::from(grid.x), f64::from(grid.y))),
+            description: format!(
+                "{}：{}发现{}，请处理。",
+                source.label_zh(),
+                grid.name,
+                minor.name
+            ),
+            photos: Vec::new(),
+            reporter,
+            drill: false,
+            duplicate_of: None,
+            emergency: None,
+        };
+        let mut sim = Sim {
+            events: Vec::new(),
+            state: None,
+            t: reported,
+            done: false,
+        };
+        let report = self.event(&sim, &reporter_unit, role, Action::Report);
+        let st = self
+            .rules
+            .initial(&intake, &report)
+            .expect("generated report is valid");
+        sim.push(report, st);
+        self.play(&intake, &mut sim);
+        CaseRecord {
+            id,
+            intake,
+            events: sim.events,
+            document: None,
+        }
+    }
+
+    fn report_time(&mut self) -> Millis {
+        // Mostly in working hours: pick a day, then a time between 07:00 and 21:00 local.
+        let day = self
+            .rng
+            .random_range(0..(self.span / (24 * 60 * MINUTE)).max(1));
+        let minute = self.rng.random_range(7 * 60..21 * 60);
+        self.start + day * 24 * 60 * MINUTE + minute * MINUTE + self.rng.random_range(0..MINUTE)
+    }
+
+    fn event(&self, sim: &Sim, unit: &UnitId, role: Role, action: Action) -> Event {
+        Event {
+            id: EventId(format!(
+                "{:016x}",
+                (sim.events.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (sim.t as u64)
+            )),
+            after: sim
+                .state
+                .as_ref()
+                .map(|s: &CaseState| vec![s.last.clone()])
+                .unwrap_or_default(),
+            at: Hlc::at(sim.t),
+            node: node_of(unit),
+            unit: unit.clone(),
+            role,
+            action,
+            offline: false,
+        }
+    }
+
+    /// Waits `minutes` of working time; false if that passes `now` (the case stops there).
+    fn wait(&self, sim: &mut Sim, minutes: u64) -> bool {
+        let t = self
+            .rules
+            .calendar
+            .add_working_minutes(sim.t, minutes)
+            .max(sim.t + 1000);
+        if t > self.now {
+            sim.done = true;
+            return false;
+        }
+        sim.t = t;
+        true
+    }
+
+    /// Makes a move as `role` at `unit` after waiting; false if the case stopped.
+    fn mv(
+        &mut self,
+        intake: &Intake,
+        sim: &mut Sim,
+        minutes: u64,
+        unit: &UnitId,
+        role: Role,
+        action: Action,
+    ) -> bool {
+        if sim.done || !self.wait(sim, minutes) {
+            return false;
+        }
+        let e = self.event(sim, unit, role, action);
+        let st = sim.state.as_ref().expect("reported");
+        if let Err(why) = self.rules.check(intake, st, &e) {
+            debug_assert!(
+                false,
+                "generator made an invalid move {}: {why}",
+                e.action.name()
+            );
+            sim.done = true;
+            return false;
+        }
+        let next = self.rules.apply(intake, st, &e);
+        sim.push(e, next);
+        true
+    }
+
+    /// Like [`Generator::mv`] after a random wait drawn from `range` working minutes.
+    fn mv_r(
+        &mut self,
+        intake: &Intake,
+        sim: &mut Sim,
+        range: std::ops::Range<u64>,
+        unit: &UnitId,
+        role: Role,
+        action: Action,
+    ) -> bool {
+        let m = self.rng.random_range(range);
+        self.mv(intake, sim, m, unit, role, action)
+    }
+
+    fn pct(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p)
+    }
+
+    fn holder(sim: &Sim) -> UnitId {
+        sim.state
+            .as_ref()
+            .map(|s| s.holder.clone())
+            .unwrap_or_else(|| UnitId(String::new()))
+    }
+
+    fn state(sim: &Sim) -> State {
+        sim.state
+            .as_ref()
+            .map(|s| s.state)
+            .unwrap_or(State::Reported)
+    }
+
+    fn department_for(&mut self, intake: &Intake) -> UnitId {
+        let name = self
+            .rules
+            .catalogue
+            .get(&intake.category)
+            .map(|m| m.name.clone())
+            .unwrap_or_default();
+        let major = intake.category.major().to_string();
+        let wanted: &[&str] = match major.as_str() {
+            "C01" if name.contains("燃气") => &["燃气"],
+            "C01" if name.contains("电") => &["供电"],
+            "C01" if name.contains("水") || name.contains("雨") || name.contains("污") => {
+                &["水务"]
+            }
+            "C01" => &["市政"],
+            "C02" => &["交通", "市政"],
+            "C03" | "E01" => &["环卫", "城管"],
+            "C04" => &["园林"],
+            "C05" => &["房管", "住建"],
+            "E02" => &["城管"],
+            "E03" => &["住建", "城管"],
+            "E04" if name.contains("燃气") => &["燃气"],
+            "E04" => &["水务", "市政"],
+            "E05" if name.contains("停放") || name.contains("车") => &["交管", "交通"],
+            "E05" if name.contains("经营") => &["市场监管", "城管"],
+            _ => &["城管"],
+        };
+        let names: Vec<UnitId> = self
+            .departments
+            .iter()
+            .filter(|d| {
+                let n = self
+                    .rules
+                    .district
+                    .unit(d)
+                    .map(|u| u.name.as_str())
+                    .unwrap_or("");
+                wanted.iter().any(|w| n.contains(w))
+            })
+            .cloned()
+            .collect();
+        let pool = if names.is_empty() {
+            &self.departments
+        } else {
+            &names
+        };
+        pool[self.rng.random_range(0..pool.len())].clone()
+    }
+
+    fn play(&mut self, intake: &Intake, sim: &mut Sim) {
+        let h = Self::holder(sim);
+        let kind = self.rules.district.unit(&h).map(|u| u.kind);
+        if kind == Some(UnitKind::Community) {
+            // 微循环: most are handled in the community.
+            if self.pct(0.72) {
+                if !self.mv_r(intake, sim, 5..90, &h, Role::GridWorker, Action::SelfHandle) {
+                    return;
+                }
+                let lim = self.rules.calendar.limit_minutes(
+                    self.rules
+                        .catalogue
+                        .get(&intake.category)
+                        .map(|m| m.limit)
+                        .unwrap_or(crate::domain::calendar::TimeLimit::working_hours(8)),
+                );
+                let m = (lim as f64 * self.rng.random_range(0.1..1.1)) as u64;
+                let photo = format!("photo://{}/after.jpg", intake.number);
+                self.mv(
+                    intake,
+                    sim,
+                    m.max(10),
+                    &h,
+                    Role::GridWorker,
+                    Action::SelfClose {
+                        evidence: vec![photo],
+                        note: "已自行处置".into(),
+                    },
+                );
+                return;
+            }
+            let reason = "社区无法解决，上报街道".to_string();
+            if !self.mv_r(
+                intake,
+                sim,
+                10..240,
+                &h,
+                Role::StationChief,
+                Action::Escalate { reason },
+            ) {
+                return;
+            }
+        }
+        self.command_loop(intake, sim);
+    }
+
+    fn command_loop(&mut self, intake: &Intake, sim: &mut Sim) {
+        let mut guard = 0;
+        while !sim.done && guard < 40 {
+            guard += 1;
+            let h = Self::holder(sim);
+            let is_street = self.rules.district.unit(&h).map(|u| u.kind) == Some(UnitKind::Street);
+            match Self::state(sim) {
+                State::Reported => {
+                    let r: f64 = self.rng.random();
+                    if r < 0.03 {
+                        self.mv_r(
+                            intake,
+                            sim,
+                            5..120,
+                            &h,
+                            Role::Intake,
+                            Action::Reject {
+                                reason: "不属于受理范围".into(),
+                            },
+                        );
+                        return;
+                    } else if r < 0.13 {
+                        self.mv_r(intake, sim, 5..60, &h, Role::Intake, Action::SendToVerify);
+                    } else {
+                        self.mv_r(intake, sim, 5..200, &h, Role::Intake, Action::Accept);
+                    }
+                }
+                State::Verifying => {
+                    let confirmed = self.pct(0.95);
+                    self.mv_r(
+                        intake,
+                        sim,
+                        20..150,
+                        &h,
+                        Role::Supervisor,
+                        Action::Verify {
+                            confirmed,
+                            note: "现场核实".into(),
+                        },
+                    );
+                }
+                State::ToRegister => {
+                    if self.pct(0.02) {
+                        self.mv_r(
+                            intake,
+                            sim,
+                            5..60,
+                            &h,
+                            Role::ShiftLead,
+                            Action::Void {
+                                reason: "重复案件".into(),
+                            },
+                        );
+                        return;
+                    }
+                    let category = Self::cur(sim).category.clone();
+                    let grid = Self::cur(sim).grid.clone();
+                    self.mv_r(
+                        intake,
+                        sim,
+                        5..70,
+                        &h,
+                        Role::ShiftLead,
+                        Action::Register { category, grid },
+                    );
+                }
+                State::ToDispatch => {
+                    let down = !is_street && Self::cur(sim).send_backs == 0 && self.pct(0.35);
+                    if down {
+                        let street = Self::cur(sim).grid.street();
+                        self.mv_r(
+                            intake,
+                            sim,
+                            5..70,
+                            &h,
+                            Role::Dispatcher,
+                            Action::DispatchDown { unit: street },
+                        );
+                    } else if is_street && self.pct(0.05) {
+                        let a = self.department_for(intake);
+                        let mut b = self.department_for(intake);
+                        if b == a {
+                            b = self.departments[self.rng.random_range(0..self.departments.len())]
+                                .clone();
+                        }
+                        let depts = if a == b { vec![a] } else { vec![a, b] };
+                        if !self.mv_r(
+                            intake,
+                            sim,
+                            5..40,
+                            &h,
+                            Role::ShiftLead,
+                            Action::Whistle {
+                                departments: depts.clone(),
+                            },
+                        ) {
+                            return;
+                        }
+                        for d in depts {
+                            self.mv_r(
+                                intake,
+                                sim,
+                                5..40,
+                                &d,
+                                Role::Handler,
+                                Action::ReportIn { unit: d.clone() },
+                            );
+                        }
+                    } else {
+                        let lead = self.department_for(intake);
+                        let mut assists = Vec::new();
+                        if self.pct(0.05) {
+                            let other = self.departments
+                                [self.rng.random_range(0..self.departments.len())]
+                            .clone();
+                            if other != lead {
+                                assists.push(other);
+                            }
+                        }
+                        self.mv_r(
+                            intake,
+                            sim,
+                            5..70,
+                            &h,
+                            Role::Dispatcher,
+                            Action::Dispatch { lead, assists },
+                        );
+                    }
+                }
+                State::Handling => self.handle(intake, sim),
+                State::ToCheck => {
+                    let passed = self.pct(0.92);
+                    self.mv_r(
+                        intake,
+                        sim,
+                        30..400,
+                        &h,
+                        Role::Supervisor,
+                        Action::Check {
+                            passed,
+                            note: if passed {
+                                "核查通过"
+                            } else {
+                                "未处置到位，返工"
+                            }
+                            .into(),
+                        },
+                    );
+                }
+                State::ToClose => {
+                    self.mv_r(intake, sim, 5..120, &h, Role::ShiftLead, Action::Close);
+                }
+                State::Closed => {
+                    if !intake.source.needs_callback() || Self::cur(sim).satisfied.is_some() {
+                        return;
+                    }
+                    let up = self.rules.district.root().id.clone();
+                    let satisfied = self.pct(0.9);
+                    self.mv_r(
+                        intake,
+                        sim,
+                        60..900,
+                        &up,
+                        Role::Callback,
+                        Action::Callback {
+                            satisfied,
+                            note: if satisfied {
+                                "市民满意"
+                            } else {
+                                "市民不满意"
+                            }
+                            .into(),
+                        },
+                    );
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn cur(sim: &Sim) -> &CaseState {
+        sim.state.as_ref().expect("reported")
+    }
+
+    fn handle(&mut self, intake: &Intake, sim: &mut Sim) {
+        let st = Self::cur(sim).clone();
+        let h = st.holder.clone();
+        let lead = st.handlers.first().cloned().unwrap_or(h.clone());
+        let handler_role =
+            if self.rules.district.unit(&lead).map(|u| u.kind) == Some(UnitKind::Community) {
+                Role::StationChief
+            } else {
+                Role::Handler
+            };
+        let overall = st
+            .overall
+            .map(|d| self.rules.calendar.limit_minutes(d.limit))
+            .unwrap_or(480);
+        if st.pending.is_none() && st.extensions == 0 && st.send_backs == 0 {
+            let r: f64 = self.rng.random();
+            if r < 0.03 {
+                let until = st.overall.map(|d| d.due).unwrap_or(sim.t) + 3 * 24 * 60 * MINUTE;
+                if !self.mv(
+                    intake,
+                    sim,
+                    overall / 2,
+                    &lead,
+                    handler_role,
+                    Action::Request {
+                        kind: RequestKind::Extension,
+                        unit: lead.clone(),
+                        reason: "需协调施工，申请延期".into(),
+                        until: Some(until),
+                    },
+                ) {
+                    return;
+                }
+                let req = Self::cur(sim).last.clone();
+                let approve = self.pct(0.8);
+                let approver = if Self::cur(sim).down_from.is_some() && lead == h {
+                    Self::cur(sim).down_from.clone().unwrap_or(h.clone())
+                } else {
+                    h.clone()
+                };
+                self.mv_r(
+                    intake,
+                    sim,
+                    10..120,
+                    &approver,
+                    Role::ShiftLead,
+                    Action::Decide {
+                        request: req,
+                        approve,
+                        note: "同意".into(),
+                    },
+                );
+                return;
+            } else if r < 0.045 && lead != h {
+                if !self.mv_r(
+                    intake,
+                    sim,
+                    20..200,
+                    &lead,
+                    handler_role,
+                    Action::Request {
+                        kind: RequestKind::SendBack,
+                        unit: lead.clone(),
+                        reason: "非本部门职责".into(),
+                        until: None,
+                    },
+                ) {
+                    return;
+                }
+                let req = Self::cur(sim).last.clone();
+                self.mv_r(
+                    intake,
+                    sim,
+                    10..120,
+                    &h,
+                    Role::ShiftLead,
+                    Action::Decide {
+                        request: req,
+                        approve: true,
+                        note: "同意回退".into(),
+                    },
+                );
+                return;
+            } else if r < 0.055 {
+                if !self.mv(
+                    intake,
+                    sim,
+                    overall / 3,
+                    &lead,
+                    handler_role,
+                    Action::Request {
+                        kind: RequestKind::Park,
+                        unit: lead.clone(),
+                        reason: "涉及历史遗留问题".into(),
+                        until: None,
+                    },
+                ) {
+                    return;
+                }
+                let req = Self::cur(sim).last.clone();
+                let approver = Self::cur(sim).down_from.clone().unwrap_or(h.clone());
+                let approver = if lead == h { approver } else { h.clone() };
+                self.mv_r(
+                    intake,
+                    sim,
+                    30..300,
+                    &approver,
+                    Role::Leader,
+                    Action::Decide {
+                        request: req,
+                        approve: true,
+                        note: "同意挂账".into(),
+                    },
+                );
+                return;
+            }
+        }
+        if self.pct(0.04) {
+            let up = self.rules.district.root().id.clone();
+            if up != h {
+                self.mv(
+                    intake,
+                    sim,
+                    overall * 4 / 5,
+                    &up,
+                    Role::Leader,
+                    Action::Supervise {
+                        note: "请加快处置".into(),
+                    },
+                );
+            }
+        }
+        let m = (overall as f64 * self.rng.random_range(0.15..1.15)) as u64;
+        let feedback = Action::Feedback {
+            unit: lead.clone(),
+            note: "已处置完毕".into(),
+            photos: vec![format!("photo://{}/after.jpg", intake.number)],
+        };
+        if st.pending.is_some() {
+            sim.done = true;
+            return;
+        }
+        self.mv(intake, sim, m.max(5), &lead, handler_role, feedback);
+    }
+}
+
+struct Sim {
+    events: Vec<Event>,
+    state: Option<CaseState>,
+    t: Millis,
+    done: bool,
+}
+
+impl Sim {
+    fn push(&mut self, e: Event, s: CaseState) {
+        if !e.action.is_note() {
+            self.state = Some(s);
+        } else if let Some(cur) = &mut self.state {
+            cur.notes += 1;
+        }
+        self.events.push(e);
+    }
+}
