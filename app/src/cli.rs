@@ -40,6 +40,10 @@ pub enum Command {
         /// Node name (default: derived from the unit).
         #[arg(long)]
         node: Option<String>,
+        /// A district configuration folder (区级配置包), for a standalone node that has not
+        /// joined a district (a joined node keeps the district's signed configuration).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Report a new case (上报).
     #[command(visible_alias = "intake")]
@@ -120,7 +124,8 @@ pub enum Command {
         #[command(subcommand)]
         cmd: EmergencyCmd,
     },
-    /// The district root and roster (区级名册): create, enrol, revoke.
+    /// The district root, roster and configuration (区级名册与配置): check, create, config,
+    /// enrol, revoke.
     District {
         /// What to do.
         #[command(subcommand)]
@@ -135,6 +140,9 @@ pub enum Command {
         /// The operator's default role (default: the first role the roster grants).
         #[arg(long)]
         role: Option<String>,
+        /// The district's configuration file (default: config.json beside the roster).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Run this node headless: sync with its peers until interrupted (同步节点).
     Node {
@@ -171,11 +179,21 @@ pub enum Command {
 /// `gridloop district` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum DistrictCmd {
-    /// Create the district's root key and an empty signed roster in DIR.
+    /// Check a district configuration folder (检查配置) and say what it holds.
+    Check {
+        /// The configuration folder (see docs/config.md).
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Create the district's root key, an empty signed roster and the configuration signed
+    /// as version 1 in DIR.
     Create {
         /// The district directory (keep root.key secret).
         #[arg(long)]
         dir: PathBuf,
+        /// The district's configuration folder (区级配置包, see docs/config.md).
+        #[arg(long)]
+        config: PathBuf,
         /// A self-hosted relay URL for nodes that cannot reach each other directly.
         #[arg(long)]
         relay: Option<String>,
@@ -203,6 +221,18 @@ pub enum DistrictCmd {
         /// Node ids it dials (repeat), e.g. its street and the district.
         #[arg(long)]
         link: Vec<String>,
+    },
+    /// Sign a new configuration version (配置更新) from a folder, in force from a time.
+    Config {
+        /// The district directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The configuration folder.
+        #[arg(long)]
+        config: PathBuf,
+        /// When it takes effect, "YYYY-MM-DD HH:MM" in the district's time (default: now).
+        #[arg(long)]
+        effective: Option<String>,
     },
     /// Revoke a node by node id or endpoint id.
     Revoke {

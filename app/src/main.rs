@@ -79,7 +79,12 @@ fn run(cli: Cli) -> Result<()> {
         return window::open_node(&dir, listen);
     };
     match command {
-        Command::Init { unit, role, node } => node::init(&dir, &unit, &role, node.as_deref()),
+        Command::Init {
+            unit,
+            role,
+            node,
+            config,
+        } => node::init(&dir, &unit, &role, node.as_deref(), config.as_deref()),
         Command::New(args) => case::new_case(&dir, args, at),
         Command::Report(args) => report::run(&dir, args, at),
         Command::Emergency { plans, cmd } => emergency::run(&dir, plans.as_deref(), cmd, at),
@@ -115,7 +120,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Walkthrough { keep } => walkthrough::run(keep.as_deref()),
         Command::Status => node::status(&dir, at),
         Command::District { cmd } => match cmd {
-            DistrictCmd::Create { dir, relay } => district::district_create(&dir, relay),
+            DistrictCmd::Check { config } => district::district_check(&config),
+            DistrictCmd::Create { dir, config, relay } => {
+                district::district_create(&dir, &config, relay)
+            }
+            DistrictCmd::Config {
+                dir,
+                config,
+                effective,
+            } => district::district_config(&dir, &config, now(effective.as_deref())?),
             DistrictCmd::Enrol {
                 dir,
                 node,
@@ -138,7 +151,11 @@ fn run(cli: Cli) -> Result<()> {
             DistrictCmd::Revoke { dir, node } => district::district_revoke(&dir, &node),
         },
         Command::Identity => node::identity(&dir),
-        Command::Join { roster, role } => node::join(&dir, &roster, role.as_deref()),
+        Command::Join {
+            roster,
+            role,
+            config,
+        } => node::join(&dir, &roster, role.as_deref(), config.as_deref()),
         Command::Node {
             listen,
             mdns,

@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The demo district's configuration folder, for standalone nodes.
+const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/data/demo");
+
 fn gl(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gridloop"))
         .arg("--data")
@@ -41,7 +44,18 @@ const NOW: &str = "2026-11-23 09:00";
 const GRID: &str = "110101001001001";
 
 fn init_district(dir: &Path) {
-    ok(dir, &["init", "--unit", "110101", "--role", "intake"]);
+    ok(
+        dir,
+        &[
+            "init",
+            "--unit",
+            "110101",
+            "--role",
+            "intake",
+            "--config",
+            DEMO_CONFIG,
+        ],
+    );
 }
 
 fn report(dir: &Path) -> String {
@@ -207,7 +221,15 @@ fn export_then_import_into_another_node_round_trips() {
     init_district(a.path());
     ok(
         b.path(),
-        &["init", "--unit", "110101001", "--role", "shift_lead"],
+        &[
+            "init",
+            "--unit",
+            "110101001",
+            "--role",
+            "shift_lead",
+            "--config",
+            DEMO_CONFIG,
+        ],
     );
     let n = report(a.path());
     ok(
@@ -520,7 +542,18 @@ fn a_drill_runs_on_the_live_demo_district_and_reports() {
 fn emergency_mode_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    ok(dir, &["init", "--unit", "110101", "--role", "shift_lead"]);
+    ok(
+        dir,
+        &[
+            "init",
+            "--unit",
+            "110101",
+            "--role",
+            "shift_lead",
+            "--config",
+            DEMO_CONFIG,
+        ],
+    );
     let plans = ok(dir, &["emergency", "plans"]);
     assert!(
         plans.contains("flood") && plans.contains("防汛应急预案"),

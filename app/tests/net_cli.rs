@@ -36,8 +36,32 @@ fn network_commands_refuse_bad_input_clearly() {
         ],
         "no district root key",
     );
-    assert!(gl(&a, &["district", "create", "--dir", d]).0);
-    fails(&a, &["district", "create", "--dir", d], "already exists");
+    assert!(
+        gl(
+            &a,
+            &[
+                "district",
+                "create",
+                "--dir",
+                d,
+                "--config",
+                common::DEMO_CONFIG
+            ]
+        )
+        .0
+    );
+    fails(
+        &a,
+        &[
+            "district",
+            "create",
+            "--dir",
+            d,
+            "--config",
+            common::DEMO_CONFIG,
+        ],
+        "already exists",
+    );
     let (_, ka) = gl(&a, &["identity"]);
     let ka = ka.trim().to_string();
     fails(
@@ -154,7 +178,17 @@ fn drill_purge_on_the_command_line() {
         tmp.path().join("c"),
     );
     let dd = dist.to_str().unwrap();
-    ok(&d, &["district", "create", "--dir", dd]);
+    ok(
+        &d,
+        &[
+            "district",
+            "create",
+            "--dir",
+            dd,
+            "--config",
+            common::DEMO_CONFIG,
+        ],
+    );
     for (dir, node, unit, role) in [
         (&d, "d", "110101", "shift_lead"),
         (&c, "c", "110101001001", "grid_worker"),

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 /// The ALPN of the protocol.
 pub const ALPN: &[u8] = b"gridloop/sync/1";
 /// The protocol version carried in [`Frame::Hello`].
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The largest frame accepted (length prefix included): 16 MiB.
 pub const MAX_FRAME: usize = 16 << 20;
 /// Bodies at least this long are tried deflated.
@@ -46,6 +46,8 @@ pub enum Frame {
         epoch: String,
         /// The version of the roster I hold.
         roster: u64,
+        /// The newest district configuration version I hold (配置版本).
+        config: u64,
     },
     /// Where to start your feed for me: the last position of it I have applied for your
     /// current epoch (0 for everything).
@@ -108,6 +110,12 @@ pub enum Frame {
         /// The signed roster bytes.
         signed: Vec<u8>,
     },
+    /// The district configuration versions I hold (配置), each signed by the root; sent when
+    /// the peer's hello names an older version.
+    Config {
+        /// The configuration history bytes.
+        history: Vec<u8>,
+    },
     /// The sender refuses the session, with a reason; it closes next.
     Refuse {
         /// Why.
@@ -145,6 +153,7 @@ impl Frame {
             Frame::Digest { .. } => "digest",
             Frame::Bucket { .. } => "bucket",
             Frame::Roster { .. } => "roster",
+            Frame::Config { .. } => "config",
             Frame::Refuse { .. } => "refuse",
             Frame::Purge { .. } => "purge",
             Frame::DigestRoot { .. } => "digest-root",
@@ -261,6 +270,7 @@ mod tests {
                 unit: "110101".into(),
                 epoch: "ab".repeat(16),
                 roster: 3,
+                config: 2,
             },
             Frame::Resume { from: 42 },
             Frame::Changes {

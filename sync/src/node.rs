@@ -704,7 +704,10 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
             SessionEvent::Repairing { buckets } => {
                 tracing::info!(peer = %peer.node, buckets, "anti-entropy: repairing differing buckets");
             }
-            SessionEvent::RosterAdopted | SessionEvent::Settled => applied = true,
+            // A newer roster or configuration is pushed on to the other peers like a change.
+            SessionEvent::RosterAdopted | SessionEvent::ConfigAdopted | SessionEvent::Settled => {
+                applied = true
+            }
             // Pushed on to the other peers like a change.
             SessionEvent::DrillsPurged { cases } => {
                 tracing::info!(peer = %peer.node, cases, "drill purge order adopted");

@@ -12,6 +12,7 @@ use gridloop_core::engine::Engine;
 use gridloop_core::ingest::{IngestReport, Source, ingest};
 use gridloop_core::store::{Envelope, FeedEntry, signing_bytes};
 
+use crate::config::ConfigHistory;
 use crate::identity::NodeKey;
 use crate::purge::{PurgeError, PurgeOrder, SignedPurge};
 use crate::roster::{BatchAuthority, Roster, SignedRoster};
@@ -28,6 +29,8 @@ pub struct NodeReplica {
     me: Me,
     roster: RwLock<(Roster, SignedRoster)>,
     roster_file: Option<PathBuf>,
+    config: RwLock<ConfigHistory>,
+    config_file: Option<PathBuf>,
     clock: fn() -> Millis,
 }
 
@@ -65,8 +68,26 @@ impl NodeReplica {
             me,
             roster: RwLock::new((roster, signed)),
             roster_file,
+            config: RwLock::new(ConfigHistory::default()),
+            config_file: None,
             clock: wall_clock,
         })
+    }
+
+    /// The district configuration versions this node holds (配置), verified against the
+    /// roster's root by the caller; versions taken from peers are written to `file` if given.
+    pub fn with_config(mut self, history: ConfigHistory, file: Option<PathBuf>) -> NodeReplica {
+        self.config = RwLock::new(history);
+        self.config_file = file;
+        self
+    }
+
+    /// A copy of the configuration versions held.
+    pub fn current_config(&self) -> ConfigHistory {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The engine.
@@ -144,6 +165,36 @@ impl Replica for NodeReplica {
         }
         tracing::info!(version = roster.version, "adopted a newer roster");
         *g = (roster, signed);
+        Ok(true)
+    }
+
+    fn config(&self) -> (u64, Vec<u8>) {
+        let g = self.config.read().unwrap_or_else(|p| p.into_inner());
+        match g.version() {
+            0 => (0, Vec::new()),
+            v => (v, g.to_bytes()),
+        }
+    }
+
+    fn offer_config(&self, history: &[u8]) -> Result<bool, String> {
+        let offered = ConfigHistory::from_bytes(history).map_err(|e| e.to_string())?;
+        let root = self.current_roster().root;
+        let mut g = self.config.write().unwrap_or_else(|p| p.into_inner());
+        let mut merged = g.clone();
+        let added = merged
+            .merge(&offered, &root)
+            .map_err(|e| format!("offered configuration refused: {e}"))?;
+        if !added {
+            return Ok(false);
+        }
+        if let Some(path) = &self.config_file {
+            merged.write(path).map_err(|e| e.to_string())?;
+        }
+        tracing::info!(
+            version = merged.version(),
+            "took newer district configuration versions; they apply from the next start"
+        );
+        *g = merged;
         Ok(true)
     }
 

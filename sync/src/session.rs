@@ -4,8 +4,9 @@
 //! changed, and moves frames between [`Session::poll_transmit`] and the connection.
 //!
 //! The exchange, the same on both sides:
-//! 1. `Hello` (node, unit, log epoch, roster version) each way; the peer must be the node
-//!    the transport authenticated. A newer roster is offered with `Roster`.
+//! 1. `Hello` (node, unit, log epoch, roster and configuration versions) each way; the peer
+//!    must be the node the transport authenticated. A newer roster is offered with `Roster`,
+//!    newer district configuration versions with `Config`.
 //! 2. `Resume { from }`: where the peer should start its feed for me — my receive checkpoint
 //!    for its (node, epoch); 0 for a store I have never seen or that was reset.
 //! 3. `Changes { from, upto }` batches of the feed of the receiver's unit, at most
@@ -112,6 +113,11 @@ pub trait Replica {
     /// Offers a signed roster received from a peer; adopts it if it verifies against the
     /// trusted root and is newer. Returns whether it was adopted.
     fn offer_roster(&self, signed: &[u8]) -> Result<bool, String>;
+    /// The newest district configuration version held (配置版本), and the history's bytes.
+    fn config(&self) -> (u64, Vec<u8>);
+    /// Offers a configuration history received from a peer; takes the versions it lacks
+    /// that verify against the trusted root. Returns whether any was taken.
+    fn offer_config(&self, history: &[u8]) -> Result<bool, String>;
     /// How far this node has applied `peer`'s feed in the peer's `epoch`.
     fn received(&self, peer: &str, epoch: &str) -> Result<u64, SyncError>;
     /// `unit`'s feed after `since`, at most `limit` entries, own changes signed.
@@ -192,6 +198,8 @@ pub enum SessionEvent {
     WeCaughtUp,
     /// A newer roster was adopted.
     RosterAdopted,
+    /// Newer district configuration versions were taken (配置更新).
+    ConfigAdopted,
     /// A drill purge order from the peer was put in force here (演练清除).
     DrillsPurged {
         /// Drill cases removed here.
@@ -228,6 +236,7 @@ pub struct Session {
     expected: Option<(String, UnitId)>,
     peer: Option<Peer>,
     peer_roster: u64,
+    peer_config: u64,
     peer_purge: Millis,
     resumed: bool,
     out_from: Option<u64>,
@@ -256,11 +265,13 @@ impl Session {
     pub fn new(replica: &dyn Replica, expected: Option<(String, UnitId)>) -> Session {
         let me = replica.me();
         let (roster, _) = replica.roster();
+        let (config, _) = replica.config();
         let mut s = Session {
             me: me.clone(),
             expected,
             peer: None,
             peer_roster: 0,
+            peer_config: 0,
             peer_purge: Millis::MIN,
             resumed: false,
             out_from: None,
@@ -288,6 +299,7 @@ impl Session {
             unit: me.unit.0,
             epoch: me.epoch,
             roster,
+            config,
         });
         s
     }
@@ -366,7 +378,8 @@ impl Session {
                 unit,
                 epoch,
                 roster,
-            } => self.on_hello(r, version, node, UnitId(unit), epoch, roster),
+                config,
+            } => self.on_hello(r, version, node, UnitId(unit), epoch, (roster, config)),
             Frame::Refuse { reason } => {
                 self.closed = Some(format!("refused by peer: {reason}"));
                 Err(SyncError::Refused {
@@ -384,6 +397,12 @@ impl Session {
             Frame::Roster { signed } => {
                 if r.offer_roster(&signed).map_err(|why| self.refuse(why))? {
                     self.events.push_back(SessionEvent::RosterAdopted);
+                }
+                Ok(())
+            }
+            Frame::Config { history } => {
+                if r.offer_config(&history).map_err(|why| self.refuse(why))? {
+                    self.events.push_back(SessionEvent::ConfigAdopted);
                 }
                 Ok(())
             }
@@ -482,7 +501,7 @@ impl Session {
         node: String,
         unit: UnitId,
         epoch: String,
-        roster: u64,
+        (roster, config): (u64, u64),
     ) -> Result<(), SyncError> {
         if let Some(p) = &self.peer {
             if p.node == node && p.unit == unit && p.epoch == epoch {
@@ -513,7 +532,9 @@ impl Session {
         self.checkpoint = r.received(&peer.node, &peer.epoch)?;
         self.peer = Some(peer.clone());
         self.peer_roster = roster;
+        self.peer_config = config;
         self.offer_roster(r);
+        self.offer_config(r);
         self.offer_purge(r);
         // 应急通道 first: my lane cases the peer may receive (empty in 平时, still sent: the
         // peer may hold lane cases I have never heard of), before my resume starts its feed
@@ -601,6 +622,14 @@ impl Session {
         }
     }
 
+    fn offer_config(&mut self, r: &dyn Replica) {
+        let (mine, history) = r.config();
+        if mine > self.peer_config && !history.is_empty() {
+            self.outbox.push_back(Frame::Config { history });
+            self.peer_config = mine;
+        }
+    }
+
     fn offer_purge(&mut self, r: &dyn Replica) {
         if let Some((before, signed)) = r.drill_purge()
             && before > self.peer_purge
@@ -617,6 +646,7 @@ impl Session {
             return Ok(());
         }
         self.offer_roster(r);
+        self.offer_config(r);
         self.offer_purge(r);
         self.caught_up_sent = false;
         self.pump(r)
@@ -639,12 +669,14 @@ impl Session {
             if self.stalled >= STALL_TICKS {
                 self.stalled = 0;
                 let (roster, _) = r.roster();
+                let (config, _) = r.config();
                 self.outbox.push_back(Frame::Hello {
                     version: VERSION,
                     node: self.me.node.clone(),
                     unit: self.me.unit.0.clone(),
                     epoch: self.me.epoch.clone(),
                     roster,
+                    config,
                 });
             }
             return Ok(());

@@ -135,6 +135,7 @@ async fn unknown_and_revoked_endpoints_are_refused_at_the_handshake() {
                 unit: units()["c11"].0.clone(),
                 epoch: "x".into(),
                 roster: 0,
+                config: 0,
             })
             .await;
         assert!(
@@ -287,6 +288,7 @@ async fn forged_tampered_out_of_scope_and_unauthorized_changes_are_quarantined()
             unit: u["c21"].0.clone(),
             epoch: "rogue-epoch".into(),
             roster: 99,
+            config: 99,
         })
         .await
         .unwrap();

@@ -1,23 +1,69 @@
-//! The district root and roster (区级名册): create the root key and an empty signed roster,
-//! enrol (登记) and revoke (吊销) nodes. These work on a district directory, not a node's.
+//! The district root, roster and configuration (区级名册与配置): check a configuration
+//! folder, create the root key with the roster and the signed configuration, sign a new
+//! configuration version, enrol (登记) and revoke (吊销) nodes. These work on a district
+//! directory, not a node's.
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::net::SocketAddr;
 use std::path::Path;
 
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::config::{ConfigFiles, DistrictConfig};
 use gridloop_core::domain::role::Role;
-use gridloop_core::domain::unit::{District, UnitId};
+use gridloop_core::domain::unit::UnitId;
+use gridloop_sync::config::{ConfigHistory, Release};
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::roster::{Roster, RosterEntry, SignedRoster};
 
-use crate::common::ROSTER_FILE;
+use crate::common::{CONFIG_FILE, ROSTER_FILE};
 
 /// The district root key file in a district directory.
 pub const ROOT_KEY_FILE: &str = "root.key";
 
-/// `gridloop district create` (建立区级名册): a root key and an empty signed roster in `dir`.
-pub fn district_create(dir: &Path, relay: Option<String>) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+/// `gridloop district check` (检查配置): checks a configuration folder and says what it
+/// holds, or names the file, line and field of the first problem.
+pub fn district_check(config: &Path) -> Result<()> {
+    let (files, c) = load_config(config)?;
+    let d = &c.district;
+    let l = d.levels();
+    println!(
+        "{} {} ({}): {} {}, {} {}, {} 部门, {} 网格; {} categories; calendar {}; hash {}",
+        d.root().name,
+        l.district,
+        d.root().id,
+        d.streets().len(),
+        l.street,
+        d.communities().len(),
+        l.community,
+        d.departments().len(),
+        d.grids().count(),
+        c.catalogue.len(),
+        years_text(c.calendar.covered_years()),
+        &files.hash()[..12]
+    );
+    Ok(())
+}
+
+fn years_text(years: &[i32]) -> String {
+    if years.is_empty() {
+        return "no year (weekends only)".into();
+    }
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn load_config(folder: &Path) -> Result<(ConfigFiles, DistrictConfig)> {
+    DistrictConfig::load_dir(folder)
+        .with_context(|| format!("the configuration folder {}", folder.display()))
+}
+
+/// `gridloop district create` (建立区级名册): checks the district's configuration folder,
+/// then writes a root key, an empty signed roster and the configuration signed as version 1
+/// (in force from the start) in `dir`. Nothing is written if the folder does not check.
+pub fn district_create(dir: &Path, config: &Path, relay: Option<String>) -> Result<()> {
     let key_path = dir.join(ROOT_KEY_FILE);
     if key_path.exists() {
         bail!(
@@ -25,17 +71,76 @@ pub fn district_create(dir: &Path, relay: Option<String>) -> Result<()> {
             key_path.display()
         );
     }
+    let (files, checked) = load_config(config)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let root = NodeKey::load_or_create(&key_path)?;
-    let district = District::demo();
+    let district = &checked.district;
+    let release = Release::new(district.root().id.clone(), root.id(), 1, Millis::MIN, files);
+    ConfigHistory::of(release.sign(&root)).write(&dir.join(CONFIG_FILE))?;
     let mut roster = Roster::new(district.root().id.clone(), &root);
     roster.relay = relay;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
     println!(
-        "created district {} root {} — keep {} secret; roster {}",
+        "created district {} ({}) root {} — keep {} secret; roster {}; configuration version 1 \
+         ({}, calendar {})",
         district.root().name,
+        district.root().id,
         root.id(),
         key_path.display(),
-        dir.join(ROSTER_FILE).display()
+        dir.join(ROSTER_FILE).display(),
+        &release.hash[..12],
+        years_text(checked.calendar.covered_years())
+    );
+    Ok(())
+}
+
+/// `gridloop district config` (配置更新): checks a new configuration folder and signs it as
+/// the next version, taking effect at `effective`; earlier moves keep being judged by the
+/// versions in force when they were made. Carry `config.json` to any node (`gridloop join`)
+/// or let it spread: a node on an older version takes the newer one from any peer.
+pub fn district_config(dir: &Path, config: &Path, effective: Millis) -> Result<()> {
+    let (root, roster) = load_root(dir)?;
+    let path = dir.join(CONFIG_FILE);
+    let mut history = ConfigHistory::read(&path)?;
+    let held = history.verify(Some(&root.id()))?;
+    let (files, checked) = load_config(config)?;
+    if checked.district.root().id != roster.district {
+        bail!(
+            "the folder configures district {}, this directory is district {}",
+            checked.district.root().id,
+            roster.district
+        );
+    }
+    let last = held
+        .last()
+        .ok_or_else(|| anyhow!("{} holds no version", path.display()))?;
+    if last.hash == files.hash() {
+        bail!("the folder is unchanged since version {}", last.version);
+    }
+    if effective < last.effective {
+        bail!(
+            "version {} takes effect at {}; a new version cannot take effect before it",
+            last.version,
+            crate::output::time(last.effective)
+        );
+    }
+    let version = last.version + 1;
+    let release = Release::new(
+        roster.district.clone(),
+        root.id(),
+        version,
+        effective,
+        files,
+    );
+    history.releases.push(release.sign(&root));
+    history.book(Some(&root.id()))?;
+    history.write(&path)?;
+    println!(
+        "signed configuration version {version} ({}), in force from {}; hand {} to any node \
+         (`gridloop join`), or let it spread from a peer",
+        &release.hash[..12],
+        crate::output::time(effective),
+        path.display()
     );
     Ok(())
 }
@@ -73,7 +178,9 @@ pub struct Enrolment {
 /// `gridloop district enrol` (登记): adds or replaces a node in the roster and re-signs it.
 pub fn district_enrol(dir: &Path, e: Enrolment) -> Result<()> {
     let (root, mut roster) = load_root(dir)?;
-    let district = District::demo();
+    let history = ConfigHistory::read(&dir.join(CONFIG_FILE))?;
+    let book = history.book(Some(&root.id()))?;
+    let district = &book.latest().config.district;
     let unit = UnitId::from(e.unit.as_str());
     if district.unit(&unit).is_none() {
         bail!("unknown unit `{}`", e.unit);

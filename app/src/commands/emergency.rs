@@ -18,9 +18,17 @@ use crate::cli::EmergencyCmd;
 use crate::common::{actor, open_engine, resolve_unit};
 use crate::output::time;
 
-/// The bundled plans (预案), extended by `plans.toml` in the data directory and by `--plans`.
-pub fn plans(dir: &Path, extra: Option<&Path>) -> Result<Plans> {
-    let mut plans = Plans::with_local(dir)?;
+/// The district's plans (预案) in force now (its configuration's), extended by `plans.toml`
+/// in the data directory and by `--plans`.
+pub fn plans(engine: &Engine, dir: &Path, extra: Option<&Path>) -> Result<Plans> {
+    let mut plans = match engine.config_at(crate::common::clock()) {
+        Some(c) => c.plans.clone(),
+        None => Plans::builtin(),
+    };
+    let local = dir.join("plans.toml");
+    if local.exists() {
+        plans.extend(Plans::read(&local)?);
+    }
     if let Some(path) = extra {
         plans.extend(Plans::read(path)?);
     }
@@ -72,8 +80,9 @@ fn name(engine: &Engine, u: &UnitId) -> String {
 pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> Result<()> {
     match cmd {
         EmergencyCmd::Plans => {
-            let plans = plans(dir, extra)?;
-            let district = gridloop_core::domain::unit::District::demo();
+            let engine = open_engine(dir)?;
+            let plans = plans(&engine, dir, extra)?;
+            let district = &engine.district;
             for p in &plans.plans {
                 println!(
                     "{:<8} {} · {} · {} {} · 受理 {} 分钟 / 处置 {} 分钟 / 报到 {} 分钟",
@@ -87,7 +96,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                     p.limits.report_in
                 );
                 let depts: Vec<String> = p
-                    .departments(&district)
+                    .departments(district)
                     .iter()
                     .map(|d| d.name.clone())
                     .collect();
@@ -131,12 +140,12 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             drill,
             as_,
         } => {
-            let plans = plans(dir, extra)?;
+            let (engine, who) = operator(dir, as_.as_deref())?;
+            let plans = plans(&engine, dir, extra)?;
             let p = plans.get(&plan).ok_or_else(|| {
                 let ids: Vec<&str> = plans.plans.iter().map(|p| p.id.as_str()).collect();
                 anyhow!("unknown plan `{plan}`; known plans: {}", ids.join(", "))
             })?;
-            let (engine, who) = operator(dir, as_.as_deref())?;
             let area: Vec<UnitId> = if area.is_empty() {
                 vec![who.unit.clone()]
             } else {
@@ -215,7 +224,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 .collect::<Result<_>>()?;
             let mut resources = resource;
             if plan_defaults {
-                let plans = plans(dir, extra)?;
+                let plans = plans(&engine, dir, extra)?;
                 let p = plans.get(&i.plan).ok_or_else(|| {
                     anyhow!("plan `{}` of this incident is not known here", i.plan)
                 })?;

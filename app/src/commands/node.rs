@@ -5,23 +5,55 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::path::Path;
 
 use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::config::DistrictConfig;
 use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::Engine;
 use gridloop_core::store::Store;
 use gridloop_core::workload::generate::node_of;
+use gridloop_sync::config::{ConfigHistory, Release};
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::roster::SignedRoster;
 
-use crate::common::{KEY_FILE, ROSTER_FILE, STORE_FILE, open_engine, resolve_unit};
+use crate::common::{
+    CONFIG_FILE, KEY_FILE, ROSTER_FILE, STORE_FILE, open_engine, read_config, resolve_unit,
+    uncovered_years,
+};
 
-/// `gridloop init` (初始化节点): this node's store for a unit and role.
-pub fn init(dir: &Path, unit: &str, role: &str, node: Option<&str>) -> Result<()> {
+/// `gridloop init` (初始化节点): this node's store for a unit and role. A standalone node
+/// (one that has not joined a district) takes its configuration from `--config DIR`, a
+/// package folder, stored unsigned as its own; a joined node keeps the district's.
+pub fn init(
+    dir: &Path,
+    unit: &str,
+    role: &str,
+    node: Option<&str>,
+    config: Option<&Path>,
+) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    if let Some(folder) = config {
+        if dir.join(ROSTER_FILE).exists() {
+            bail!(
+                "this node has joined a district: its configuration comes from the district \
+                 (signed by the root), not from --config"
+            );
+        }
+        let (files, checked) = DistrictConfig::load_dir(folder)
+            .with_context(|| format!("the configuration folder {}", folder.display()))?;
+        let release = Release::new(
+            checked.district.root().id.clone(),
+            String::new(),
+            1,
+            Millis::MIN,
+            files,
+        );
+        ConfigHistory::of(release.local()).write(&dir.join(CONFIG_FILE))?;
+    }
+    let (_, book) = read_config(dir)?;
     let path = dir.join(STORE_FILE);
     let store = Store::open(&path)?;
-    let engine = Engine::demo(store);
+    let engine = Engine::with_book(store, book, crate::common::clock());
     let unit = resolve_unit(&engine, unit)?;
     let role = Role::parse(role).ok_or_else(|| {
         anyhow!(
@@ -73,6 +105,39 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
     }
     let q = r.quarantined()?;
     println!("quarantine {}", q.len());
+    if let Some(book) = &engine.book {
+        let v = book.at(at);
+        println!(
+            "config   version {} of {} ({}), {} held",
+            v.version,
+            engine.district.root().name,
+            &v.hash[..12.min(v.hash.len())],
+            book.versions().len()
+        );
+        let newest = book.latest();
+        if newest.version != v.version {
+            println!(
+                "         version {} takes effect at {}",
+                newest.version,
+                crate::output::time(newest.effective)
+            );
+        }
+    }
+    let years = engine.calendar.covered_years();
+    println!(
+        "calendar {}",
+        years
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for y in uncovered_years(&engine) {
+        println!(
+            "warning  {y} is not in the working calendar: deadlines there count weekends only \
+             (未覆盖年份, add calendar/{y}.toml)"
+        );
+    }
     Ok(())
 }
 
@@ -86,7 +151,12 @@ pub fn identity(data: &Path) -> Result<()> {
 
 /// `gridloop join ROSTER` (加入): trusts a roster that enrols this node and initialises the store
 /// for the node's roster entry if it has no identity yet.
-pub fn join(data: &Path, roster_file: &Path, role: Option<&str>) -> Result<()> {
+pub fn join(
+    data: &Path,
+    roster_file: &Path,
+    role: Option<&str>,
+    config_file: Option<&Path>,
+) -> Result<()> {
     std::fs::create_dir_all(data)?;
     let key = NodeKey::load_or_create(&data.join(KEY_FILE))?;
     let signed = SignedRoster::read(roster_file)?;
@@ -109,12 +179,41 @@ pub fn join(data: &Path, roster_file: &Path, role: Option<&str>) -> Result<()> {
     if roster.revoked.contains(&entry.key) {
         bail!("this node ({}) has been revoked in that roster", entry.node);
     }
+    let beside = roster_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(CONFIG_FILE);
+    let config_file = config_file.unwrap_or(&beside);
+    let offered = ConfigHistory::read(config_file).with_context(|| {
+        format!(
+            "the district's configuration ({CONFIG_FILE}, from the district directory, beside the \
+             roster or given with --config)"
+        )
+    })?;
+    let mut history = match ConfigHistory::read(&data.join(CONFIG_FILE)) {
+        Ok(h) if h.verify(Some(&roster.root)).is_ok() => h,
+        _ => ConfigHistory::default(),
+    };
+    history
+        .merge(&offered, &roster.root)
+        .with_context(|| format!("the configuration in {}", config_file.display()))?;
+    let book = history.book(Some(&roster.root))?;
+    if book.latest().config.district.root().id != roster.district {
+        bail!(
+            "the configuration is for district {}, the roster for {}",
+            book.latest().config.district.root().id,
+            roster.district
+        );
+    }
     let store = Store::open(&data.join(STORE_FILE))?;
     let role = match role {
         Some(r) => Role::parse(r).ok_or_else(|| anyhow!("unknown role `{r}`"))?,
         None => match store.node()? {
             Some(n) => n.role,
-            None => *entry.roles.first().unwrap_or(&default_role(&entry.unit)),
+            None => *entry
+                .roles
+                .first()
+                .unwrap_or(&default_role(&book.latest().config.district, &entry.unit)),
         },
     };
     if let Some(n) = store.node()?
@@ -130,6 +229,7 @@ pub fn join(data: &Path, roster_file: &Path, role: Option<&str>) -> Result<()> {
     }
     store.set_node(&NodeId(entry.node.clone()), &entry.unit, role)?;
     signed.write(&data.join(ROSTER_FILE))?;
+    history.write(&data.join(CONFIG_FILE))?;
     println!(
         "joined district {} as {} at {} (roster version {})",
         roster.district, entry.node, entry.unit, roster.version
@@ -137,8 +237,8 @@ pub fn join(data: &Path, roster_file: &Path, role: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn default_role(unit: &UnitId) -> Role {
-    match District::demo().unit(unit).map(|u| u.kind) {
+fn default_role(district: &District, unit: &UnitId) -> Role {
+    match district.unit(unit).map(|u| u.kind) {
         Some(gridloop_core::domain::unit::UnitKind::Community) => Role::GridWorker,
         Some(gridloop_core::domain::unit::UnitKind::Street) => Role::ShiftLead,
         _ => Role::Dispatcher,

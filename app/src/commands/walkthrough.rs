@@ -14,6 +14,8 @@ use gridloop_core::store::Store;
 use gridloop_core::workload::bulk;
 use gridloop_core::workload::generate::node_of;
 
+use gridloop_core::domain::config::ConfigBook;
+
 use crate::common::{STORE_FILE, engine_over, parse_time};
 
 struct Walk {
@@ -30,7 +32,7 @@ impl Walk {
 fn open(dir: &Path, name: &str, unit: &UnitId, role: Role) -> Result<Engine> {
     let store = Store::open(&dir.join(name).join(STORE_FILE))?;
     store.set_node(&node_of(unit), unit, role)?;
-    engine_over(store)
+    engine_over(store, ConfigBook::demo())
 }
 
 fn say(engine: &Engine, who: &Actor, what: &str, id: &CaseId) -> Result<()> {

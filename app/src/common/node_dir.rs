@@ -2,15 +2,20 @@
 //! engine with the node's key and trusted roster as a replica.
 //!
 //! Files in a node's data directory: `gridloop.redb` (the store), `node.key` (its secret
-//! key, 0600), `roster.json` (the signed roster it trusts) and, while `gridloop node` runs,
-//! `peers.json` (peer status, rewritten four times a second, read by `gridloop peers`).
+//! key, 0600), `roster.json` (the signed roster it trusts), `config.json` (the district's
+//! configuration versions, signed by the root; a standalone node's own unsigned package)
+//! and, while `gridloop node` runs, `peers.json` (peer status, rewritten four times a
+//! second, read by `gridloop peers`).
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::Datelike;
+use gridloop_core::domain::config::ConfigBook;
 use gridloop_core::engine::Engine;
 use gridloop_core::store::Store;
+use gridloop_sync::config::ConfigHistory;
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::replica::NodeReplica;
 use gridloop_sync::roster::SignedRoster;
@@ -23,6 +28,8 @@ pub const STORE_FILE: &str = "gridloop.redb";
 pub const KEY_FILE: &str = "node.key";
 /// The trusted roster (名册) file in a data directory.
 pub const ROSTER_FILE: &str = "roster.json";
+/// The district configuration (配置) file in a data or district directory.
+pub const CONFIG_FILE: &str = "config.json";
 /// The peer status file written by a running node.
 pub const PEERS_FILE: &str = "peers.json";
 
@@ -46,14 +53,47 @@ pub fn open_engine(dir: &Path) -> Result<Engine> {
         );
     }
     let store = Store::open(&path)?;
-    engine_over(store)
+    let (_, book) = read_config(dir)?;
+    engine_over(store, book)
+}
+
+/// The configuration versions in a node's data directory and the book they make: verified
+/// against the root of the roster when the node has joined a district; a standalone node
+/// (no roster) runs on its own unsigned package.
+pub fn read_config(data: &Path) -> Result<(ConfigHistory, ConfigBook)> {
+    let path = data.join(CONFIG_FILE);
+    if !path.exists() {
+        bail!(
+            "no district configuration at {}; run `gridloop join ROSTER` (with the district's \
+             {CONFIG_FILE} beside the roster) or `gridloop init --config DIR`",
+            path.display()
+        );
+    }
+    let history = ConfigHistory::read(&path)?;
+    let roster = data.join(ROSTER_FILE);
+    let root = if roster.exists() {
+        Some(SignedRoster::read(&roster)?.verify(None)?.root)
+    } else {
+        None
+    };
+    let book = history
+        .book(root.as_deref())
+        .with_context(|| format!("the district configuration in {}", path.display()))?;
+    Ok((history, book))
 }
 
 /// An engine over `store`, first rebuilding the projection (重建摘要) from the documents when
 /// an older version of gridloop wrote it (with a progress bar; nothing else in the store
 /// changes).
-pub fn engine_over(store: Store) -> Result<Engine> {
-    let engine = Engine::demo(store);
+pub fn engine_over(store: Store, book: ConfigBook) -> Result<Engine> {
+    let engine = Engine::with_book(store, book, crate::common::clock());
+    for year in uncovered_years(&engine) {
+        tracing::warn!(
+            year,
+            "the working calendar does not cover {year}: deadlines there count weekends only \
+             (add calendar/{year}.toml to the district configuration)"
+        );
+    }
     if engine.store.projection_stale() {
         let bar = output::progress(0, "重建摘要 rebuilding the projection");
         let done = gridloop_core::engine::rebuild::rebuild_if_stale(&engine, &|done, total| {
@@ -103,11 +143,21 @@ pub fn open_replica(data: &Path) -> Result<Arc<NodeReplica>> {
             data.display()
         )
     })?;
-    let engine = Arc::new(engine_over(store)?);
-    Ok(Arc::new(NodeReplica::new(
-        engine,
-        key,
-        signed,
-        Some(data.join(ROSTER_FILE)),
-    )?))
+    let (history, book) = read_config(data)?;
+    let engine = Arc::new(engine_over(store, book)?);
+    Ok(Arc::new(
+        NodeReplica::new(engine, key, signed, Some(data.join(ROSTER_FILE)))?
+            .with_config(history, Some(data.join(CONFIG_FILE))),
+    ))
+}
+
+/// This year (and next year, in December, when deadlines start crossing into it) if the
+/// engine's calendar does not list its public holidays (未覆盖年份): deadlines there count
+/// weekends only.
+pub fn uncovered_years(engine: &Engine) -> Vec<i32> {
+    let today = engine.calendar.local_date(crate::common::clock());
+    let last = today.year() + i32::from(today.month() == 12);
+    (today.year()..=last)
+        .filter(|y| !engine.calendar.covered_years().contains(y))
+        .collect()
 }

@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::config::{ConfigBook, demo_files};
 use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::Engine;
 use gridloop_core::store::Store;
 use gridloop_core::workload::bulk;
 use gridloop_core::workload::generate::Generator;
+use gridloop_sync::config::{ConfigHistory, Release};
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::node::{self, EndpointConfig, Node};
 use gridloop_sync::replica::NodeReplica;
@@ -119,13 +122,23 @@ impl DemoDistrict {
             bound.push((key, ep));
         }
         let signed = roster.sign(&root);
+        let config = ConfigHistory::of(
+            Release::new(
+                district.root().id.clone(),
+                root.id(),
+                1,
+                Millis::MIN,
+                demo_files(),
+            )
+            .sign(&root),
+        );
         let mut nodes = Vec::new();
         for ((name, unit, role, _), (key, ep)) in specs.into_iter().zip(bound) {
             let ndir = dir.join(&name);
             std::fs::create_dir_all(&ndir)?;
             let store = Store::open(&ndir.join(STORE_FILE))?;
             store.set_node(&NodeId(name.clone()), &unit, role)?;
-            let engine = Arc::new(engine_over(store)?);
+            let engine = Arc::new(engine_over(store, ConfigBook::demo())?);
             if name == "d" && history > 0 {
                 progress(&format!(
                     "generating {history} cases of history at the district"
@@ -136,7 +149,10 @@ impl DemoDistrict {
                 let src = (0..history).map(move |_| Ok(g.next_case()));
                 bulk::import(&engine.store, rules, &NodeId("d".into()), src, 2, &|_| {})?;
             }
-            let replica = Arc::new(NodeReplica::new(engine, key, signed.clone(), None)?);
+            let replica = Arc::new(
+                NodeReplica::new(engine, key, signed.clone(), None)?
+                    .with_config(config.clone(), None),
+            );
             let _guard = rt.enter();
             let node = Node::start(ep, replica)?;
             let label = district

@@ -103,7 +103,7 @@ fn node_job(data: PathBuf, listen: std::net::SocketAddr, exit: ExitSlot) -> Star
                 name: handle.name.clone(),
                 node: Mutex::new(Some(node)),
                 rt,
-                district: District::demo(),
+                district: replica.engine().district.clone(),
             });
             let stop = net.clone();
             exit.lock()
@@ -135,7 +135,7 @@ pub fn open_node(data: &Path, listen: std::net::SocketAddr) -> Result<()> {
             FirstRunChoice::Join(file) => {
                 std::fs::create_dir_all(&data)
                     .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-                join(&data, &file, None).map_err(|e| format!("{e:#}"))?;
+                join(&data, &file, None, None).map_err(|e| format!("{e:#}"))?;
                 Ok(node_job(data.clone(), listen, exit.clone()))
             }
         }))

@@ -5,6 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The demo district's configuration folder (区级配置包), as shipped.
+pub const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/data/demo");
+
+/// The county fixture's configuration folder: a second district unlike the demo.
+pub const COUNTY_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/county");
+
 /// Runs `gridloop --data DIR ARGS…`: whether it succeeded, and its stdout and stderr.
 pub fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))
@@ -33,7 +39,10 @@ pub fn gl(dir: &Path, args: &[&str]) -> String {
 pub fn district_of_two(tmp: &Path, ports: Option<(u16, u16)>) -> (PathBuf, PathBuf) {
     let (dist, a, b) = (tmp.join("district"), tmp.join("a"), tmp.join("b"));
     let d = dist.to_str().unwrap();
-    gl(&a, &["district", "create", "--dir", d]);
+    gl(
+        &a,
+        &["district", "create", "--dir", d, "--config", DEMO_CONFIG],
+    );
     let ka = gl(&a, &["identity"]);
     let kb = gl(&b, &["identity"]);
     let addr = |port: u16| format!("127.0.0.1:{port}");

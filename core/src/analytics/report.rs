@@ -179,10 +179,15 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
         Metric::OnTimeCloseRate,
         Metric::Rework,
     ];
-    let mut header = vec!["排名".into(), "街道（含社区）".into(), "三率得分".into()];
+    let levels = district.levels();
+    let mut header = vec![
+        "排名".into(),
+        format!("{}（含{}）", levels.street, levels.community),
+        "三率得分".into(),
+    ];
     header.extend(street_cols.iter().map(|m| m.label_zh().to_string()));
     out.push(Sheet {
-        name: "街道排名".into(),
+        name: format!("{}排名", levels.street),
         header,
         rows: ranked_rows(&a.streets, &street_cols),
     });
@@ -228,7 +233,10 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
     for (u, f) in units {
         let mut r: Vec<Cell> = vec![
             unit_name(district, u).into(),
-            district.unit(u).map_or("—", |x| x.kind.label_zh()).into(),
+            district
+                .unit(u)
+                .map_or("—", |x| district.levels().label(x.kind))
+                .into(),
         ];
         r.extend(Metric::TABLE.iter().map(|m| metric_cell(f, *m)));
         rows.push(r);

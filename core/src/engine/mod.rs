@@ -11,6 +11,7 @@ use crate::doc::case_doc::{CaseDoc, DocError};
 use crate::domain::calendar::{Millis, WorkCalendar};
 use crate::domain::case_id::CaseId;
 use crate::domain::catalogue::{Catalogue, CatalogueError};
+use crate::domain::config::ConfigBook;
 use crate::domain::event::{Action, Event, EventId};
 use crate::domain::hlc::{Hlc, HlcClock};
 use crate::domain::intake::{Intake, Reporter, Source};
@@ -105,6 +106,9 @@ pub struct Engine {
     pub calendar: WorkCalendar,
     /// Stage limits.
     pub limits: StageLimits,
+    /// The configuration versions, when the engine runs on a district's released
+    /// configuration (each move judged by the version in force when it was made).
+    pub book: Option<ConfigBook>,
     clock: Mutex<HlcClock>,
     offline: AtomicBool,
     signer: std::sync::OnceLock<Signer>,
@@ -138,21 +142,39 @@ impl Engine {
             catalogue,
             calendar,
             limits,
+            book: None,
             clock: Mutex::new(HlcClock::new()),
             offline: AtomicBool::new(false),
             signer: std::sync::OnceLock::new(),
         }
     }
 
-    /// An engine over `store` with the shipped demo district, catalogue and calendar.
-    pub fn demo(store: Store) -> Engine {
-        Engine::new(
+    /// An engine over `store` on a district's configuration versions: its district,
+    /// catalogue, calendar and limits are those of the version in force at `now`, and replay
+    /// judges each move by the version in force when it was made.
+    pub fn with_book(store: Store, book: ConfigBook, now: Millis) -> Engine {
+        let c = book.at(now).config.clone();
+        let mut engine = Engine::new(
             store,
-            District::demo(),
-            Catalogue::standard(),
-            WorkCalendar::china(),
-            StageLimits::default(),
-        )
+            c.district.clone(),
+            c.catalogue.clone(),
+            c.calendar.clone(),
+            c.limits,
+        );
+        engine.book = Some(book);
+        engine
+    }
+
+    /// An engine over `store` on the demo district's configuration (demo, walkthrough,
+    /// generator and tests only).
+    pub fn demo(store: Store) -> Engine {
+        Engine::with_book(store, ConfigBook::demo(), 0)
+    }
+
+    /// The configuration version in force at `t` (its district, catalogue, plans, weights),
+    /// or `None` for an engine built from parts.
+    pub fn config_at(&self, t: Millis) -> Option<&crate::domain::config::DistrictConfig> {
+        self.book.as_ref().map(|b| &*b.at(t).config)
     }
 
     /// The workflow rules over this engine's configuration.
@@ -162,6 +184,7 @@ impl Engine {
             catalogue: &self.catalogue,
             calendar: &self.calendar,
             limits: &self.limits,
+            book: self.book.as_ref(),
         }
     }
 

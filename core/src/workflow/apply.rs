@@ -18,6 +18,9 @@ use super::state::{Loop, State};
 impl<'a> Rules<'a> {
     /// The state after applying `e` (already checked) to `s`.
     pub fn apply(&self, intake: &Intake, s: &CaseState, e: &Event) -> CaseState {
+        if let Some(r) = self.in_force(e.millis()) {
+            return r.apply(intake, s, e);
+        }
         let mut n = s.clone();
         let at = e.millis();
         let cal = self.calendar;

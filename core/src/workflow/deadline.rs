@@ -28,6 +28,12 @@ impl Deadline {
         }
     }
 
+    /// A year this deadline runs through whose public holidays the calendar does not list
+    /// (未覆盖年份): its due time counted weekends only there, and is shown flagged.
+    pub fn uncovered(&self, calendar: &WorkCalendar) -> Option<i32> {
+        calendar.uncovered_between(self.started, self.due)
+    }
+
     /// The light at `now`.
     pub fn light(&self, now: Millis) -> Light {
         WorkCalendar::light_at(self.warn_at, self.due, now)

@@ -56,12 +56,12 @@ impl Fixture {
     }
 
     pub fn rules(&self) -> Rules<'_> {
-        Rules {
-            district: &self.district_def,
-            catalogue: &self.catalogue,
-            calendar: &self.calendar,
-            limits: &self.limits,
-        }
+        Rules::of(
+            &self.district_def,
+            &self.catalogue,
+            &self.calendar,
+            &self.limits,
+        )
     }
 
     pub fn intake(&self, source: &str) -> Intake {

@@ -68,7 +68,7 @@ impl Settings {
                     for u in d.units() {
                         ui.label(&u.name);
                         ui.label(match lang {
-                            Lang::Zh => u.kind.label_zh(),
+                            Lang::Zh => d.levels().label(u.kind),
                             Lang::En => u.kind.label_en(),
                         });
                         ui.monospace(&u.id.0);

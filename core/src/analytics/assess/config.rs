@@ -60,30 +60,7 @@ impl Post {
     }
 }
 
-/// Assessment settings (考核参数), with the defaults of `../shared/domain.md`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AssessConfig {
-    /// Hotline 三率 weights: 响应率, 解决率, 满意率 (default 10/45/45).
-    pub hotline_weights: [f64; 3],
-    /// Dispatches a 派遣员 post is expected to make per day, for 派遣数分值.
-    pub dispatch_target_per_day: f64,
-    /// Lowest scores of grades A, B, C and D (default 90/75/60/40).
-    pub grade_floors: [f64; 4],
-    /// How many entries the 高频 lists keep.
-    pub top: usize,
-}
-
-impl Default for AssessConfig {
-    fn default() -> Self {
-        AssessConfig {
-            hotline_weights: [10.0, 45.0, 45.0],
-            dispatch_target_per_day: 10.0,
-            grade_floors: [90.0, 75.0, 60.0, 40.0],
-            top: 10,
-        }
-    }
-}
+pub use crate::domain::assessment::AssessConfig;
 
 impl AssessConfig {
     /// The grade of a score in 0..=100.
@@ -137,16 +114,5 @@ pub enum AssessError {
 
 /// Reads assessment settings from TOML (missing keys keep their defaults).
 pub fn config_from_toml(text: &str) -> Result<AssessConfig, AssessError> {
-    let c: AssessConfig = toml::from_str(text).map_err(|e| AssessError::Config(e.to_string()))?;
-    if c.hotline_weights.iter().any(|w| *w < 0.0) || c.hotline_weights.iter().sum::<f64>() <= 0.0 {
-        return Err(AssessError::Config(
-            "hotline_weights must be non-negative and not all zero".into(),
-        ));
-    }
-    if c.dispatch_target_per_day <= 0.0 {
-        return Err(AssessError::Config(
-            "dispatch_target_per_day must be above zero".into(),
-        ));
-    }
-    Ok(c)
+    AssessConfig::from_toml(text).map_err(AssessError::Config)
 }

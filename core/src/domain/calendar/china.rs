@@ -56,6 +56,7 @@ impl WorkCalendar {
                 })
                 .collect(),
             makeup_days: CHINA_MAKEUP_DAYS.iter().map(|d| (*d).to_string()).collect(),
+            years: vec![2025, 2026],
         };
         WorkCalendar::try_from(file).expect("the built-in China calendar is valid")
     }

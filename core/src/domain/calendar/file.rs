@@ -1,6 +1,6 @@
 //! The TOML form of a working calendar (日历配置) and its errors, each naming the value.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -68,6 +68,12 @@ pub enum CalendarError {
         /// The offending text.
         value: String,
     },
+    /// A covered year outside the years a calendar may list.
+    #[error("bad calendar year {year}: years {MIN_YEAR}–{MAX_YEAR}")]
+    BadYear {
+        /// The offending year.
+        year: i32,
+    },
     /// The same date is listed as a public holiday and as a make-up working day.
     #[error("{date} is both a public holiday (法定节假日) and a make-up working day (调休上班)")]
     HolidayAndMakeup {
@@ -84,6 +90,26 @@ impl WorkCalendar {
     pub fn from_toml(text: &str) -> Result<WorkCalendar, CalendarError> {
         let file: CalendarFile = toml::from_str(text)?;
         WorkCalendar::try_from(file)
+    }
+
+    /// Builds a calendar from the parts a configuration package lists in separate files
+    /// (working hours in one, each year's holidays in another); `years` are the covered years.
+    pub fn from_parts(
+        utc_offset: &str,
+        working_weekdays: &[i64],
+        periods: &[String],
+        holidays: &[String],
+        makeup_days: &[String],
+        years: &[i32],
+    ) -> Result<WorkCalendar, CalendarError> {
+        WorkCalendar::try_from(CalendarFile {
+            utc_offset: utc_offset.to_owned(),
+            working_weekdays: working_weekdays.to_vec(),
+            periods: periods.to_vec(),
+            holidays: holidays.to_vec(),
+            makeup_days: makeup_days.to_vec(),
+            years: years.to_vec(),
+        })
     }
 
     /// 导出 — the TOML form; consecutive dates are written as ranges `A..B`.
@@ -205,6 +231,10 @@ pub(super) struct CalendarFile {
     pub(super) holidays: Vec<String>,
     #[serde(default)]
     pub(super) makeup_days: Vec<String>,
+    /// The years whose public holidays the calendar lists (覆盖年份); empty: the years of
+    /// the listed dates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) years: Vec<i32>,
 }
 
 fn default_offset() -> String {
@@ -227,6 +257,7 @@ impl From<WorkCalendar> for CalendarFile {
             periods: cal.period_strings(),
             holidays: format_dates(&cal.holidays),
             makeup_days: format_dates(&cal.makeup_days),
+            years: cal.years,
         }
     }
 }
@@ -293,6 +324,16 @@ impl TryFrom<CalendarFile> for WorkCalendar {
             return Err(CalendarError::HolidayAndMakeup { date });
         }
 
+        let mut years = file.years.clone();
+        if years.is_empty() {
+            years.extend(holidays.iter().chain(&makeup_days).map(|d| d.year()));
+        }
+        if let Some(&y) = years.iter().find(|y| !(MIN_YEAR..=MAX_YEAR).contains(*y)) {
+            return Err(CalendarError::BadYear { year: y });
+        }
+        years.sort_unstable();
+        years.dedup();
+
         // The day table spans the listed dates; outside it only the weekday rule applies.
         let first = holidays
             .first()
@@ -331,6 +372,7 @@ impl TryFrom<CalendarFile> for WorkCalendar {
             makeup_days,
             table_start,
             cum,
+            years,
         })
     }
 }

@@ -19,6 +19,16 @@ pub enum LimitUnit {
 }
 
 impl LimitUnit {
+    /// A limit unit by its compact, Chinese or snake_case name (`h`, `工作日`, `minutes`…).
+    pub fn parse(s: &str) -> Option<LimitUnit> {
+        match s {
+            "h" | "工作时" | "工作小时" | "working_hours" => Some(LimitUnit::WorkingHours),
+            "d" | "工作日" | "working_days" => Some(LimitUnit::WorkingDays),
+            "min" | "分钟" | "minutes" => Some(LimitUnit::Minutes),
+            _ => None,
+        }
+    }
+
     /// The Chinese label: 分钟 / 工作时 / 工作日.
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -54,6 +64,25 @@ pub struct TimeLimit {
 }
 
 impl TimeLimit {
+    /// Parses a compact limit: a number and a unit, `"4h"` / `"4 工作时"` (working hours),
+    /// `"5d"` / `"5 工作日"` (working days) or `"30min"` / `"30 分钟"`; zero is allowed here
+    /// and refused by the callers that need a positive limit. The error says what was wrong.
+    pub fn parse(text: &str) -> Result<TimeLimit, &'static str> {
+        let t = text.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = (&t[..split], t[split..].trim());
+        if num.is_empty() {
+            return Err("expected a number followed by a unit, e.g. \"4h\"");
+        }
+        let Ok(value) = num.parse::<u32>() else {
+            return Err("number too large");
+        };
+        let Some(unit) = LimitUnit::parse(unit) else {
+            return Err("unit must be h (工作时), d (工作日) or min (分钟)");
+        };
+        Ok(TimeLimit { value, unit })
+    }
+
     /// `n` 分钟 — natural minutes.
     pub const fn minutes(n: u32) -> TimeLimit {
         TimeLimit {

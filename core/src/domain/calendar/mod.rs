@@ -71,6 +71,9 @@ pub struct WorkCalendar {
     table_start: i64,
     /// `cum[i]` = working days in `[table_start, table_start + i)`; one longer than the table.
     cum: Vec<u32>,
+    /// The years whose public holidays are listed (覆盖年份), sorted; in any other year only
+    /// the working weekdays count, and [`WorkCalendar::uncovered_between`] says so.
+    years: Vec<i32>,
 }
 
 impl fmt::Debug for WorkCalendar {
@@ -93,6 +96,23 @@ impl Default for WorkCalendar {
 }
 
 impl WorkCalendar {
+    /// The years whose public holidays (法定节假日) this calendar lists, sorted.
+    pub fn covered_years(&self) -> &[i32] {
+        &self.years
+    }
+
+    /// Whether the local year of `t` has its public holidays listed.
+    pub fn covers(&self, t: Millis) -> bool {
+        self.years.binary_search(&self.local_date(t).year()).is_ok()
+    }
+
+    /// The first year from `from` to `to` (local dates, inclusive) whose public holidays are
+    /// not listed (未覆盖年份): time there was counted on working weekdays only.
+    pub fn uncovered_between(&self, from: Millis, to: Millis) -> Option<i32> {
+        let (a, b) = (self.local_date(from).year(), self.local_date(to).year());
+        (a.min(b)..=a.max(b)).find(|y| self.years.binary_search(y).is_err())
+    }
+
     /// 工作日 — whether `date` is a working day: a public holiday never is, a make-up day
     /// (调休上班) always is, other days follow the working weekdays.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {

@@ -228,6 +228,26 @@ pub struct MinorClass {
     /// Dispatch rule: `true` = 先属主后属地 (owning department first), `false` = 先属地后属主
     /// (territory first). Defaults to `true` for 部件 and `false` for 事件.
     pub owner_first: bool,
+    /// The 立案/处置/结案 criteria of the category (立结案标准, after CJ/T 315), when the
+    /// catalogue gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<Criteria>,
+}
+
+/// 立结案标准 — when a problem of a category is registered, what handling must achieve and
+/// when it may be closed (free text, as in a district's CJ/T 315 tables).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criteria {
+    /// 立案条件.
+    #[serde(default)]
+    pub register: String,
+    /// 处置要求.
+    #[serde(default)]
+    pub handle: String,
+    /// 结案条件.
+    #[serde(default)]
+    pub close: String,
 }
 
 impl MinorClass {
@@ -354,6 +374,8 @@ struct RawMinor {
     limit: RawLimit,
     #[serde(default)]
     owner_first: Option<bool>,
+    #[serde(default)]
+    criteria: Option<Criteria>,
 }
 
 /// `"4h"` / `"4 工作时"` or `{ value = 4, unit = "working_hours" }`.
@@ -373,7 +395,7 @@ impl RawLimit {
         };
         let (value, unit) = match self {
             RawLimit::Table { value, unit } => {
-                let Some(u) = parse_unit(&unit) else {
+                let Some(u) = LimitUnit::parse(&unit) else {
                     return Err(bad(
                         &unit,
                         "unit must be minutes, working_hours or working_days",
@@ -382,25 +404,8 @@ impl RawLimit {
                 (value, u)
             }
             RawLimit::Compact(text) => {
-                let t = text.trim();
-                let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-                let (num, unit) = (&t[..split], t[split..].trim());
-                if num.is_empty() {
-                    return Err(bad(
-                        &text,
-                        "expected a number followed by a unit, e.g. \"4h\"",
-                    ));
-                }
-                let Ok(value) = num.parse::<u32>() else {
-                    return Err(bad(&text, "number too large"));
-                };
-                let Some(u) = parse_unit(unit) else {
-                    return Err(bad(
-                        &text,
-                        "unit must be h (工作时), d (工作日) or min (分钟)",
-                    ));
-                };
-                (value, u)
+                let l = TimeLimit::parse(&text).map_err(|reason| bad(&text, reason))?;
+                (l.value, l.unit)
             }
         };
         if value == 0 {
@@ -409,16 +414,6 @@ impl RawLimit {
             });
         }
         Ok(TimeLimit { value, unit })
-    }
-}
-
-/// A limit unit by its compact, Chinese or snake_case name.
-fn parse_unit(s: &str) -> Option<LimitUnit> {
-    match s {
-        "h" | "工作时" | "工作小时" | "working_hours" => Some(LimitUnit::WorkingHours),
-        "d" | "工作日" | "working_days" => Some(LimitUnit::WorkingDays),
-        "min" | "分钟" | "minutes" => Some(LimitUnit::Minutes),
-        _ => None,
     }
 }
 
@@ -446,6 +441,15 @@ impl Catalogue {
     /// Parses a catalogue file (see `data/catalogue.toml` for the format), checking codes,
     /// names, limits, duplicates and that every minor class's major class is declared.
     pub fn from_toml(text: &str) -> Result<Catalogue, CatalogueError> {
+        Catalogue::from_toml_over(text, None)
+    }
+
+    /// Parses a district's catalogue file over a base (the national standard): its minor
+    /// classes may use the base's major classes as well as its own.
+    pub fn from_toml_over(
+        text: &str,
+        base: Option<&Catalogue>,
+    ) -> Result<Catalogue, CatalogueError> {
         let raw: RawCatalogue = toml::from_str(text)?;
         let mut cat = Catalogue::default();
         for m in raw.majors {
@@ -465,7 +469,9 @@ impl Catalogue {
             if m.name.trim().is_empty() {
                 return Err(CatalogueError::EmptyName(code.0));
             }
-            if !cat.majors.contains_key(code.major()) {
+            if !cat.majors.contains_key(code.major())
+                && !base.is_some_and(|b| b.majors.contains_key(code.major()))
+            {
                 return Err(CatalogueError::UnknownMajor {
                     major: code.major().to_owned(),
                     minor: code.0,
@@ -486,6 +492,7 @@ impl Catalogue {
                     name,
                     limit,
                     owner_first,
+                    criteria: m.criteria,
                 },
             );
         }

@@ -6,42 +6,42 @@ use super::*;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "district file")]
-pub(super) struct RawFile {
-    pub(super) district: RawUnit,
+pub(crate) struct RawFile {
+    pub(crate) district: RawUnit,
     #[serde(default)]
-    pub(super) streets: Vec<RawUnit>,
+    pub(crate) streets: Vec<RawUnit>,
     #[serde(default)]
-    pub(super) departments: Vec<RawUnit>,
+    pub(crate) departments: Vec<RawUnit>,
     #[serde(default)]
-    pub(super) communities: Vec<RawCommunity>,
+    pub(crate) communities: Vec<RawCommunity>,
     #[serde(default)]
-    pub(super) grids: Vec<RawGrid>,
+    pub(crate) grids: Vec<RawGrid>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "unit")]
-pub(super) struct RawUnit {
-    pub(super) id: String,
-    pub(super) name: String,
+pub(crate) struct RawUnit {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "community")]
-pub(super) struct RawCommunity {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) street: String,
+pub(crate) struct RawCommunity {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) street: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "grid")]
-pub(super) struct RawGrid {
-    pub(super) code: String,
-    pub(super) name: String,
+pub(crate) struct RawGrid {
+    pub(crate) code: String,
+    pub(crate) name: String,
     #[serde(default)]
-    pub(super) community: Option<String>,
-    pub(super) x: f32,
-    pub(super) y: f32,
+    pub(crate) community: Option<String>,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
 }
 
 fn all_digits(s: &str) -> bool {

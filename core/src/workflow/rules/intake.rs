@@ -17,6 +17,9 @@ use super::{Rules, refuse};
 impl<'a> Rules<'a> {
     /// The state after the report event, or why the report is not acceptable.
     pub fn initial(&self, intake: &Intake, report: &Event) -> Result<CaseState, Refusal> {
+        if let Some(r) = self.in_force(report.millis()) {
+            return r.initial(intake, report);
+        }
         if !matches!(report.action, Action::Report) {
             return Err(refuse("report", Reason::NotReportFirst));
         }

@@ -12,8 +12,10 @@ mod escalation;
 mod handling;
 mod intake;
 
+use crate::domain::calendar::Millis;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::config::ConfigBook;
 use crate::domain::event::{Action, Event};
 use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
@@ -35,6 +37,9 @@ pub struct Rules<'a> {
     pub calendar: &'a WorkCalendar,
     /// Per-stage limits.
     pub limits: &'a StageLimits,
+    /// The configuration versions, when the district has released more than one: each move
+    /// is then judged by the version in force when it was made ([`Rules::in_force`]).
+    pub book: Option<&'a ConfigBook>,
 }
 
 /// A refusal by rule `{scope}.{reason.check()}`.
@@ -43,9 +48,48 @@ pub(super) fn refuse(scope: &str, reason: Reason) -> Refusal {
 }
 
 impl<'a> Rules<'a> {
+    /// Rules over one configuration, without versions.
+    pub fn of(
+        district: &'a District,
+        catalogue: &'a Catalogue,
+        calendar: &'a WorkCalendar,
+        limits: &'a StageLimits,
+    ) -> Rules<'a> {
+        Rules {
+            district,
+            catalogue,
+            calendar,
+            limits,
+            book: None,
+        }
+    }
+
+    /// The rules of the configuration version in force at `t` (生效版本), when that is not
+    /// the one these rules use; `None` when they already are (or there are no versions).
+    pub fn in_force(&self, t: Millis) -> Option<Rules<'a>> {
+        let book = self.book?;
+        if book.versions().len() < 2 {
+            return None;
+        }
+        let c = &*book.at(t).config;
+        if std::ptr::eq(&c.district, self.district) {
+            return None;
+        }
+        Some(Rules {
+            district: &c.district,
+            catalogue: &c.catalogue,
+            calendar: &c.calendar,
+            limits: &c.limits,
+            book: self.book,
+        })
+    }
+
     /// Checks that `e` may be made on a case in state `s` (conflict aside): the state allows
     /// the move, the author's role at their unit may make it, and its payload is sound.
     pub fn check(&self, intake: &Intake, s: &CaseState, e: &Event) -> Result<(), Refusal> {
+        if let Some(r) = self.in_force(e.millis()) {
+            return r.check(intake, s, e);
+        }
         let r = e.action.name();
         match &e.action {
             Action::Report => Err(refuse("report", Reason::ReportedTwice)),

@@ -1,0 +1,306 @@
+//! The district configuration as released (配置发布): each version of the package signed by
+//! the district root with its version, effective time and content hash; the history of
+//! versions a node holds (`config.json`), verified against the root before use, merged from
+//! any peer that holds newer versions, and turned into the [`ConfigBook`] the engine runs on.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::config::{
+    BookError, ConfigBook, ConfigError, ConfigFiles, ConfigVersion, DistrictConfig,
+};
+use gridloop_core::domain::unit::UnitId;
+
+use crate::identity::{NodeKey, parse_public, verify};
+
+/// Errors of released configurations (配置发布错误).
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    /// The file could not be read or written.
+    #[error("configuration file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a configuration history.
+    #[error("not a gridloop configuration file: {0}")]
+    Malformed(String),
+    /// A release whose signature does not verify against the root.
+    #[error("configuration version {version} is not signed by the district root {root}")]
+    BadSignature {
+        /// The version.
+        version: u64,
+        /// The root it should be signed by.
+        root: String,
+    },
+    /// A release signed for another root or district.
+    #[error(
+        "configuration version {version} names root {found}, but this node trusts root {trusted}"
+    )]
+    WrongRoot {
+        /// The version.
+        version: u64,
+        /// The trusted root.
+        trusted: String,
+        /// The root it names.
+        found: String,
+    },
+    /// The files do not match the hash that was signed.
+    #[error("configuration version {0}: its files do not match the signed content hash")]
+    HashMismatch(u64),
+    /// Two different releases under one version number.
+    #[error("configuration version {0} is held with different content: refused")]
+    Conflict(u64),
+    /// A release whose files do not check.
+    #[error("configuration version {version}: {source}")]
+    Invalid {
+        /// The version.
+        version: u64,
+        /// What is wrong.
+        source: ConfigError,
+    },
+    /// The versions do not form a book.
+    #[error(transparent)]
+    Book(#[from] BookError),
+    /// A configuration of a standalone node where a district's signed one is needed.
+    #[error("the configuration is not signed by a district root (a standalone node's)")]
+    Unsigned,
+}
+
+/// One released version (配置版本): what the root signs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// The district unit.
+    pub district: UnitId,
+    /// The root public key (64 hex digits); empty for a standalone node's local package.
+    pub root: String,
+    /// Increases with every release.
+    pub version: u64,
+    /// When it takes effect (生效时间), ms since the epoch.
+    pub effective: Millis,
+    /// The content hash of `files` ([`ConfigFiles::hash`]).
+    pub hash: String,
+    /// The package's files.
+    pub files: ConfigFiles,
+}
+
+/// A release with the root's signature over its JSON (签名配置).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRelease {
+    /// The release as JSON (what was signed).
+    pub release: String,
+    /// The root's signature, hex; empty for a standalone node's local package.
+    pub signature: String,
+}
+
+/// Every version a node holds (配置版本表), as stored in `config.json` and sent to peers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigHistory {
+    /// The signed releases, by version.
+    pub releases: Vec<SignedRelease>,
+}
+
+const DOMAIN: &[u8] = b"gridloop/config/1\0";
+
+impl Release {
+    /// A release of checked files (the caller has run [`DistrictConfig::from_files`]).
+    pub fn new(
+        district: UnitId,
+        root: String,
+        version: u64,
+        effective: Millis,
+        files: ConfigFiles,
+    ) -> Release {
+        Release {
+            district,
+            root,
+            version,
+            effective,
+            hash: files.hash(),
+            files,
+        }
+    }
+
+    /// Signs the release with the root key.
+    pub fn sign(&self, root: &NodeKey) -> SignedRelease {
+        let release = serde_json::to_string(self).expect("a release always encodes");
+        let mut msg = DOMAIN.to_vec();
+        msg.extend_from_slice(release.as_bytes());
+        SignedRelease {
+            release,
+            signature: crate::identity::hex(&root.sign(&msg)),
+        }
+    }
+
+    /// A standalone node's local package: not signed, refused wherever a root is trusted.
+    pub fn local(self) -> SignedRelease {
+        SignedRelease {
+            release: serde_json::to_string(&self).expect("a release always encodes"),
+            signature: String::new(),
+        }
+    }
+}
+
+impl SignedRelease {
+    /// Verifies the release: signed by `trusted_root` (or, without one, only a standalone
+    /// node's unsigned package is accepted), and its files match the signed hash.
+    pub fn verify(&self, trusted_root: Option<&str>) -> Result<Release, ReleaseError> {
+        let r: Release = serde_json::from_str(&self.release)
+            .map_err(|e| ReleaseError::Malformed(e.to_string()))?;
+        match trusted_root {
+            Some(t) => {
+                if r.root != t {
+                    return Err(ReleaseError::WrongRoot {
+                        version: r.version,
+                        trusted: t.to_owned(),
+                        found: r.root.clone(),
+                    });
+                }
+                let bad = || ReleaseError::BadSignature {
+                    version: r.version,
+                    root: r.root.clone(),
+                };
+                let key = parse_public(&r.root).map_err(|_| bad())?;
+                let sig = crate::identity::unhex(&self.signature).ok_or_else(bad)?;
+                let mut msg = DOMAIN.to_vec();
+                msg.extend_from_slice(self.release.as_bytes());
+                verify(&key, &msg, &sig).map_err(|_| bad())?;
+            }
+            None if !self.signature.is_empty() || !r.root.is_empty() => {
+                // A signed release is only ever checked against the root a node trusts.
+                return Err(ReleaseError::WrongRoot {
+                    version: r.version,
+                    trusted: String::new(),
+                    found: r.root.clone(),
+                });
+            }
+            None => {}
+        }
+        if r.files.hash() != r.hash {
+            return Err(ReleaseError::HashMismatch(r.version));
+        }
+        Ok(r)
+    }
+}
+
+impl ConfigHistory {
+    /// A history of one release.
+    pub fn of(release: SignedRelease) -> ConfigHistory {
+        ConfigHistory {
+            releases: vec![release],
+        }
+    }
+
+    /// Verifies every release against `root` (see [`SignedRelease::verify`]), oldest first.
+    pub fn verify(&self, root: Option<&str>) -> Result<Vec<Release>, ReleaseError> {
+        let mut out = self
+            .releases
+            .iter()
+            .map(|s| s.verify(root))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|r| r.version);
+        for w in out.windows(2) {
+            if w[0].version == w[1].version {
+                return Err(ReleaseError::Conflict(w[0].version));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest version held (0 when none).
+    pub fn version(&self) -> u64 {
+        self.releases
+            .iter()
+            .filter_map(|s| serde_json::from_str::<Release>(&s.release).ok())
+            .map(|r| r.version)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The book the engine runs on: every release verified against `root` and checked.
+    pub fn book(&self, root: Option<&str>) -> Result<ConfigBook, ReleaseError> {
+        let versions = self
+            .verify(root)?
+            .into_iter()
+            .map(|r| {
+                let config = DistrictConfig::from_files(&r.files).map_err(|source| {
+                    ReleaseError::Invalid {
+                        version: r.version,
+                        source,
+                    }
+                })?;
+                Ok(ConfigVersion {
+                    version: r.version,
+                    effective: r.effective,
+                    hash: r.hash,
+                    config: Arc::new(config),
+                })
+            })
+            .collect::<Result<Vec<_>, ReleaseError>>()?;
+        Ok(ConfigBook::new(versions)?)
+    }
+
+    /// Takes the releases of `offered` that this history lacks, after verifying them (and
+    /// checking their files) against `root`; a different release under a version already
+    /// held is refused. Returns whether anything was added.
+    pub fn merge(&mut self, offered: &ConfigHistory, root: &str) -> Result<bool, ReleaseError> {
+        let held = self.verify(Some(root))?;
+        let mut added = false;
+        for signed in &offered.releases {
+            let r = signed.verify(Some(root))?;
+            match held.iter().find(|h| h.version == r.version) {
+                Some(h) if h.hash == r.hash => {}
+                Some(_) => return Err(ReleaseError::Conflict(r.version)),
+                None => {
+                    DistrictConfig::from_files(&r.files).map_err(|source| {
+                        ReleaseError::Invalid {
+                            version: r.version,
+                            source,
+                        }
+                    })?;
+                    self.releases.push(signed.clone());
+                    added = true;
+                }
+            }
+        }
+        if added {
+            // The merged versions must still form a book (effective times never go back).
+            self.book(Some(root))?;
+        }
+        Ok(added)
+    }
+
+    /// The JSON bytes (file format and wire form).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a configuration history always encodes")
+    }
+
+    /// Parses the JSON bytes (without verifying).
+    pub fn from_bytes(bytes: &[u8]) -> Result<ConfigHistory, ReleaseError> {
+        serde_json::from_slice(bytes).map_err(|e| ReleaseError::Malformed(e.to_string()))
+    }
+
+    /// Reads a `config.json`.
+    pub fn read(path: &Path) -> Result<ConfigHistory, ReleaseError> {
+        let bytes = std::fs::read(path).map_err(|source| ReleaseError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        ConfigHistory::from_bytes(&bytes)
+    }
+
+    /// Writes a `config.json` atomically (by rename).
+    pub fn write(&self, path: &Path) -> Result<(), ReleaseError> {
+        let io = |source| ReleaseError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, self.to_bytes()).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
