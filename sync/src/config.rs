@@ -249,29 +249,24 @@ impl ConfigHistory {
     /// held is refused. Returns whether anything was added.
     pub fn merge(&mut self, offered: &ConfigHistory, root: &str) -> Result<bool, ReleaseError> {
         let held = self.verify(Some(root))?;
-        let mut added = false;
+        let mut merged = self.clone();
         for signed in &offered.releases {
             let r = signed.verify(Some(root))?;
             match held.iter().find(|h| h.version == r.version) {
                 Some(h) if h.hash == r.hash => {}
                 Some(_) => return Err(ReleaseError::Conflict(r.version)),
-                None => {
-                    DistrictConfig::from_files(&r.files).map_err(|source| {
-                        ReleaseError::Invalid {
-                            version: r.version,
-                            source,
-                        }
-                    })?;
-                    self.releases.push(signed.clone());
-                    added = true;
-                }
+                None if merged.releases.contains(signed) => {}
+                None => merged.releases.push(signed.clone()),
             }
         }
-        if added {
-            // The merged versions must still form a book (effective times never go back).
-            self.book(Some(root))?;
+        if merged.releases.len() == self.releases.len() {
+            return Ok(false);
         }
-        Ok(added)
+        // Every taken version must check, and the versions still form a book (effective
+        // times never go back); otherwise nothing is taken.
+        merged.book(Some(root))?;
+        *self = merged;
+        Ok(true)
     }
 
     /// The JSON bytes (file format and wire form).
@@ -302,5 +297,118 @@ impl ConfigHistory {
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, self.to_bytes()).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridloop_core::domain::config::demo_files;
+
+    fn release(root: &NodeKey, version: u64, effective: Millis) -> SignedRelease {
+        Release::new(
+            UnitId::from("110101"),
+            root.id(),
+            version,
+            effective,
+            demo_files(),
+        )
+        .sign(root)
+    }
+
+    #[test]
+    fn a_release_verifies_against_its_root_and_makes_a_book() {
+        let root = NodeKey::generate();
+        let h = ConfigHistory::of(release(&root, 1, Millis::MIN));
+        let book = h.book(Some(&root.id())).expect("book");
+        assert_eq!(book.latest().version, 1);
+        assert_eq!(book.latest().config.district.root().id.as_str(), "110101");
+    }
+
+    #[test]
+    fn another_roots_release_is_refused_and_nothing_is_merged() {
+        let root = NodeKey::generate();
+        let other = NodeKey::generate();
+        let mut held = ConfigHistory::of(release(&root, 1, Millis::MIN));
+        let forged = ConfigHistory::of(release(&other, 2, 0));
+        let e = held.merge(&forged, &root.id()).expect_err("another root");
+        assert!(
+            matches!(e, ReleaseError::WrongRoot { version: 2, .. }),
+            "{e}"
+        );
+        // The same release relabelled with the trusted root fails its signature.
+        let mut relabelled = release(&other, 2, 0);
+        relabelled.release = relabelled.release.replace(&other.id(), &root.id());
+        let e = held
+            .merge(&ConfigHistory::of(relabelled), &root.id())
+            .expect_err("bad signature");
+        assert!(
+            matches!(e, ReleaseError::BadSignature { version: 2, .. }),
+            "{e}"
+        );
+        assert_eq!(held.version(), 1, "nothing was taken");
+    }
+
+    #[test]
+    fn tampered_files_and_a_second_content_for_a_version_are_refused() {
+        let root = NodeKey::generate();
+        // Files changed after signing: the signature still covers the JSON, so re-sign the
+        // tampered JSON with the root to reach the hash check.
+        let mut r = Release::new(UnitId::from("110101"), root.id(), 2, 0, demo_files());
+        r.files
+            .files
+            .insert("limits.toml".into(), "accept = \"1h\"\n".into());
+        let tampered = r.sign(&root);
+        let mut held = ConfigHistory::of(release(&root, 1, Millis::MIN));
+        let e = held
+            .merge(&ConfigHistory::of(tampered), &root.id())
+            .expect_err("hash mismatch");
+        assert!(matches!(e, ReleaseError::HashMismatch(2)), "{e}");
+        // A different release under version 1.
+        let mut files = demo_files();
+        files
+            .files
+            .insert("limits.toml".into(), "accept = \"1h\"\n".into());
+        let other_v1 =
+            Release::new(UnitId::from("110101"), root.id(), 1, Millis::MIN, files).sign(&root);
+        let e = held
+            .merge(&ConfigHistory::of(other_v1), &root.id())
+            .expect_err("conflict");
+        assert!(matches!(e, ReleaseError::Conflict(1)), "{e}");
+    }
+
+    #[test]
+    fn a_version_that_takes_effect_before_its_predecessor_is_refused() {
+        let root = NodeKey::generate();
+        let mut held = ConfigHistory::of(release(&root, 1, 1_000));
+        let e = held
+            .merge(&ConfigHistory::of(release(&root, 2, 500)), &root.id())
+            .expect_err("backwards");
+        assert!(matches!(e, ReleaseError::Book(_)), "{e}");
+        assert_eq!(held.version(), 1, "nothing was taken");
+    }
+
+    #[test]
+    fn a_standalone_package_is_refused_where_a_root_is_trusted() {
+        let root = NodeKey::generate();
+        let local = Release::new(
+            UnitId::from("110101"),
+            String::new(),
+            1,
+            Millis::MIN,
+            demo_files(),
+        )
+        .local();
+        let h = ConfigHistory::of(local);
+        assert!(
+            h.book(None).is_ok(),
+            "a standalone node runs on its own package"
+        );
+        assert!(h.book(Some(&root.id())).is_err(), "a joined node does not");
+        let signed = ConfigHistory::of(release(&root, 1, Millis::MIN));
+        assert!(
+            signed.book(None).is_err(),
+            "a signed package needs its root"
+        );
     }
 }
