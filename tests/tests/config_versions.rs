@@ -202,3 +202,98 @@ fn a_later_version_leaves_the_past_alone_and_runs_the_moves_after_it() {
         .expect("accept clock");
     assert_eq!(second_accept.limit, TimeLimit::working_hours(8));
 }
+
+/// Friday 2026-11-27 17:00 Beijing.
+const FRIDAY_5PM: Millis = 1_795_770_000_000;
+
+#[test]
+fn a_unit_that_works_every_day_runs_its_handling_clock_round_the_clock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::demo(Store::open(&dir.path().join("gridloop.redb")).expect("store"));
+    let config = engine.config_at(FRIDAY_5PM).expect("a book").clone();
+    let sanitation = gridloop_core::domain::unit::UnitId::from("110101D02");
+    assert!(
+        config.always_on.contains(&sanitation),
+        "the demo's 环卫中心 works every day"
+    );
+    let other = gridloop_core::domain::unit::UnitId::from("110101D01");
+    assert!(!config.always_on.contains(&other));
+    let district = engine.district.root().id.clone();
+    let as_role = |role| Actor {
+        node: NodeId("d".into()),
+        unit: district.clone(),
+        role,
+    };
+    let grid = engine
+        .district
+        .grids()
+        .next()
+        .expect("grid")
+        .code
+        .to_string();
+    let dispatched = |lead: &gridloop_core::domain::unit::UnitId| {
+        let new = NewCase {
+            source: "hotline".into(),
+            category: "E0102".into(),
+            grid: grid.clone(),
+            address: "东城区某街".into(),
+            description: "垃圾".into(),
+            ..NewCase::default()
+        };
+        let t = FRIDAY_5PM - 3_600_000;
+        let c = engine
+            .report(&as_role(Role::Intake), &new, t)
+            .expect("report");
+        engine
+            .act(&as_role(Role::Intake), &c.id, Action::Accept, t + 60_000)
+            .expect("accept");
+        let rec = engine.record(c.id.as_str()).expect("record");
+        let s = engine.derive(&rec).expect("derive").current;
+        engine
+            .act(
+                &as_role(Role::ShiftLead),
+                &c.id,
+                Action::Register {
+                    category: s.category.clone(),
+                    grid: s.grid.clone(),
+                },
+                t + 120_000,
+            )
+            .expect("register");
+        engine
+            .act(
+                &as_role(Role::Dispatcher),
+                &c.id,
+                Action::Dispatch {
+                    lead: lead.clone(),
+                    assists: vec![],
+                },
+                FRIDAY_5PM,
+            )
+            .expect("dispatch");
+        let rec = engine.record(c.id.as_str()).expect("record");
+        engine
+            .derive(&rec)
+            .expect("derive")
+            .current
+            .stage
+            .expect("handling clock")
+    };
+    let round = dispatched(&sanitation);
+    let working = dispatched(&other);
+    let limit = engine.catalogue.require("E0102").expect("E0102").limit;
+    let natural = match limit.unit {
+        gridloop_core::domain::calendar::LimitUnit::WorkingDays => i64::from(limit.value) * DAY,
+        gridloop_core::domain::calendar::LimitUnit::WorkingHours => {
+            i64::from(limit.value) * 3_600_000
+        }
+        gridloop_core::domain::calendar::LimitUnit::Minutes => i64::from(limit.value) * 60_000,
+    };
+    assert_eq!(round.due - FRIDAY_5PM, natural, "环卫 counts every hour");
+    assert!(
+        working.due > round.due + DAY,
+        "an office department's clock waits for Monday: {} vs {}",
+        working.due,
+        round.due
+    );
+}

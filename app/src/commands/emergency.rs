@@ -21,14 +21,11 @@ use crate::output::time;
 /// The district's plans (预案) in force now (its configuration's), extended by `plans.toml`
 /// in the data directory and by `--plans`.
 pub fn plans(engine: &Engine, dir: &Path, extra: Option<&Path>) -> Result<Plans> {
-    let mut plans = match engine.config_at(crate::common::clock()) {
+    let base = match engine.config_at(crate::common::clock()) {
         Some(c) => c.plans.clone(),
         None => Plans::builtin(),
     };
-    let local = dir.join("plans.toml");
-    if local.exists() {
-        plans.extend(Plans::read(&local)?);
-    }
+    let mut plans = Plans::with_local(&base, dir)?;
     if let Some(path) = extra {
         plans.extend(Plans::read(path)?);
     }

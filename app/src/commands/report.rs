@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::Path;
 
-use gridloop_core::analytics::assess::{self, AssessConfig, Metric};
+use gridloop_core::analytics::assess::{self, Metric};
 use gridloop_core::analytics::report;
 use gridloop_core::domain::calendar::Millis;
 use gridloop_core::domain::period::{Period, PeriodKind};
@@ -68,7 +68,10 @@ pub fn run(dir: &Path, a: ReportArgs, at: Millis) -> Result<()> {
                 .with_context(|| format!("cannot read assessment settings {}", p.display()))?;
             assess::config_from_toml(&text).with_context(|| format!("in {}", p.display()))?
         }
-        None => AssessConfig::default(),
+        None => engine
+            .config_at(at)
+            .map(|c| c.assessment.clone())
+            .unwrap_or_default(),
     };
     let node_unit = engine.node().ok().map(|n| n.unit);
     let scope_unit = node_unit

@@ -11,7 +11,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Datelike;
 use gridloop_core::domain::config::ConfigBook;
 use gridloop_core::engine::Engine;
 use gridloop_core::store::Store;
@@ -151,13 +150,8 @@ pub fn open_replica(data: &Path) -> Result<Arc<NodeReplica>> {
     ))
 }
 
-/// This year (and next year, in December, when deadlines start crossing into it) if the
-/// engine's calendar does not list its public holidays (未覆盖年份): deadlines there count
-/// weekends only.
+/// The years near today whose public holidays the engine's calendar does not list (未覆盖
+/// 年份): deadlines there count weekends only.
 pub fn uncovered_years(engine: &Engine) -> Vec<i32> {
-    let today = engine.calendar.local_date(crate::common::clock());
-    let last = today.year() + i32::from(today.month() == 12);
-    (today.year()..=last)
-        .filter(|y| !engine.calendar.covered_years().contains(y))
-        .collect()
+    engine.calendar.uncovered_near(crate::common::clock())
 }

@@ -303,10 +303,10 @@ pub struct Plans {
 }
 
 impl Plans {
-    /// The bundled plans, extended by the `plans.toml` in `dir` (a node's data directory)
-    /// when there is one.
-    pub fn with_local(dir: &std::path::Path) -> Result<Plans, PlanError> {
-        let mut plans = Plans::builtin();
+    /// The district's plans (`base`, from its configuration), extended by the `plans.toml`
+    /// in `dir` (a node's data directory) when there is one.
+    pub fn with_local(base: &Plans, dir: &std::path::Path) -> Result<Plans, PlanError> {
+        let mut plans = base.clone();
         let local = dir.join("plans.toml");
         if local.exists() {
             plans.extend(Plans::read(&local)?);
@@ -431,7 +431,10 @@ mod tests {
     #[test]
     fn a_citys_plan_file_beside_the_store_adds_and_replaces_plans() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(Plans::with_local(dir.path()).unwrap(), Plans::builtin());
+        assert_eq!(
+            Plans::with_local(&Plans::builtin(), dir.path()).unwrap(),
+            Plans::builtin()
+        );
         let file = dir.path().join("plans.toml");
         std::fs::write(
             &file,
@@ -439,12 +442,14 @@ mod tests {
              [[plan]]\nid = \"quake\"\nname = \"地震应急预案\"\ncategory = \"E0411\"\nchecklist = [{ text = \"b\" }]\n",
         )
         .unwrap();
-        let plans = Plans::with_local(dir.path()).unwrap();
+        let plans = Plans::with_local(&Plans::builtin(), dir.path()).unwrap();
         assert_eq!(plans.plans.len(), Plans::builtin().plans.len() + 1);
         assert_eq!(plans.get("flood").unwrap().name, "本市防汛预案");
         assert!(plans.get("quake").is_some());
         std::fs::write(&file, "[[plan]]\nid = 3\n").unwrap();
-        let e = Plans::with_local(dir.path()).unwrap_err().to_string();
+        let e = Plans::with_local(&Plans::builtin(), dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("plans.toml"), "names the file: {e}");
     }
 

@@ -109,6 +109,8 @@ pub struct Engine {
     /// The configuration versions, when the engine runs on a district's released
     /// configuration (each move judged by the version in force when it was made).
     pub book: Option<ConfigBook>,
+    /// When the engine was built: the book's version in force then is its own.
+    started: Millis,
     clock: Mutex<HlcClock>,
     offline: AtomicBool,
     signer: std::sync::OnceLock<Signer>,
@@ -143,6 +145,7 @@ impl Engine {
             calendar,
             limits,
             book: None,
+            started: 0,
             clock: Mutex::new(HlcClock::new()),
             offline: AtomicBool::new(false),
             signer: std::sync::OnceLock::new(),
@@ -162,6 +165,7 @@ impl Engine {
             c.limits,
         );
         engine.book = Some(book);
+        engine.started = now;
         engine
     }
 
@@ -179,12 +183,23 @@ impl Engine {
 
     /// The workflow rules over this engine's configuration.
     pub fn rules(&self) -> Rules<'_> {
+        if let Some(book) = &self.book {
+            // The book's own copy, so the rules know their configuration (always-on units).
+            let c = &*book.at(self.started).config;
+            return Rules {
+                district: &c.district,
+                catalogue: &c.catalogue,
+                calendar: &c.calendar,
+                limits: &c.limits,
+                book: Some(book),
+            };
+        }
         Rules {
             district: &self.district,
             catalogue: &self.catalogue,
             calendar: &self.calendar,
             limits: &self.limits,
-            book: self.book.as_ref(),
+            book: None,
         }
     }
 

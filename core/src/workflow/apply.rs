@@ -2,7 +2,7 @@
 //! stage's clock on the case's limits (its lane's in an emergency) and recording the
 //! assessed acts.
 
-use crate::domain::calendar::TimeLimit;
+use crate::domain::calendar::{Millis, TimeLimit};
 use crate::domain::catalogue::CategoryCode;
 use crate::domain::emergency::{ChecklistItem, Incident, area_units};
 use crate::domain::event::{Action, Event, RequestKind};
@@ -70,7 +70,7 @@ impl<'a> Rules<'a> {
                     .collect();
                 n.units.extend(n.handlers.iter().cloned());
                 n.milestones.dispatched.get_or_insert(at);
-                let d = Deadline::new(cal, at, self.handle_limit(&n));
+                let d = self.handling_deadline(&n, at);
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
@@ -83,7 +83,7 @@ impl<'a> Rules<'a> {
                 if self.kind(unit) == Some(UnitKind::Community) {
                     n.state = State::Handling;
                     n.handlers = vec![unit.clone()];
-                    let d = Deadline::new(cal, at, self.handle_limit(&n));
+                    let d = self.handling_deadline(&n, at);
                     n.overall = Some(d);
                     n.stage = Some(d);
                 } else {
@@ -156,7 +156,7 @@ impl<'a> Rules<'a> {
             }
             Action::Reactivate => {
                 n.state = State::Handling;
-                let d = Deadline::new(cal, at, self.handle_limit(&n));
+                let d = self.handling_deadline(&n, at);
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
@@ -190,7 +190,7 @@ impl<'a> Rules<'a> {
                     n.satisfied = None;
                     n.rework += 1;
                     n.milestones.closed = None;
-                    let d = Deadline::new(cal, at, self.handle_limit(&n));
+                    let d = self.handling_deadline(&n, at);
                     n.overall = Some(d);
                     n.stage = Some(d);
                 }
@@ -230,7 +230,7 @@ impl<'a> Rules<'a> {
                     n.units.insert(d.clone());
                 }
                 if n.overall.is_none() {
-                    let d = Deadline::new(cal, at, self.handle_limit(&n));
+                    let d = self.handling_deadline(&n, at);
                     n.overall = Some(d);
                     n.stage = Some(d);
                 }
@@ -249,7 +249,7 @@ impl<'a> Rules<'a> {
                 n.self_handling = true;
                 n.handlers = vec![s.holder.clone()];
                 n.milestones.accepted = Some(at);
-                let d = Deadline::new(cal, at, self.handle_limit(&n));
+                let d = self.handling_deadline(&n, at);
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
@@ -351,6 +351,16 @@ impl<'a> Rules<'a> {
         }
         record_acts(s, &mut n, e);
         n
+    }
+
+    /// The handling deadline of `n` from `at`: its handling limit on the lead handler's
+    /// calendar (round the clock for a unit that works every day).
+    fn handling_deadline(&self, n: &CaseState, at: Millis) -> Deadline {
+        let cal = n
+            .handlers
+            .first()
+            .map_or(self.calendar, |u| self.calendar_for(u));
+        Deadline::new(cal, at, self.handle_limit(n))
     }
 
     /// The handling limit of a case: its lane's in an emergency, else its category's.

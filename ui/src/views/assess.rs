@@ -9,7 +9,7 @@ use std::sync::mpsc::Receiver;
 use chrono::NaiveDate;
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
-use gridloop_core::analytics::assess::{self, AssessConfig, Assessment, Figures, Metric};
+use gridloop_core::analytics::assess::{self, Assessment, Figures, Metric};
 use gridloop_core::analytics::report;
 use gridloop_core::domain::calendar::{Light, Millis};
 use gridloop_core::domain::period::{Period, PeriodKind};
@@ -102,7 +102,10 @@ fn compute(
 ) -> Receiver<Computed> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let config = AssessConfig::default();
+        let config = engine
+            .config_at(now)
+            .map(|c| c.assessment.clone())
+            .unwrap_or_default();
         let scope = engine
             .node()
             .map(|n| n.unit)
@@ -500,10 +503,14 @@ impl AssessState {
             ui.add_space(6.0);
 
             // Rankings.
+            let levels = cx.node.engine.district.levels().clone();
             ui.columns(2, |cols| {
                 for (i, (title, rows, what)) in [
                     (
-                        lang.t("街道排名（热线三率得分）", "Streets by hotline score"),
+                        match lang {
+                            Lang::Zh => format!("{}排名（热线三率得分）", levels.street),
+                            Lang::En => "Streets by hotline score".to_string(),
+                        },
                         &a.streets,
                         Metric::HotlineResolution,
                     ),
@@ -511,7 +518,8 @@ impl AssessState {
                         lang.t(
                             "部门排名（按期结案率）",
                             "Departments by on-time close rate",
-                        ),
+                        )
+                        .to_string(),
                         &a.departments,
                         Metric::OnTimeCloseRate,
                     ),
@@ -520,7 +528,7 @@ impl AssessState {
                 .enumerate()
                 {
                     let ui = &mut cols[i];
-                    ui.strong(title);
+                    ui.strong(&title);
                     let scored: Vec<_> = rows.iter().filter(|r| r.score.is_some()).collect();
                     if scored.is_empty() {
                         ui.label(lang.t("本期无可排名数据", "Nothing to rank this period"));

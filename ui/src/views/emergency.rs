@@ -134,11 +134,15 @@ impl EmergencyState {
                 .path()
                 .parent()
                 .unwrap_or(std::path::Path::new("."));
-            match Plans::with_local(dir) {
+            let base = match node.engine.config_at(cx.now()) {
+                Some(c) => c.plans.clone(),
+                None => Plans::builtin(),
+            };
+            match Plans::with_local(&base, dir) {
                 Ok(p) => self.plans = Some(p),
                 Err(e) => {
                     out.push(Intent::notify(format!("预案文件有误 plan file: {e}"), true));
-                    self.plans = Some(Plans::builtin());
+                    self.plans = Some(base);
                 }
             }
         }

@@ -178,6 +178,26 @@ impl Workstation {
             }
             ui.separator();
             ui.label(crate::views::fmt_time(self.now()));
+            if let Some(n) = self.node()
+                && let Some(&year) = n.engine.calendar.uncovered_near(self.now()).first()
+            {
+                ui.separator();
+                ui.colored_label(
+                    Color32::from_rgb(200, 120, 0),
+                    match lang {
+                        Lang::Zh => format!(
+                            "⚠ 工作日历未含{year}年节假日：时限仅按周末计算"
+                        ),
+                        Lang::En => format!(
+                            "⚠ the calendar lacks {year}'s public holidays: limits count weekends only"
+                        ),
+                    },
+                )
+                .on_hover_text(lang.t(
+                    "请区指挥中心在配置包中加入 calendar/年份.toml 并签发新版本",
+                    "ask the district to add calendar/YEAR.toml to its configuration and sign a new version",
+                ));
+            }
             if let Some(last) = self.notices.last()
                 && last.at.elapsed() < Duration::from_secs(20)
             {

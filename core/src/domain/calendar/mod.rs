@@ -113,6 +113,16 @@ impl WorkCalendar {
         (a.min(b)..=a.max(b)).find(|y| self.years.binary_search(y).is_err())
     }
 
+    /// The years near `t` whose public holidays are not listed (未覆盖年份), for a warning:
+    /// `t`'s year and, in December, next year (deadlines start crossing into it).
+    pub fn uncovered_near(&self, t: Millis) -> Vec<i32> {
+        let today = self.local_date(t);
+        let last = today.year() + i32::from(today.month() == 12);
+        (today.year()..=last)
+            .filter(|y| self.years.binary_search(y).is_err())
+            .collect()
+    }
+
     /// 工作日 — whether `date` is a working day: a public holiday never is, a make-up day
     /// (调休上班) always is, other days follow the working weekdays.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {

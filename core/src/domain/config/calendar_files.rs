@@ -90,6 +90,22 @@ pub(super) fn calendar(
     Ok((cal, always_on))
 }
 
+/// The calendar of a unit that works every day round the clock, in `calendar`'s time zone:
+/// every weekday, 00:00–24:00, no holidays, every year covered (holidays do not apply).
+pub(super) fn round_the_clock(calendar: &WorkCalendar) -> WorkCalendar {
+    let offset = calendar.utc_offset().to_string();
+    let years: Vec<i32> = (1900..=2199).collect();
+    WorkCalendar::from_parts(
+        &offset,
+        &[1, 2, 3, 4, 5, 6, 7],
+        &["00:00-24:00".to_string()],
+        &[],
+        &[],
+        &years,
+    )
+    .expect("a round-the-clock calendar in a valid offset is valid")
+}
+
 fn line_of_key_year(text: &str) -> Option<usize> {
     super::line_of_key(text, "year")
 }

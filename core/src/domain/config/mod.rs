@@ -54,8 +54,11 @@ pub struct DistrictConfig {
     pub plans: Plans,
     /// Assessment weights (考核权重).
     pub assessment: AssessConfig,
-    /// Units that work every day round the clock (24小时值守, 环卫).
+    /// Units that work every day round the clock (24小时值守, 环卫): their handling
+    /// deadlines run on [`DistrictConfig::round_the_clock`].
     pub always_on: BTreeSet<UnitId>,
+    /// The calendar of the always-on units: every day, 00:00–24:00, no holidays.
+    pub round_the_clock: WorkCalendar,
     /// Each department's duties (职责): category codes, major or minor.
     pub duties: BTreeMap<UnitId, Vec<String>>,
     /// Grid outlines and centres from `grids.toml` and `grids.geojson`.
@@ -152,6 +155,7 @@ impl DistrictConfig {
         let (district, duties, shapes) =
             district(&dt, district_text, &gt, grids_text, shapes_geo, &catalogue)?;
         let (calendar, always_on) = calendar_files::calendar(files, hours_text, &district)?;
+        let round_the_clock = calendar_files::round_the_clock(&calendar);
         let limits = match files.get("limits.toml") {
             Some(t) => limits(t)?,
             None => StageLimits::default(),
@@ -177,6 +181,7 @@ impl DistrictConfig {
             plans,
             assessment,
             always_on,
+            round_the_clock,
             duties,
             shapes,
         })

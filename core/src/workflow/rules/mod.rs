@@ -15,7 +15,7 @@ mod intake;
 use crate::domain::calendar::Millis;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::config::ConfigBook;
+use crate::domain::config::{ConfigBook, DistrictConfig};
 use crate::domain::event::{Action, Event};
 use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
@@ -82,6 +82,24 @@ impl<'a> Rules<'a> {
             limits: &c.limits,
             book: self.book,
         })
+    }
+
+    /// The configuration these rules are of, when they come from a book.
+    pub fn config(&self) -> Option<&'a DistrictConfig> {
+        self.book?
+            .versions()
+            .iter()
+            .map(|v| &*v.config)
+            .find(|c| std::ptr::eq(&c.district, self.district))
+    }
+
+    /// The calendar a unit's deadlines run on: round the clock for a unit the configuration
+    /// lists as working every day (24小时值守, 环卫), else the district's working calendar.
+    pub fn calendar_for(&self, unit: &UnitId) -> &'a WorkCalendar {
+        match self.config() {
+            Some(c) if c.always_on.contains(unit) => &c.round_the_clock,
+            _ => self.calendar,
+        }
     }
 
     /// Checks that `e` may be made on a case in state `s` (conflict aside): the state allows
