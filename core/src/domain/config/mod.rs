@@ -464,6 +464,12 @@ fn unit_error(
         UnitError::ParentMissing { .. } | UnitError::WrongParentKind { .. } => "street",
         _ => "id",
     };
+    let why = match e {
+        UnitError::ParentMissing { parent, .. } => {
+            format!("unknown street {parent}: no [[streets]] entry has this id")
+        }
+        other => other.to_string(),
+    };
     let field = if dt.district.id == subject {
         format!("district.{leaf}")
     } else if let Some(i) = dt.streets.iter().rposition(|u| u.id == subject) {
@@ -475,7 +481,7 @@ fn unit_error(
     } else {
         String::new()
     };
-    ConfigError::invalid("district.toml", last(dtext), field, e)
+    ConfigError::invalid("district.toml", last(dtext), field, why)
 }
 
 /// The line where `key = …` starts, for errors about a top-level key.
