@@ -112,11 +112,20 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
     if let Some(r) = &i.reporter {
         println!("反映人   {} {}", r.name, r.phone);
     }
+    let uncovered = |d: &gridloop_core::workflow::Deadline| match d.uncovered(&engine.calendar) {
+        Some(y) => format!(" ⚠ {y}年未配置节假日，仅按周末计算 (weekends only)"),
+        None => String::new(),
+    };
     if let Some(st) = &c.stage {
-        println!("环节时限 {} (黄灯 {})", time(st.due), time(st.warn_at));
+        println!(
+            "环节时限 {} (黄灯 {}){}",
+            time(st.due),
+            time(st.warn_at),
+            uncovered(st)
+        );
     }
     if let Some(o) = &c.overall {
-        println!("处置时限 {} ({})", time(o.due), o.limit);
+        println!("处置时限 {} ({}){}", time(o.due), o.limit, uncovered(o));
     }
     println!(
         "返工 {} · 延期 {} · 回退 {} · 督办催办 {}",

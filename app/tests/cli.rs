@@ -714,3 +714,38 @@ fn a_refused_move_is_said_once_in_the_language_asked_for() {
     fails(dir, &["--lang", "fr", "list"], "invalid value 'fr'");
     assert_eq!(snapshot(dir), before, "a refused move changes nothing");
 }
+
+#[test]
+fn a_deadline_in_a_year_without_a_calendar_file_is_flagged() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            "2026-12-31 17:00",
+            "new",
+            "--source",
+            "hotline",
+            "--category",
+            "E0102",
+            "--grid",
+            GRID,
+            "--address",
+            "菊儿胡同3号",
+            "--description",
+            "垃圾堆放",
+        ],
+    );
+    let n = out.split_whitespace().nth(1).expect("number").to_string();
+    // The 4-hour accept clock runs into 2027, which the demo package does not cover: 元旦
+    // counts as a working day there, and the deadline says so.
+    let show = ok(dir, &["--now", "2026-12-31 17:05", "show", &n]);
+    assert!(show.contains("2027-01-01"), "{show}");
+    assert!(show.contains("2027年未配置节假日"), "{show}");
+    // A clock that stays inside 2026 carries no such mark.
+    let n2 = report(dir);
+    let show = ok(dir, &["show", &n2]);
+    assert!(!show.contains("未配置节假日"), "{show}");
+}

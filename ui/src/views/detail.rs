@@ -207,7 +207,7 @@ fn body(cx: &ViewCx, ui: &mut egui::Ui, detail: &mut Detail, out: &mut Vec<Inten
         ui.separator();
         fields(ui, lang, &engine, intake, s, &l.derived);
         ui.separator();
-        deadlines(ui, lang, s, &l.derived, now);
+        deadlines(ui, lang, &engine.calendar, s, &l.derived, now);
         ui.separator();
         ui.strong(lang.t("可办操作", "Moves you may make"));
         let normal: Vec<&Offer> = l
@@ -358,28 +358,46 @@ fn fields(
         });
 }
 
-fn deadlines(ui: &mut egui::Ui, lang: Lang, s: &CaseSummary, derived: &Derived, now: i64) {
+fn deadlines(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    cal: &gridloop_core::domain::calendar::WorkCalendar,
+    s: &CaseSummary,
+    derived: &Derived,
+    now: i64,
+) {
     ui.strong(lang.t("时限", "Deadlines"));
     let c = &derived.current;
     let mut any = false;
-    let mut line = |ui: &mut egui::Ui, name: &str, due: i64, light| {
+    let mut line = |ui: &mut egui::Ui, name: &str, due: i64, light, uncovered: Option<i32>| {
         any = true;
         ui.horizontal(|ui| {
             crate::views::light_dot(ui, light);
             ui.label(name);
             ui.label(fmt_time(due));
             ui.colored_label(light_color(light), fmt_span(due - now));
+            if let Some(y) = uncovered {
+                ui.colored_label(
+                    Color32::from_rgb(200, 120, 0),
+                    match lang {
+                        Lang::Zh => format!("⚠ {y}年未配置节假日，仅按周末计算"),
+                        Lang::En => format!("⚠ no {y} holidays configured: weekends only"),
+                    },
+                );
+            }
         });
     };
     if let Some(st) = &c.stage {
-        line(ui, lang.t("本环节", "This stage"), st.due, st.light(now));
+        let u = st.uncovered(cal);
+        line(ui, lang.t("本环节", "This stage"), st.due, st.light(now), u);
     }
     if let Some(o) = &c.overall {
-        line(ui, lang.t("处置时限", "Handling"), o.due, o.light(now));
+        let u = o.uncovered(cal);
+        line(ui, lang.t("处置时限", "Handling"), o.due, o.light(now), u);
     }
     for x in c.summons.iter().filter(|x| x.reported_in.is_none()) {
         let light = gridloop_core::domain::calendar::WorkCalendar::light_at(x.due, x.due, now);
-        line(ui, lang.t("报到时限", "Report-in"), x.due, light);
+        line(ui, lang.t("报到时限", "Report-in"), x.due, light, None);
     }
     if !any {
         let _ = s;
