@@ -485,3 +485,100 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_new_version_reaches_a_running_node_and_it_starts_again_on_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("district");
+    let d = dist.to_str().unwrap();
+    let (county, village) = (tmp.path().join("county"), tmp.path().join("village"));
+    gl(
+        &county,
+        &["district", "create", "--dir", d, "--config", COUNTY_CONFIG],
+    );
+    let ports = [free_port(), free_port()];
+    for ((dir, node, unit, link), port) in [
+        (&county, "county", COUNTY, None),
+        (&village, "village", VILLAGE, Some("county")),
+    ]
+    .into_iter()
+    .zip(ports)
+    {
+        let key = gl(dir, &["identity"]);
+        let addr = format!("127.0.0.1:{port}");
+        let mut args = vec![
+            "district", "enrol", "--dir", d, "--node", node, "--key", &key, "--unit", unit,
+            "--addr", &addr,
+        ];
+        if let Some(l) = link {
+            args.extend(["--link", l]);
+        }
+        gl(dir, &args);
+    }
+    let roster = dist.join("roster.json");
+    for dir in [&county, &village] {
+        gl(dir, &["join", roster.to_str().unwrap()]);
+    }
+    let spawn = |dir: &Path, port: u16, log: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_gridloop"))
+            .arg("--data")
+            .arg(dir)
+            .args(["node", "--quiet", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn node")
+    };
+    let vlog = tmp.path().join("village.log");
+    let _village_node = Nodes(vec![spawn(&village, ports[1], &vlog)]);
+
+    // Version 2: the county's accept limit drops to one hour, in force from now.
+    let changed = tmp.path().join("changed");
+    copy_dir(Path::new(COUNTY_CONFIG), &changed);
+    std::fs::write(changed.join("limits.toml"), "accept = \"1h\"\n").unwrap();
+    gl(
+        &county,
+        &[
+            "district",
+            "config",
+            "--dir",
+            d,
+            "--config",
+            changed.to_str().unwrap(),
+        ],
+    );
+    // It enters the network at the county node (stopped for `join`), and spreads.
+    gl(&county, &["join", roster.to_str().unwrap()]);
+    let clog = tmp.path().join("county.log");
+    let _county_node = Nodes(vec![spawn(&county, ports[0], &clog)]);
+    let t = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(&vlog).unwrap_or_default();
+        if log.contains("configuration version 2 is in force") && log.contains("configuration v2") {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the running village never started again on version 2:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(_village_node);
+    let status = gl(&village, &["status"]);
+    assert!(status.contains("config   version 2 of 高邑县"), "{status}");
+    // A version cannot take effect in the past: moves already made are never judged again.
+    let (ok, _, err) = run(
+        &county,
+        &[
+            "district",
+            "config",
+            "--dir",
+            d,
+            "--config",
+            COUNTY_CONFIG,
+            "--effective",
+            "2026-01-01 00:00",
+        ],
+    );
+    assert!(!ok && err.contains("is in the past"), "{err}");
+}

@@ -211,6 +211,29 @@ impl ConfigHistory {
         Ok(out)
     }
 
+    /// `(version, effective)` of every release that parses, by version.
+    pub fn versions(&self) -> Vec<(u64, Millis)> {
+        let mut v: Vec<(u64, Millis)> = self
+            .releases
+            .iter()
+            .filter_map(|s| serde_json::from_str::<Release>(&s.release).ok())
+            .map(|r| (r.version, r.effective))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The version in force at `t` among `versions` (see [`ConfigBook::at`]): the newest
+    /// already effective, else the first; 0 when there is none.
+    pub fn in_force(versions: &[(u64, Millis)], t: Millis) -> u64 {
+        versions
+            .iter()
+            .rev()
+            .find(|(_, e)| *e <= t)
+            .or(versions.first())
+            .map_or(0, |(v, _)| *v)
+    }
+
     /// The newest version held (0 when none).
     pub fn version(&self) -> u64 {
         self.releases

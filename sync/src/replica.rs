@@ -30,6 +30,9 @@ pub struct NodeReplica {
     roster: RwLock<(Roster, SignedRoster)>,
     roster_file: Option<PathBuf>,
     config: RwLock<ConfigHistory>,
+    /// (version, effective) of every configuration version held, kept beside the history
+    /// so a running node can ask cheaply which version is in force.
+    config_versions: RwLock<Vec<(u64, Millis)>>,
     config_file: Option<PathBuf>,
     clock: fn() -> Millis,
 }
@@ -69,6 +72,7 @@ impl NodeReplica {
             roster: RwLock::new((roster, signed)),
             roster_file,
             config: RwLock::new(ConfigHistory::default()),
+            config_versions: RwLock::new(Vec::new()),
             config_file: None,
             clock: wall_clock,
         })
@@ -77,9 +81,18 @@ impl NodeReplica {
     /// The district configuration versions this node holds (配置), verified against the
     /// roster's root by the caller; versions taken from peers are written to `file` if given.
     pub fn with_config(mut self, history: ConfigHistory, file: Option<PathBuf>) -> NodeReplica {
+        self.config_versions = RwLock::new(history.versions());
         self.config = RwLock::new(history);
         self.config_file = file;
         self
+    }
+
+    /// `(version, effective)` of every configuration version held, oldest first.
+    pub fn config_versions(&self) -> Vec<(u64, Millis)> {
+        self.config_versions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A copy of the configuration versions held.
@@ -194,6 +207,10 @@ impl Replica for NodeReplica {
             version = merged.version(),
             "took newer district configuration versions; they apply from the next start"
         );
+        *self
+            .config_versions
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = merged.versions();
         *g = merged;
         Ok(true)
     }

@@ -117,6 +117,15 @@ pub fn district_config(dir: &Path, config: &Path, effective: Millis) -> Result<(
     if last.hash == files.hash() {
         bail!("the folder is unchanged since version {}", last.version);
     }
+    let now = crate::common::clock();
+    if effective < now - 60_000 {
+        bail!(
+            "--effective {} is in the past: a version takes effect from now or later, so moves \
+             already made are never judged again (pick a time every node will have it by, e.g. \
+             the next midnight)",
+            crate::output::time(effective)
+        );
+    }
     if effective < last.effective {
         bail!(
             "version {} takes effect at {}; a new version cannot take effect before it",

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gridloop_core::store::Store;
+use gridloop_sync::config::ConfigHistory;
 use gridloop_sync::node::{self, EndpointConfig, Node, PeerStatus, Refusal};
 use gridloop_sync::roster::SignedRoster;
 
-use crate::common::{PEERS_FILE, ROSTER_FILE, STORE_FILE, open_replica};
+use crate::common::{PEERS_FILE, ROSTER_FILE, STORE_FILE, clock, open_replica};
 
 /// The status a running node writes for `gridloop peers`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -30,11 +31,48 @@ pub struct PeersFile {
 
 /// `gridloop node` (同步节点): runs the node headless until interrupted.
 pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Result<()> {
-    let replica = open_replica(data)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // A district configuration version that comes into force while the node runs (taken
+    // from a peer, or reaching its effective time) is applied by starting the node again
+    // over the same store: the peers see a short reconnect.
+    // The store closes once the last session's blocking step ends: a restart waits for it.
+    let mut retries = 0;
+    let mut restarting = false;
+    loop {
+        match run_once(&rt, data, listen, mdns, quiet) {
+            Ok(Exit::Stopped) => return Ok(()),
+            Ok(Exit::ConfigChanged) => (restarting, retries) = (true, 0),
+            Err(e) if restarting && retries < 40 => {
+                retries += 1;
+                tracing::debug!("restarting the node: {e:#}");
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Why one run of the node ended.
+#[derive(PartialEq, Eq)]
+enum Exit {
+    /// Interrupted: stop.
+    Stopped,
+    /// Another configuration version is in force: start again on it.
+    ConfigChanged,
+}
+
+fn run_once(
+    rt: &tokio::runtime::Runtime,
+    data: &Path,
+    listen: SocketAddr,
+    mdns: bool,
+    quiet: bool,
+) -> Result<Exit> {
+    let replica = open_replica(data)?;
+    let in_force = ConfigHistory::in_force(&replica.config_versions(), clock());
     rt.block_on(async move {
         let relay = replica.current_roster().relay.clone();
         let ep = node::bind(
@@ -50,7 +88,7 @@ pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Res
         let me = replica.current_roster();
         let name = replica.engine().store.require_node()?.node.0;
         println!(
-            "node {name} ({}) listening on {:?} — district {} roster v{}",
+            "node {name} ({}) listening on {:?} — district {} roster v{} configuration v{in_force}",
             replica.key().id(),
             node.addrs(),
             me.district,
@@ -59,7 +97,7 @@ pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Res
         let status = data.join(PEERS_FILE);
         let mut logged = std::time::Instant::now();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
-        loop {
+        let exit = loop {
             tokio::select! {
                 _ = tick.tick() => {
                     write_status(&status, &name, &node)?;
@@ -69,16 +107,23 @@ pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Res
                             tracing::info!(peer = %p.node, state = ?p.state, sent = p.sent, applied = p.applied, "peer");
                         }
                     }
+                    let now_in_force = ConfigHistory::in_force(&replica.config_versions(), clock());
+                    if now_in_force != in_force {
+                        println!(
+                            "configuration version {now_in_force} is in force: starting the node again to apply it"
+                        );
+                        break Exit::ConfigChanged;
+                    }
                 }
                 _ = tokio::signal::ctrl_c() => {
                     println!("stopping");
-                    break;
+                    break Exit::Stopped;
                 }
             }
-        }
+        };
         let _ = std::fs::remove_file(&status);
         node.shutdown().await;
-        Ok::<(), anyhow::Error>(())
+        Ok::<Exit, anyhow::Error>(exit)
     })
 }
 
