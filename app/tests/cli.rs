@@ -59,11 +59,15 @@ fn init_district(dir: &Path) {
 }
 
 fn report(dir: &Path) -> String {
+    report_at(dir, NOW)
+}
+
+fn report_at(dir: &Path, now: &str) -> String {
     let out = ok(
         dir,
         &[
             "--now",
-            NOW,
+            now,
             "new",
             "--source",
             "hotline",
@@ -720,25 +724,7 @@ fn a_deadline_in_a_year_without_a_calendar_file_is_flagged() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     init_district(dir);
-    let out = ok(
-        dir,
-        &[
-            "--now",
-            "2026-12-31 17:00",
-            "new",
-            "--source",
-            "hotline",
-            "--category",
-            "E0102",
-            "--grid",
-            GRID,
-            "--address",
-            "菊儿胡同3号",
-            "--description",
-            "垃圾堆放",
-        ],
-    );
-    let n = out.split_whitespace().nth(1).expect("number").to_string();
+    let n = report_at(dir, "2026-12-31 17:00");
     // The 4-hour accept clock runs into 2027, which the demo package does not cover: 元旦
     // counts as a working day there, and the deadline says so.
     let show = ok(dir, &["--now", "2026-12-31 17:05", "show", &n]);

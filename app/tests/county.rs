@@ -4,26 +4,17 @@
 //! loops run through the CLI on the node whose operator makes each move, across syncs; the
 //! county's report speaks of 镇 and 村.
 
-use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{COUNTY_CONFIG, gl, run};
+use common::{COUNTY_CONFIG, free_port, gl, run};
 
 const COUNTY: &str = "130127";
 const TOWN: &str = "130127100";
 const VILLAGE: &str = "130127100201";
 const GRID: &str = "130127100201001";
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Nodes(Vec<Child>);
 
@@ -77,6 +68,29 @@ fn sync(dirs: &[(PathBuf, u16)]) {
     // Live means caught up both ways; give the last acknowledgements a moment to land.
     std::thread::sleep(Duration::from_millis(500));
     drop(nodes);
+}
+
+/// One node to enrol: its data directory, node id, unit, the nodes it dials, its port.
+type Enrol<'a> = (&'a PathBuf, &'a str, &'a str, &'a [&'a str], u16);
+
+/// Enrols each node in the district directory `d` at 127.0.0.1 on its port, then joins it.
+fn enrol_and_join(d: &str, nodes: &[Enrol<'_>]) {
+    for (dir, node, unit, links, port) in nodes {
+        let key = gl(dir, &["identity"]);
+        let addr = format!("127.0.0.1:{port}");
+        let mut args = vec![
+            "district", "enrol", "--dir", d, "--node", node, "--key", &key, "--unit", unit,
+            "--addr", &addr,
+        ];
+        for l in *links {
+            args.extend(["--link", l]);
+        }
+        gl(dir, &args);
+    }
+    let roster = Path::new(d).join("roster.json");
+    for (dir, ..) in nodes {
+        gl(dir, &["join", roster.to_str().unwrap()]);
+    }
 }
 
 /// `gridloop --now AT ARGS…` on a node, which must succeed.
@@ -150,29 +164,14 @@ fn a_county_runs_on_its_own_configuration_from_create_to_report() {
     );
 
     let ports = [free_port(), free_port(), free_port()];
-    for ((dir, node, unit, links), port) in [
-        (&county, "county", COUNTY, vec![]),
-        (&town, "town", TOWN, vec!["county"]),
-        (&village, "village", VILLAGE, vec!["town", "county"]),
-    ]
-    .into_iter()
-    .zip(ports)
-    {
-        let key = gl(dir, &["identity"]);
-        let addr = format!("127.0.0.1:{port}");
-        let mut args = vec![
-            "district", "enrol", "--dir", d, "--node", node, "--key", &key, "--unit", unit,
-            "--addr", &addr,
-        ];
-        for l in &links {
-            args.extend(["--link", l]);
-        }
-        gl(dir, &args);
-    }
-    let roster = dist.join("roster.json");
-    for dir in [&county, &town, &village] {
-        gl(dir, &["join", roster.to_str().unwrap()]);
-    }
+    enrol_and_join(
+        d,
+        &[
+            (&county, "county", COUNTY, &[], ports[0]),
+            (&town, "town", TOWN, &["county"], ports[1]),
+            (&village, "village", VILLAGE, &["town", "county"], ports[2]),
+        ],
+    );
     let status = gl(&village, &["status"]);
     assert!(status.contains("config   version 1 of 高邑县"), "{status}");
     assert!(status.contains("calendar 2026, 2027"), "{status}");
@@ -497,28 +496,14 @@ fn a_new_version_reaches_a_running_node_and_it_starts_again_on_it() {
         &["district", "create", "--dir", d, "--config", COUNTY_CONFIG],
     );
     let ports = [free_port(), free_port()];
-    for ((dir, node, unit, link), port) in [
-        (&county, "county", COUNTY, None),
-        (&village, "village", VILLAGE, Some("county")),
-    ]
-    .into_iter()
-    .zip(ports)
-    {
-        let key = gl(dir, &["identity"]);
-        let addr = format!("127.0.0.1:{port}");
-        let mut args = vec![
-            "district", "enrol", "--dir", d, "--node", node, "--key", &key, "--unit", unit,
-            "--addr", &addr,
-        ];
-        if let Some(l) = link {
-            args.extend(["--link", l]);
-        }
-        gl(dir, &args);
-    }
+    enrol_and_join(
+        d,
+        &[
+            (&county, "county", COUNTY, &[], ports[0]),
+            (&village, "village", VILLAGE, &["county"], ports[1]),
+        ],
+    );
     let roster = dist.join("roster.json");
-    for dir in [&county, &village] {
-        gl(dir, &["join", roster.to_str().unwrap()]);
-    }
     let spawn = |dir: &Path, port: u16, log: &Path| {
         Command::new(env!("CARGO_BIN_EXE_gridloop"))
             .arg("--data")

@@ -3,7 +3,6 @@
 //! resumes from its checkpoint; in the end it holds exactly the district's cases in its
 //! scope, nothing lost and nothing duplicated.
 
-use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,15 +10,7 @@ use std::time::{Duration, Instant};
 use gridloop_core::store::Store;
 
 mod common;
-use common::{district_of_two, gl};
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{district_of_two, free_port, gl};
 
 fn node(dir: &Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_gridloop"))

@@ -11,6 +11,15 @@ pub const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/data
 /// The county fixture's configuration folder: a second district unlike the demo.
 pub const COUNTY_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/county");
 
+/// A UDP port free on 127.0.0.1 a moment ago, for a node to listen on.
+pub fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Runs `gridloop --data DIR ARGS…`: whether it succeeded, and its stdout and stderr.
 pub fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_gridloop"))

@@ -237,15 +237,18 @@ pub(super) struct CalendarFile {
     pub(super) years: Vec<i32>,
 }
 
-fn default_offset() -> String {
+/// The default UTC offset of a calendar file: Beijing time, `+08:00`.
+pub fn default_offset() -> String {
     "+08:00".into()
 }
 
-fn default_weekdays() -> Vec<i64> {
+/// The default working weekdays of a calendar file: Monday to Friday (ISO 1–5).
+pub fn default_weekdays() -> Vec<i64> {
     vec![1, 2, 3, 4, 5]
 }
 
-fn default_periods() -> Vec<String> {
+/// The default working periods (工作时段) of a calendar file: 09:00–12:00 and 13:00–18:00.
+pub fn default_periods() -> Vec<String> {
     vec!["09:00-12:00".into(), "13:00-18:00".into()]
 }
 

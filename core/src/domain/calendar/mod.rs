@@ -33,7 +33,7 @@ mod china;
 mod file;
 mod limit;
 
-pub use file::CalendarError;
+pub use file::{CalendarError, default_offset, default_periods, default_weekdays};
 use file::{CalendarFile, format_offset, format_tod};
 pub use limit::{Light, LimitUnit, TimeLimit};
 

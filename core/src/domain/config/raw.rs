@@ -92,26 +92,14 @@ pub(super) struct GridToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct HoursToml {
-    #[serde(default = "default_offset")]
+    #[serde(default = "crate::domain::calendar::default_offset")]
     pub(super) utc_offset: String,
-    #[serde(default = "default_weekdays")]
+    #[serde(default = "crate::domain::calendar::default_weekdays")]
     pub(super) working_weekdays: Vec<i64>,
-    #[serde(default = "default_periods")]
+    #[serde(default = "crate::domain::calendar::default_periods")]
     pub(super) periods: Vec<String>,
     #[serde(default)]
     pub(super) always_on: Vec<String>,
-}
-
-fn default_offset() -> String {
-    "+08:00".into()
-}
-
-fn default_weekdays() -> Vec<i64> {
-    vec![1, 2, 3, 4, 5]
-}
-
-fn default_periods() -> Vec<String> {
-    vec!["09:00-12:00".into(), "13:00-18:00".into()]
 }
 
 /// `calendar/YYYY.toml`: one year's public holidays and make-up working days.
