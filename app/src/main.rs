@@ -25,7 +25,7 @@ use clap::Parser;
 
 use cli::{Cli, Command, DistrictCmd, DrillCmd};
 use commands::{act, bulk, case, district, drill, emergency, node, report, sync_node, walkthrough};
-use common::{data_dir, now};
+use common::{data_dir, now, parse_time};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -128,7 +128,11 @@ fn run(cli: Cli) -> Result<()> {
                 dir,
                 config,
                 effective,
-            } => district::district_config(&dir, &config, now(effective.as_deref())?),
+            } => district::district_config(
+                &dir,
+                &config,
+                effective.as_deref().map(parse_time).transpose()?,
+            ),
             DistrictCmd::Enrol {
                 dir,
                 node,

@@ -470,6 +470,36 @@ fn a_bad_folder_or_a_foreign_configuration_is_refused_and_nothing_is_written() {
         ],
     );
     assert!(!ok && err.contains("has joined a district"), "{err}");
+
+    // A standalone node with a unit the package does not know: refused, nothing written.
+    let alone = tmp.path().join("alone");
+    let (ok, _, err) = run(
+        &alone,
+        &[
+            "init",
+            "--unit",
+            "130127999",
+            "--role",
+            "grid_worker",
+            "--config",
+            COUNTY_CONFIG,
+        ],
+    );
+    assert!(!ok && err.contains("130127999"), "{err}");
+    assert!(
+        !alone.join("config.json").exists(),
+        "nothing written for a refused init"
+    );
+
+    // A district directory from before configuration packages (no config.json): its first
+    // version is signed in force from the start.
+    std::fs::remove_file(dist.join("config.json")).unwrap();
+    let out = gl(
+        tmp.path(),
+        &["district", "config", "--dir", d, "--config", COUNTY_CONFIG],
+    );
+    assert!(out.contains("first configuration, version 1"), "{out}");
+    assert!(dist.join("config.json").exists());
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -435,3 +435,94 @@ fn a_batch_not_yet_on_disk_is_not_passed_on_until_settled() {
     );
     assert!(!s.engine.store.settle().unwrap(), "nothing left to settle");
 }
+
+/// A book of the demo configuration (version 1) and a second version, in force from
+/// `effective`, that adds the department 110101D20 新设应急办.
+fn book_with_a_new_department(effective: i64) -> gridloop_core::domain::config::ConfigBook {
+    use gridloop_core::domain::config::{ConfigBook, ConfigVersion, DistrictConfig, demo_files};
+    let v = |n, effective, files: &gridloop_core::domain::config::ConfigFiles| ConfigVersion {
+        version: n,
+        effective,
+        hash: files.hash(),
+        config: std::sync::Arc::new(DistrictConfig::from_files(files).unwrap()),
+    };
+    let first = demo_files();
+    let mut second = demo_files();
+    let text = second.files["district.toml"].clone();
+    second.files.insert(
+        "district.toml".into(),
+        format!("{text}\n[[departments]]\nid = \"110101D20\"\nname = \"新设应急办\"\n"),
+    );
+    ConfigBook::new(vec![v(1, i64::MIN, &first), v(2, effective, &second)]).unwrap()
+}
+
+#[test]
+fn a_unit_added_by_a_later_version_is_known_to_a_receiver_started_before_it() {
+    let Scene {
+        authority,
+        district,
+        street,
+        worker,
+        new,
+        ..
+    } = scene("幸福路 2 号");
+    let effective = T0 + 30 * MIN;
+    let dept = UnitId::from("110101D20");
+    let node = |unit: &UnitId| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("n.redb")).unwrap();
+        // Both engines started before the version took effect: their own district is v1.
+        let engine = Engine::with_book(store, book_with_a_new_department(effective), T0);
+        Node {
+            _dir: dir,
+            engine,
+            unit: unit.clone(),
+        }
+    };
+    let sender = node(&street);
+    let receiver = node(&district);
+    assert!(
+        receiver.engine.district.unit(&dept).is_none(),
+        "v1 has no 110101D20"
+    );
+    let on = |unit: &UnitId, node: &str, role| Actor {
+        node: NodeId(node.into()),
+        unit: unit.clone(),
+        role,
+    };
+    let e = &sender.engine;
+    let id = e.report(&worker, &new, T0).unwrap().id;
+    let chief = on(&worker.unit, "c", Role::StationChief);
+    e.act(
+        &chief,
+        &id,
+        Action::Escalate {
+            reason: "需街道协调".into(),
+        },
+        T0 + MIN,
+    )
+    .unwrap();
+    // After v2 takes effect the street summons the new department, and records its report-in.
+    e.act(
+        &on(&street, "s", Role::ShiftLead),
+        &id,
+        Action::Whistle {
+            departments: vec![dept.clone()],
+        },
+        effective + MIN,
+    )
+    .unwrap();
+    e.act(
+        &on(&dept, "s", Role::Handler),
+        &id,
+        Action::ReportIn { unit: dept.clone() },
+        effective + 2 * MIN,
+    )
+    .unwrap();
+    let (batch, _) = sender.feed(&district, 0);
+    assert_eq!(batch.len(), 4);
+    let r = receiver.take(&batch, &authority);
+    assert!(r.quarantined.is_empty(), "refused: {:?}", r.quarantined);
+    assert_eq!(r.applied, 4);
+    assert_eq!(receiver.state(&id), sender.state(&id));
+}

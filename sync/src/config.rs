@@ -276,7 +276,8 @@ impl ConfigHistory {
         for signed in &offered.releases {
             let r = signed.verify(Some(root))?;
             match held.iter().find(|h| h.version == r.version) {
-                Some(h) if h.hash == r.hash => {}
+                // The same release: same files, effective time and district.
+                Some(h) if *h == r => {}
                 Some(_) => return Err(ReleaseError::Conflict(r.version)),
                 None if merged.releases.contains(signed) => {}
                 None => merged.releases.push(signed.clone()),
@@ -398,6 +399,14 @@ mod tests {
             .merge(&ConfigHistory::of(other_v1), &root.id())
             .expect_err("conflict");
         assert!(matches!(e, ReleaseError::Conflict(1)), "{e}");
+        // The same files under version 2 twice, with two effective times: the second is a
+        // conflict too (nodes would otherwise judge moves by different times).
+        held.merge(&ConfigHistory::of(release(&root, 2, 5_000)), &root.id())
+            .expect("version 2");
+        let e = held
+            .merge(&ConfigHistory::of(release(&root, 2, 9_000)), &root.id())
+            .expect_err("same files, other effective time");
+        assert!(matches!(e, ReleaseError::Conflict(2)), "{e}");
     }
 
     #[test]

@@ -708,6 +708,9 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
             SessionEvent::RosterAdopted | SessionEvent::ConfigAdopted | SessionEvent::Settled => {
                 applied = true
             }
+            SessionEvent::ConfigRefused(why) => {
+                tracing::warn!(peer = %peer.node, "refused the peer's configuration: {why}");
+            }
             // Pushed on to the other peers like a change.
             SessionEvent::DrillsPurged { cases } => {
                 tracing::info!(peer = %peer.node, cases, "drill purge order adopted");

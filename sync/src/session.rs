@@ -200,6 +200,8 @@ pub enum SessionEvent {
     RosterAdopted,
     /// Newer district configuration versions were taken (配置更新).
     ConfigAdopted,
+    /// The peer's configuration versions were refused, with why; cases still flow.
+    ConfigRefused(String),
     /// A drill purge order from the peer was put in force here (演练清除).
     DrillsPurged {
         /// Drill cases removed here.
@@ -401,8 +403,13 @@ impl Session {
                 Ok(())
             }
             Frame::Config { history } => {
-                if r.offer_config(&history).map_err(|why| self.refuse(why))? {
-                    self.events.push_back(SessionEvent::ConfigAdopted);
+                // A configuration this node cannot take (another root, a version it holds
+                // with other content, files this build cannot read) is reported, never a
+                // reason to stop exchanging cases with the peer.
+                match r.offer_config(&history) {
+                    Ok(true) => self.events.push_back(SessionEvent::ConfigAdopted),
+                    Ok(false) => {}
+                    Err(why) => self.events.push_back(SessionEvent::ConfigRefused(why)),
                 }
                 Ok(())
             }

@@ -72,11 +72,17 @@ pub fn district_create(dir: &Path, config: &Path, relay: Option<String>) -> Resu
         );
     }
     let (files, checked) = load_config(config)?;
+    // Sized before anything is written (a signature adds a few hundred bytes).
+    let root_id = checked.district.root().id.clone();
+    let unsigned = Release::new(root_id, "0".repeat(64), 1, Millis::MIN, files.clone());
+    fits_a_frame(&ConfigHistory::of(unsigned.local()))?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let root = NodeKey::load_or_create(&key_path)?;
     let district = &checked.district;
     let release = Release::new(district.root().id.clone(), root.id(), 1, Millis::MIN, files);
-    ConfigHistory::of(release.sign(&root)).write(&dir.join(CONFIG_FILE))?;
+    let history = ConfigHistory::of(release.sign(&root));
+    fits_a_frame(&history)?;
+    history.write(&dir.join(CONFIG_FILE))?;
     let mut roster = Roster::new(district.root().id.clone(), &root);
     roster.relay = relay;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
@@ -94,13 +100,55 @@ pub fn district_create(dir: &Path, config: &Path, relay: Option<String>) -> Resu
     Ok(())
 }
 
+/// The most a configuration history may take, so it travels in one frame between nodes.
+const MAX_HISTORY_BYTES: usize = 12 << 20;
+
+fn fits_a_frame(history: &ConfigHistory) -> Result<()> {
+    let len = history.to_bytes().len();
+    if len > MAX_HISTORY_BYTES {
+        bail!(
+            "the configuration history would take {:.1} MiB, more than the {} MiB one frame \
+             between nodes carries; make the package smaller (grids.geojson is the usual cause)",
+            len as f64 / (1 << 20) as f64,
+            MAX_HISTORY_BYTES >> 20
+        );
+    }
+    Ok(())
+}
+
+/// The first configuration of a district created before configuration packages: version 1,
+/// in force from the start, so every move already made is judged as it was.
+fn first_config(dir: &Path, config: &Path, root: &NodeKey, roster: &Roster) -> Result<()> {
+    let (files, checked) = load_config(config)?;
+    if checked.district.root().id != roster.district {
+        bail!(
+            "the folder configures district {}, this directory is district {}",
+            checked.district.root().id,
+            roster.district
+        );
+    }
+    let release = Release::new(roster.district.clone(), root.id(), 1, Millis::MIN, files);
+    let history = ConfigHistory::of(release.sign(root));
+    fits_a_frame(&history)?;
+    history.write(&dir.join(CONFIG_FILE))?;
+    println!(
+        "signed the district's first configuration, version 1 ({}), in force from the start; \
+         run `gridloop join` with the roster on each node to take it",
+        &release.hash[..12]
+    );
+    Ok(())
+}
+
 /// `gridloop district config` (配置更新): checks a new configuration folder and signs it as
 /// the next version, taking effect at `effective`; earlier moves keep being judged by the
 /// versions in force when they were made. Carry `config.json` to any node (`gridloop join`)
 /// or let it spread: a node on an older version takes the newer one from any peer.
-pub fn district_config(dir: &Path, config: &Path, effective: Millis) -> Result<()> {
+pub fn district_config(dir: &Path, config: &Path, effective: Option<Millis>) -> Result<()> {
     let (root, roster) = load_root(dir)?;
     let path = dir.join(CONFIG_FILE);
+    if !path.exists() {
+        return first_config(dir, config, &root, &roster);
+    }
     let mut history = ConfigHistory::read(&path)?;
     let held = history.verify(Some(&root.id()))?;
     let (files, checked) = load_config(config)?;
@@ -117,8 +165,14 @@ pub fn district_config(dir: &Path, config: &Path, effective: Millis) -> Result<(
     if last.hash == files.hash() {
         bail!("the folder is unchanged since version {}", last.version);
     }
+    // Now by default; a time given to the minute counts from now within its minute.
     let now = crate::common::clock();
-    if effective < now - 60_000 {
+    let effective = match effective {
+        None => now,
+        Some(t) if t <= now && now - t < 60_000 => now,
+        Some(t) => t,
+    };
+    if effective < now {
         bail!(
             "--effective {} is in the past: a version takes effect from now or later, so moves \
              already made are never judged again (pick a time every node will have it by, e.g. \
@@ -143,6 +197,7 @@ pub fn district_config(dir: &Path, config: &Path, effective: Millis) -> Result<(
     );
     history.releases.push(release.sign(&root));
     history.book(Some(&root.id()))?;
+    fits_a_frame(&history)?;
     history.write(&path)?;
     println!(
         "signed configuration version {version} ({}), in force from {}; hand {} to any node \

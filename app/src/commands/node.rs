@@ -5,7 +5,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::path::Path;
 
 use gridloop_core::domain::calendar::Millis;
-use gridloop_core::domain::config::DistrictConfig;
+use gridloop_core::domain::config::{ConfigBook, DistrictConfig};
 use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::Engine;
@@ -32,27 +32,41 @@ pub fn init(
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create data directory {}", dir.display()))?;
-    if let Some(folder) = config {
-        if dir.join(ROSTER_FILE).exists() {
-            bail!(
-                "this node has joined a district: its configuration comes from the district \
-                 (signed by the root), not from --config"
-            );
+    // The package given, checked but not yet written; else the node's own.
+    let fresh = match config {
+        Some(folder) => {
+            if dir.join(ROSTER_FILE).exists() {
+                bail!(
+                    "this node has joined a district: its configuration comes from the district \
+                     (signed by the root), not from --config"
+                );
+            }
+            let (files, checked) = DistrictConfig::load_dir(folder)
+                .with_context(|| format!("the configuration folder {}", folder.display()))?;
+            let root = checked.district.root().id.clone();
+            let hash = files.hash();
+            let history =
+                ConfigHistory::of(Release::new(root, String::new(), 1, Millis::MIN, files).local());
+            Some((history, ConfigBook::single(checked, hash)))
         }
-        let (files, checked) = DistrictConfig::load_dir(folder)
-            .with_context(|| format!("the configuration folder {}", folder.display()))?;
-        let release = Release::new(
-            checked.district.root().id.clone(),
-            String::new(),
-            1,
-            Millis::MIN,
-            files,
-        );
-        ConfigHistory::of(release.local()).write(&dir.join(CONFIG_FILE))?;
-    }
-    let (_, book) = read_config(dir)?;
+        None => None,
+    };
     let path = dir.join(STORE_FILE);
     let store = Store::open(&path)?;
+    if let Some((history, _)) = &fresh
+        && dir.join(CONFIG_FILE).exists()
+        && store.read()?.count()? > 0
+        && read_config(dir).is_ok_and(|(held, _)| held != *history)
+    {
+        bail!(
+            "this node already holds cases judged by its configuration; another package would \
+             judge them again (start a new node, or join a district and take its versions)"
+        );
+    }
+    let book = match &fresh {
+        Some((_, book)) => book.clone(),
+        None => read_config(dir)?.1,
+    };
     let engine = Engine::with_book(store, book, crate::common::clock());
     let unit = resolve_unit(&engine, unit)?;
     let role = Role::parse(role).ok_or_else(|| {
@@ -61,6 +75,9 @@ pub fn init(
             Role::ALL.map(|r| r.code()).join(", ")
         )
     })?;
+    if let Some((history, _)) = &fresh {
+        history.write(&dir.join(CONFIG_FILE))?;
+    }
     let node = node
         .map(|n| NodeId(n.to_string()))
         .unwrap_or_else(|| node_of(&unit));

@@ -175,6 +175,12 @@ impl Engine {
         Engine::with_book(store, ConfigBook::demo(), 0)
     }
 
+    /// The configuration version this engine runs on (the one in force when it was built),
+    /// or `None` for an engine built from parts.
+    pub fn config_version(&self) -> Option<u64> {
+        self.book.as_ref().map(|b| b.at(self.started).version)
+    }
+
     /// The configuration version in force at `t` (its district, catalogue, plans, weights),
     /// or `None` for an engine built from parts.
     pub fn config_at(&self, t: Millis) -> Option<&crate::domain::config::DistrictConfig> {

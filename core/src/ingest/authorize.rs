@@ -89,13 +89,22 @@ pub(super) fn check_trail(
     env: &Envelope,
     importer: bool,
 ) -> Result<CaseSummary, Refused> {
-    let district = &engine.district;
     let rules = engine.rules();
+    // Units are judged by the configuration version in force when each event was made, as
+    // the rules are (a unit a later version adds or moves is known only from then on).
+    let district_at = |t| rules.in_force(t).map_or(rules.district, |r| r.district);
     let derived = rules
         .replay(intake, events)
         .map_err(Refused::ReportRefused)?;
     let prior = if old_scope.is_empty() {
         // A new case: its author must work for the grid's community or above it.
+        let reported = events
+            .iter()
+            .filter(|e| matches!(e.action, Action::Report))
+            .map(Event::millis)
+            .min()
+            .unwrap_or_default();
+        let district = district_at(reported);
         let c = intake.grid.community();
         let mut s: BTreeSet<UnitId> = district.ancestors(&c).into_iter().collect();
         s.insert(c);
@@ -120,6 +129,7 @@ pub(super) fn check_trail(
     }
     for e in added {
         if !importer {
+            let district = district_at(e.millis());
             if e.node.0 != env.author {
                 return Err(Refused::NodeNotSigner {
                     event: e.id.clone(),

@@ -136,8 +136,10 @@ impl<'a> Rules<'a> {
                         RequestKind::Extension => {
                             n.extensions += 1;
                             if let (Some(d), Some(until)) = (n.overall, p.until) {
-                                let total = cal.working_minutes_between(d.started, until);
-                                let warn = cal.add_working_minutes(d.started, total * 4 / 5);
+                                // On the lead handler's calendar, as its clock runs.
+                                let hc = n.handlers.first().map_or(cal, |u| self.calendar_for(u));
+                                let total = hc.working_minutes_between(d.started, until);
+                                let warn = hc.add_working_minutes(d.started, total * 4 / 5);
                                 let nd = Deadline {
                                     warn_at: warn,
                                     due: until,

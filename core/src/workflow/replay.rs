@@ -240,6 +240,9 @@ impl<'a> Rules<'a> {
         states: &HashMap<&EventId, CaseState>,
         valid: &BTreeSet<&EventId>,
     ) -> Result<CaseState, Refusal> {
+        if let Some(r) = self.in_force(e.millis()) {
+            return r.replay_one(intake, e, states, valid);
+        }
         match &e.action {
             Action::Resolve { keep, note } => {
                 if e.after.len() < 2 || !e.after.contains(keep) {
@@ -276,6 +279,9 @@ impl<'a> Rules<'a> {
     /// Checks a move about to be made on the live case: in a conflict only a resolution or a
     /// note may be made; a resolution must keep one of the current tips.
     pub fn check_live(&self, intake: &Intake, d: &Derived, e: &Event) -> Result<(), Refusal> {
+        if let Some(r) = self.in_force(e.millis()) {
+            return r.check_live(intake, d, e);
+        }
         if let Some(branches) = &d.conflict {
             return match &e.action {
                 Action::Resolve { keep, note } => {

@@ -22,8 +22,9 @@ pub const TOP_FILES: &[(&str, &str)] = &[
 /// The calendar folder: `hours.toml` and one `YYYY.toml` per covered year.
 pub const CALENDAR_DIR: &str = "calendar";
 
-/// The most a package may hold in all, so a hostile or mistaken folder cannot fill memory.
-pub const MAX_BYTES: usize = 64 << 20;
+/// The most a package may hold in all (4 MiB), so a mistaken folder cannot fill memory and
+/// every version fits in a frame between nodes with room to spare.
+pub const MAX_BYTES: usize = 4 << 20;
 
 /// A configuration package's files (配置文件): text by path inside the folder, e.g.
 /// `district.toml` or `calendar/2026.toml`. What is signed and travels between nodes.
@@ -54,8 +55,18 @@ impl ConfigFiles {
         let mut out = ConfigFiles::default();
         let mut total = 0usize;
         let mut add = |name: String, path: &Path| -> Result<(), ConfigError> {
-            let text = std::fs::read_to_string(path).map_err(io(path))?;
-            total += text.len();
+            // A regular file only (not a link to a device or elsewhere), its size checked
+            // before it is read.
+            let meta = std::fs::symlink_metadata(path).map_err(io(path))?;
+            if !meta.is_file() {
+                return Err(ConfigError::invalid(
+                    &name,
+                    None,
+                    "",
+                    "not a regular file (links and devices are not read)",
+                ));
+            }
+            total += meta.len() as usize;
             if total > MAX_BYTES {
                 return Err(ConfigError::invalid(
                     &name,
@@ -64,6 +75,7 @@ impl ConfigFiles {
                     format!("the package exceeds {} MiB", MAX_BYTES >> 20),
                 ));
             }
+            let text = std::fs::read_to_string(path).map_err(io(path))?;
             out.files.insert(name, text);
             Ok(())
         };

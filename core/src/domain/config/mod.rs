@@ -445,9 +445,21 @@ fn unit_error(
             | UnitError::GridPosition { .. }
     );
     let subject = e.subject().unwrap_or_default();
+    // The line of the entry that defines the subject (`id = "…"` / `code = "…"`; the last
+    // one for a duplicate), else the last line that names it.
     let last = |text: &str| {
-        text.rfind(&format!("\"{subject}\""))
-            .map(|at| error::line_at(text, at))
+        let key = if grid_error { "code" } else { "id" };
+        let quoted = format!("\"{subject}\"");
+        let defining = text.match_indices(&quoted).filter(|(at, _)| {
+            let before = text[..*at].trim_end();
+            before
+                .strip_suffix('=')
+                .is_some_and(|b| b.trim_end().ends_with(key))
+        });
+        defining
+            .last()
+            .or_else(|| text.rmatch_indices(&quoted).next())
+            .map(|(at, _)| error::line_at(text, at))
     };
     if grid_error {
         let i = gt.grids.iter().rposition(|g| g.code == subject);

@@ -314,3 +314,17 @@ fn the_version_in_force_is_the_newest_already_effective() {
         Err(BookError::Backwards { .. })
     ));
 }
+
+#[test]
+fn a_bad_street_code_is_placed_at_the_street_not_at_a_community_naming_it() {
+    let text = DISTRICT
+        .replace("id = \"130127100\"", "id = \"130128100\"")
+        .replace("street = \"130127100\"", "street = \"130128100\"");
+    let p = place(&with("district.toml", &text));
+    assert_eq!(p.field, "streets[0].id", "{p}");
+    let line = text
+        .lines()
+        .position(|l| l == "id = \"130128100\"")
+        .map(|i| i + 1);
+    assert_eq!(p.line, line, "{p}");
+}
