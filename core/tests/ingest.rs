@@ -526,3 +526,82 @@ fn a_unit_added_by_a_later_version_is_known_to_a_receiver_started_before_it() {
     assert_eq!(r.applied, 4);
     assert_eq!(receiver.state(&id), sender.state(&id));
 }
+
+#[test]
+fn a_change_refused_before_its_configuration_arrived_is_judged_again_after() {
+    let Scene {
+        authority,
+        district,
+        street,
+        worker,
+        new,
+        ..
+    } = scene("幸福路 3 号");
+    let effective = T0 + 30 * MIN;
+    let dept = UnitId::from("110101D20");
+    let dir = tempfile::tempdir().unwrap();
+    let sender = Node {
+        engine: Engine::with_book(
+            Store::open(&dir.path().join("s.redb")).unwrap(),
+            book_with_a_new_department(effective),
+            T0,
+        ),
+        _dir: tempfile::tempdir().unwrap(),
+        unit: street.clone(),
+    };
+    let on = |unit: &UnitId, node: &str, role| Actor {
+        node: NodeId(node.into()),
+        unit: unit.clone(),
+        role,
+    };
+    let e = &sender.engine;
+    let id = e.report(&worker, &new, T0).unwrap().id;
+    let reason = Action::Escalate {
+        reason: "需街道协调".into(),
+    };
+    e.act(
+        &on(&worker.unit, "c", Role::StationChief),
+        &id,
+        reason,
+        T0 + MIN,
+    )
+    .unwrap();
+    let whistle = Action::Whistle {
+        departments: vec![dept.clone()],
+    };
+    e.act(
+        &on(&street, "s", Role::ShiftLead),
+        &id,
+        whistle,
+        effective + MIN,
+    )
+    .unwrap();
+    let (batch, _) = sender.feed(&district, 0);
+
+    // The receiver has only version 1: the summons of an unknown department is refused.
+    let path = dir.path().join("r.redb");
+    let receiver = |book| Node {
+        engine: Engine::with_book(Store::open(&path).unwrap(), book, T0),
+        _dir: tempfile::tempdir().unwrap(),
+        unit: district.clone(),
+    };
+    let demo = gridloop_core::domain::config::ConfigBook::demo;
+    let r1 = receiver(demo());
+    assert_eq!(r1.engine.store.note_config("1:demo").unwrap(), Some(0));
+    let first = r1.take(&batch, &authority);
+    assert_eq!(first.quarantined.len(), 1, "{first:?}");
+    drop(r1);
+
+    // Version 2 arrives: the node starts on it and notes the new configuration, forgetting
+    // the refusal, so the same change offered again is judged by version 2 and taken.
+    let r2 = receiver(book_with_a_new_department(effective));
+    assert_eq!(r2.engine.store.note_config("2:new").unwrap(), Some(1));
+    assert_eq!(
+        r2.engine.store.note_config("2:new").unwrap(),
+        None,
+        "noted once"
+    );
+    let again = r2.take(&batch, &authority);
+    assert!(again.quarantined.is_empty(), "{again:?}");
+    assert_eq!(r2.state(&id), sender.state(&id));
+}

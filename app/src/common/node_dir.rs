@@ -85,7 +85,17 @@ pub fn read_config(data: &Path) -> Result<(ConfigHistory, ConfigBook)> {
 /// an older version of gridloop wrote it (with a progress bar; nothing else in the store
 /// changes).
 pub fn engine_over(store: Store, book: ConfigBook) -> Result<Engine> {
+    let latest = book.latest();
+    let seen = format!("{}:{}", latest.version, latest.hash);
     let engine = Engine::with_book(store, book, crate::common::clock());
+    if let Some(n) = engine.store.note_config(&seen)?
+        && n > 0
+    {
+        tracing::info!(
+            forgotten = n,
+            "a new district configuration: changes refused under the earlier one will be judged again when peers offer them"
+        );
+    }
     for year in uncovered_years(&engine) {
         tracing::warn!(
             year,

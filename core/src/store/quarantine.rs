@@ -1,6 +1,6 @@
 //! The quarantine (隔离区): what was refused, kept with its reason and never applied.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -60,5 +60,33 @@ impl Reader {
             out.push((k.value(), dec("quarantine", v.value())?));
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Records the configuration the node now judges by (`config`: its newest version and
+    /// content hash). When it differs from the one recorded, forgets which changes were
+    /// refused (the quarantine itself is kept), so a change refused under the older rules is
+    /// judged again when a peer offers it. Returns how many were forgotten, or `None` when
+    /// the configuration is the one recorded.
+    pub fn note_config(&self, config: &str) -> Result<Option<u64>, StoreError> {
+        let wt = self.begin(true)?;
+        let forgotten = {
+            let mut meta = wt.open_table(META)?;
+            let same = meta
+                .get(CONFIG_SEEN)?
+                .is_some_and(|v| v.value() == config.as_bytes());
+            if same {
+                None
+            } else {
+                meta.insert(CONFIG_SEEN, config.as_bytes())?;
+                let mut refused = wt.open_table(REFUSED)?;
+                let n = refused.len()?;
+                refused.retain(|_, _| false)?;
+                Some(n)
+            }
+        };
+        wt.commit()?;
+        Ok(forgotten)
     }
 }

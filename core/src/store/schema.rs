@@ -90,6 +90,8 @@ pub(super) const REBUILDABLE_FROM: u64 = 2;
 
 /// The meta key of the first feed position not yet durable ([`Store::mark_unsettled_in`]).
 pub(super) const UNSETTLED: &str = "unsettled";
+/// Meta key: the configuration (newest version and hash) the store's refusals were made under.
+pub(super) const CONFIG_SEEN: &str = "config_seen";
 
 /// Stored documents grow by appended changes up to this size, then are saved compacted.
 pub const APPEND_LIMIT: usize = 4096;
