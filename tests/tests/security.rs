@@ -179,7 +179,15 @@ async fn unknown_and_revoked_endpoints_are_refused_at_the_handshake() {
     .await;
     let c22 = net.n("c22");
     let id = c22.report(Role::GridWorker, &units()["c22"], "E0104", T0);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Positive control: a case reported after it by c21, under the same street, reaches
+    // both; so the network was carrying cases while c22's had its chance.
+    let control = net
+        .n("c21")
+        .report(Role::GridWorker, &units()["c21"], "E0104", T0 + 60_000);
+    net.wait_for(15, "c21's case to reach the street and the district", |n| {
+        n.n("s2").summary(&control).is_some() && n.n("d").summary(&control).is_some()
+    })
+    .await;
     assert!(
         d.summary(&id).is_none(),
         "a revoked node's case reached the district"
