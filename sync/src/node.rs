@@ -722,10 +722,17 @@ fn on_event(ctx: &Ctx, peer: &RosterEntry, session: &Session, ev: SessionEvent) 
     if ev == SessionEvent::RosterAdopted {
         drop_revoked(ctx);
     }
-    if let SessionEvent::Quarantined(q) = &ev {
-        for why in q {
-            tracing::warn!(peer = %peer.node, "quarantined: {why}");
-        }
+    if let SessionEvent::Quarantined(q) = &ev
+        && let Some(first) = q.first()
+    {
+        // One line per burst, not per change: a flood must not flood the log too.
+        tracing::warn!(
+            peer = %peer.node,
+            count = q.len(),
+            "quarantined {} change(s) from {}; first: {first}",
+            q.len(),
+            peer.node
+        );
     }
     applied
 }

@@ -37,7 +37,8 @@ impl Store {
         if let Some(h) = hash {
             wt.open_table(REFUSED)?.insert(h, id)?;
         }
-        tracing::warn!(id, reason, "quarantined");
+        // The receiving side logs one line per burst; each item only at debug level.
+        tracing::debug!(id, reason, "quarantined");
         Ok(id)
     }
 
