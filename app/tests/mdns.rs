@@ -74,6 +74,15 @@ fn applied(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether the street's link to the district is Live (caught up both ways), per peers.json.
+fn live(dir: &Path) -> bool {
+    std::fs::read(dir.join("peers.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| Some(v["peers"].as_array()?.first()?["state"].to_string()))
+        .is_some_and(|s| s.contains("Live"))
+}
+
 fn count(dir: &Path) -> u64 {
     Store::open(&dir.join("gridloop.redb"))
         .unwrap()
@@ -118,17 +127,43 @@ fn nodes_without_addresses_find_each_other_by_mdns() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let got = applied(&b);
-    // Let the feed finish before stopping.
-    std::thread::sleep(Duration::from_secs(3));
+    // Let the feed finish before stopping: the street's link says Live once caught up.
+    let t = Instant::now();
+    while !live(&b) && t.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
     stop(ns);
     assert!(
         got > 0,
         "the street found the district by mDNS and applied its feed"
     );
-    let in_scope = count(&b);
-    assert!(in_scope > 0, "the street holds cases of its territory");
+    // Exactly the district's cases in the street's scope: each of them, nothing else.
+    let (sa, sb) = (
+        Store::open(&a.join("gridloop.redb")).unwrap(),
+        Store::open(&b.join("gridloop.redb")).unwrap(),
+    );
+    let (ra, rb) = (sa.read().unwrap(), sb.read().unwrap());
+    let street = gridloop_core::domain::unit::UnitId::from("110101001");
+    let mut expected = 0;
+    for id in ra.case_ids().unwrap() {
+        if ra.case_scope(&id).unwrap().contains(&street) {
+            expected += 1;
+            assert_eq!(
+                rb.summary(&id).unwrap(),
+                ra.summary(&id).unwrap(),
+                "case {id}"
+            );
+        }
+    }
+    assert!(expected > 0, "the street's territory has cases");
     assert!(
-        in_scope < count(&a),
-        "and only those: the district's other streets' cases stay at the district"
+        expected < ra.count().unwrap(),
+        "and the other streets have theirs"
+    );
+    assert_eq!(
+        rb.count().unwrap(),
+        expected,
+        "the street holds exactly its territory's"
     );
 }
