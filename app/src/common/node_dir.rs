@@ -47,7 +47,7 @@ pub fn open_engine(dir: &Path) -> Result<Engine> {
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         bail!(
-            "no store at {}; run `gridloop init --unit UNIT --role ROLE` first",
+            "no store at {}; run `gridloop join ROSTER` or `gridloop init --unit UNIT --role ROLE --config DIR` first",
             path.display()
         );
     }
@@ -96,12 +96,18 @@ pub fn engine_over(store: Store, book: ConfigBook) -> Result<Engine> {
             "a new district configuration: changes refused under the earlier one will be judged again when peers offer them"
         );
     }
+    // Each year once per process: the demo and the walkthrough open several engines.
+    static SAID: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
     for year in uncovered_years(&engine) {
-        tracing::warn!(
-            year,
-            "the working calendar does not cover {year}: deadlines there count weekends only \
-             (add calendar/{year}.toml to the district configuration)"
-        );
+        let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
+        if !said.contains(&year) {
+            said.push(year);
+            tracing::warn!(
+                year,
+                "the working calendar does not cover {year}: deadlines there count weekends \
+                 only (add calendar/{year}.toml to the district configuration)"
+            );
+        }
     }
     if engine.store.projection_stale() {
         let bar = output::progress(0, "重建摘要 rebuilding the projection");
