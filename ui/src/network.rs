@@ -79,6 +79,12 @@ pub trait Network: Send + Sync {
     fn set_link(&self, a: &str, b: &str, up: bool);
     /// A move was made on node `node`: push it to the peers now.
     fn changed(&self, node: &str);
+    /// A district configuration version in force now that node `node`'s engine does not run
+    /// on (taken from a peer since the window opened): it applies at the next start.
+    fn config_waiting(&self, node: &str) -> Option<u64> {
+        let _ = node;
+        None
+    }
     /// Issues the district's drill purge order (演练清除) from node `node`, signed by that
     /// node as `role`: drill cases reported before `before` go there at once and everywhere
     /// else as it syncs. How many cases went there (`None`: a purge reaching as far is

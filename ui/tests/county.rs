@@ -80,3 +80,38 @@ fn a_year_the_calendar_does_not_cover_is_flagged_in_the_status_bar() {
     let h = open(engine);
     h.get_by_label_contains("工作日历未含2027年节假日");
 }
+
+/// A network whose node has taken configuration version 2 since the window opened.
+struct Waiting;
+
+impl gridloop_ui::network::Network for Waiting {
+    fn peers(&self, _: &str) -> Vec<gridloop_ui::network::PeerRow> {
+        Vec::new()
+    }
+    fn refused(&self, _: &str) -> Vec<gridloop_ui::network::RefusedPeer> {
+        Vec::new()
+    }
+    fn links(&self) -> Vec<gridloop_ui::network::LinkRow> {
+        Vec::new()
+    }
+    fn set_link(&self, _: &str, _: &str, _: bool) {}
+    fn changed(&self, _: &str) {}
+    fn config_waiting(&self, _: &str) -> Option<u64> {
+        Some(2)
+    }
+}
+
+#[test]
+fn a_configuration_version_taken_while_the_window_is_open_says_it_applies_at_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::demo(store(dir.path(), "110101001"));
+    let node = NodeHandle::from_engine(Arc::new(engine)).expect("node");
+    let net: Arc<dyn gridloop_ui::network::Network> = Arc::new(Waiting);
+    let ws = Workstation::new(vec![node], Some(net)).with_clock(|| T);
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(|ui, ws: &mut Workstation| ws.ui(ui), ws);
+    gridloop_ui::fonts::install(&h.ctx);
+    h.run_steps(4);
+    h.get_by_label_contains("已收到配置第2版：重启工作台后生效");
+}

@@ -192,6 +192,17 @@ impl Network for NodeNet {
         }
     }
 
+    fn config_waiting(&self, _node: &str) -> Option<u64> {
+        let g = self.node.lock().unwrap_or_else(|p| p.into_inner());
+        let replica = g.as_ref()?.replica();
+        let now = gridloop_sync::config::ConfigHistory::in_force(
+            &replica.config_versions(),
+            crate::common::clock(),
+        );
+        let running = replica.engine().config_version().unwrap_or(0);
+        (now != 0 && now != running).then_some(now)
+    }
+
     fn purge_drills(
         &self,
         node: &str,

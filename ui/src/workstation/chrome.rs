@@ -198,6 +198,18 @@ impl Workstation {
                     "ask the district to add calendar/YEAR.toml to its configuration and sign a new version",
                 ));
             }
+            if let (Some(net), Some(n)) = (self.desk.net.as_ref(), self.node())
+                && let Some(v) = net.config_waiting(&n.name)
+            {
+                ui.separator();
+                ui.colored_label(
+                    Color32::from_rgb(200, 120, 0),
+                    match lang {
+                        Lang::Zh => format!("⚠ 已收到配置第{v}版：重启工作台后生效"),
+                        Lang::En => format!("⚠ configuration version {v} received: restart to apply"),
+                    },
+                );
+            }
             if let Some(last) = self.notices.last()
                 && last.at.elapsed() < Duration::from_secs(20)
             {
