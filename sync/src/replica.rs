@@ -287,7 +287,8 @@ impl Replica for NodeReplica {
         let now = (self.clock)();
         let refuse = |why: String| {
             let why = format!("drill purge order refused: {why}");
-            if let Err(e) = self.engine.store.quarantine(&why, signed, now) {
+            // Kept once, however often the peer offers it again.
+            if let Err(e) = self.engine.store.quarantine_once(&why, signed, now) {
                 tracing::warn!("quarantining a purge order: {e}");
             }
             why

@@ -164,3 +164,43 @@ async fn a_drill_purge_reaches_every_node_and_nothing_brings_the_cases_back() {
     drop(dr);
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_purge_order_offered_again_is_quarantined_once() {
+    use gridloop_sync::session::Replica;
+    let net = TestNet::start(standard()).await;
+    let u = units();
+    // An order signed by a community: every node refuses it.
+    let order = PurgeOrder {
+        district: u["d"].0.clone(),
+        before: T0,
+        issuer: "c11".into(),
+        role: Role::ShiftLead,
+        at: T0 + MIN,
+        note: "越权清除".into(),
+    };
+    let bytes = order.sign(net.n("c11").node().replica().key()).to_bytes();
+    let d = net.n("d");
+    let before = d
+        .engine()
+        .store
+        .read()
+        .unwrap()
+        .quarantined()
+        .unwrap()
+        .len();
+    for _ in 0..3 {
+        let why = d.node().replica().offer_purge(&bytes).unwrap_err();
+        assert!(why.contains("drill purge order refused"), "{why}");
+    }
+    let after = d
+        .engine()
+        .store
+        .read()
+        .unwrap()
+        .quarantined()
+        .unwrap()
+        .len();
+    assert_eq!(after, before + 1, "offered three times, kept once");
+    net.shutdown().await;
+}

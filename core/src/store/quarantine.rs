@@ -42,6 +42,28 @@ impl Store {
         Ok(id)
     }
 
+    /// Puts something refused into quarantine once: the same bytes refused again (a peer
+    /// offering a refused purge order at every session) are not stored again. The entry's
+    /// id, and whether it is new.
+    pub fn quarantine_once(
+        &self,
+        reason: &str,
+        bytes: &[u8],
+        at: Millis,
+    ) -> Result<(u64, bool), StoreError> {
+        let mut h = blake3::Hasher::new();
+        h.update(b"gridloop/refused-bytes\0");
+        h.update(bytes);
+        let key = h.finalize();
+        let wt = self.begin(true)?;
+        if let Some(id) = Self::refused_in(&wt, key.as_bytes())? {
+            return Ok((id, false));
+        }
+        let id = Self::quarantine_in(&wt, reason, Some(key.as_bytes()), bytes, at)?;
+        wt.commit()?;
+        Ok((id, true))
+    }
+
     /// Puts something refused into quarantine with its reason, in its own durable write.
     pub fn quarantine(&self, reason: &str, bytes: &[u8], at: Millis) -> Result<u64, StoreError> {
         let wt = self.begin(true)?;
