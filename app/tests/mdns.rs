@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use gridloop_core::store::Store;
 
 mod common;
-use common::{district_of_two, gl};
+use common::{district_of_two, gl, holds_exactly_the_scope_of};
 
 /// Loopback up, with multicast routed to it: what a namespace needs for mDNS.
 const LOOPBACK: &str =
@@ -139,31 +139,7 @@ fn nodes_without_addresses_find_each_other_by_mdns() {
         "the street found the district by mDNS and applied its feed"
     );
     // Exactly the district's cases in the street's scope: each of them, nothing else.
-    let (sa, sb) = (
-        Store::open(&a.join("gridloop.redb")).unwrap(),
-        Store::open(&b.join("gridloop.redb")).unwrap(),
-    );
-    let (ra, rb) = (sa.read().unwrap(), sb.read().unwrap());
-    let street = gridloop_core::domain::unit::UnitId::from("110101001");
-    let mut expected = 0;
-    for id in ra.case_ids().unwrap() {
-        if ra.case_scope(&id).unwrap().contains(&street) {
-            expected += 1;
-            assert_eq!(
-                rb.summary(&id).unwrap(),
-                ra.summary(&id).unwrap(),
-                "case {id}"
-            );
-        }
-    }
+    let expected = holds_exactly_the_scope_of(&a, &b, "110101001");
     assert!(expected > 0, "the street's territory has cases");
-    assert!(
-        expected < ra.count().unwrap(),
-        "and the other streets have theirs"
-    );
-    assert_eq!(
-        rb.count().unwrap(),
-        expected,
-        "the street holds exactly its territory's"
-    );
+    assert!(expected < count(&a), "and the other streets have theirs");
 }

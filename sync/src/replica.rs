@@ -181,11 +181,20 @@ impl Replica for NodeReplica {
         Ok(true)
     }
 
-    fn config(&self) -> (u64, Vec<u8>) {
+    fn config_version(&self) -> u64 {
+        self.config_versions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .last()
+            .map_or(0, |(v, _)| *v)
+    }
+
+    fn config(&self) -> Vec<u8> {
         let g = self.config.read().unwrap_or_else(|p| p.into_inner());
-        match g.version() {
-            0 => (0, Vec::new()),
-            v => (v, g.to_bytes()),
+        if g.releases.is_empty() {
+            Vec::new()
+        } else {
+            g.to_bytes()
         }
     }
 

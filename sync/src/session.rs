@@ -113,8 +113,11 @@ pub trait Replica {
     /// Offers a signed roster received from a peer; adopts it if it verifies against the
     /// trusted root and is newer. Returns whether it was adopted.
     fn offer_roster(&self, signed: &[u8]) -> Result<bool, String>;
-    /// The newest district configuration version held (配置版本), and the history's bytes.
-    fn config(&self) -> (u64, Vec<u8>);
+    /// The newest district configuration version held (配置版本); cheap, asked at every
+    /// local change.
+    fn config_version(&self) -> u64;
+    /// The configuration history's bytes, to send to a peer holding an older version.
+    fn config(&self) -> Vec<u8>;
     /// Offers a configuration history received from a peer; takes the versions it lacks
     /// that verify against the trusted root. Returns whether any was taken.
     fn offer_config(&self, history: &[u8]) -> Result<bool, String>;
@@ -267,7 +270,7 @@ impl Session {
     pub fn new(replica: &dyn Replica, expected: Option<(String, UnitId)>) -> Session {
         let me = replica.me();
         let (roster, _) = replica.roster();
-        let (config, _) = replica.config();
+        let config = replica.config_version();
         let mut s = Session {
             me: me.clone(),
             expected,
@@ -630,10 +633,13 @@ impl Session {
     }
 
     fn offer_config(&mut self, r: &dyn Replica) {
-        let (mine, history) = r.config();
-        if mine > self.peer_config && !history.is_empty() {
-            self.outbox.push_back(Frame::Config { history });
-            self.peer_config = mine;
+        let mine = r.config_version();
+        if mine > self.peer_config {
+            let history = r.config();
+            if !history.is_empty() {
+                self.outbox.push_back(Frame::Config { history });
+                self.peer_config = mine;
+            }
         }
     }
 
@@ -676,7 +682,7 @@ impl Session {
             if self.stalled >= STALL_TICKS {
                 self.stalled = 0;
                 let (roster, _) = r.roster();
-                let (config, _) = r.config();
+                let config = r.config_version();
                 self.outbox.push_back(Frame::Hello {
                     version: VERSION,
                     node: self.me.node.clone(),

@@ -17,7 +17,6 @@ use gridloop_sync::roster::SignedRoster;
 
 use crate::common::{
     CONFIG_FILE, KEY_FILE, ROSTER_FILE, STORE_FILE, open_engine, read_config, resolve_unit,
-    uncovered_years,
 };
 
 /// `gridloop init` (初始化节点): this node's store for a unit and role. A standalone node
@@ -149,7 +148,7 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    for y in uncovered_years(&engine) {
+    for y in engine.calendar.uncovered_near(crate::common::clock()) {
         println!(
             "warning  {y} is not in the working calendar: deadlines there count weekends only \
              (未覆盖年份, add calendar/{y}.toml)"

@@ -98,7 +98,7 @@ pub fn engine_over(store: Store, book: ConfigBook) -> Result<Engine> {
     }
     // Each year once per process: the demo and the walkthrough open several engines.
     static SAID: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
-    for year in uncovered_years(&engine) {
+    for year in engine.calendar.uncovered_near(crate::common::clock()) {
         let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
         if !said.contains(&year) {
             said.push(year);
@@ -164,10 +164,4 @@ pub fn open_replica(data: &Path) -> Result<Arc<NodeReplica>> {
         NodeReplica::new(engine, key, signed, Some(data.join(ROSTER_FILE)))?
             .with_config(history, Some(data.join(CONFIG_FILE))),
     ))
-}
-
-/// The years near today whose public holidays the engine's calendar does not list (未覆盖
-/// 年份): deadlines there count weekends only.
-pub fn uncovered_years(engine: &Engine) -> Vec<i32> {
-    engine.calendar.uncovered_near(crate::common::clock())
 }

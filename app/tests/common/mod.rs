@@ -89,3 +89,31 @@ pub fn district_of_two(tmp: &Path, ports: Option<(u16, u16)>) -> (PathBuf, PathB
     gl(&b, &["join", roster.to_str().unwrap()]);
     (a, b)
 }
+
+/// Checks that the store in `b` holds exactly the cases of `a` whose feed scope includes
+/// `unit`, each with the same projection row and heads, nothing else; their number.
+pub fn holds_exactly_the_scope_of(a: &Path, b: &Path, unit: &str) -> u64 {
+    use gridloop_core::store::Store;
+    let sa = Store::open(&a.join("gridloop.redb")).unwrap();
+    let sb = Store::open(&b.join("gridloop.redb")).unwrap();
+    let (ra, rb) = (sa.read().unwrap(), sb.read().unwrap());
+    let unit = gridloop_core::domain::unit::UnitId::from(unit);
+    let mut expected = 0;
+    for id in ra.case_ids().unwrap() {
+        if ra.case_scope(&id).unwrap().contains(&unit) {
+            expected += 1;
+            assert_eq!(
+                rb.summary(&id).unwrap(),
+                ra.summary(&id).unwrap(),
+                "case {id}"
+            );
+            assert_eq!(rb.doc(&id).unwrap().heads(), ra.doc(&id).unwrap().heads());
+        }
+    }
+    assert_eq!(
+        rb.count().unwrap(),
+        expected,
+        "{unit} holds exactly its scope: nothing outside it, nothing twice"
+    );
+    expected
+}

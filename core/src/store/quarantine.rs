@@ -93,23 +93,27 @@ impl Store {
     /// judged again when a peer offers it. Returns how many were forgotten, or `None` when
     /// the configuration is the one recorded.
     pub fn note_config(&self, config: &str) -> Result<Option<u64>, StoreError> {
+        // Read first: at every start but the first under a configuration, nothing to write.
+        {
+            let rt = self.db.begin_read()?;
+            if rt
+                .open_table(META)?
+                .get(CONFIG_SEEN)?
+                .is_some_and(|v| v.value() == config.as_bytes())
+            {
+                return Ok(None);
+            }
+        }
         let wt = self.begin(true)?;
         let forgotten = {
-            let mut meta = wt.open_table(META)?;
-            let same = meta
-                .get(CONFIG_SEEN)?
-                .is_some_and(|v| v.value() == config.as_bytes());
-            if same {
-                None
-            } else {
-                meta.insert(CONFIG_SEEN, config.as_bytes())?;
-                let mut refused = wt.open_table(REFUSED)?;
-                let n = refused.len()?;
-                refused.retain(|_, _| false)?;
-                Some(n)
-            }
+            wt.open_table(META)?
+                .insert(CONFIG_SEEN, config.as_bytes())?;
+            let mut refused = wt.open_table(REFUSED)?;
+            let n = refused.len()?;
+            refused.retain(|_, _| false)?;
+            n
         };
         wt.commit()?;
-        Ok(forgotten)
+        Ok(Some(forgotten))
     }
 }
