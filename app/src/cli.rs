@@ -221,6 +221,11 @@ pub enum DistrictCmd {
         /// Node ids it dials (repeat), e.g. its street and the district.
         #[arg(long)]
         link: Vec<String>,
+        /// May sign bulk imports (`gridloop import`, `generate`): their changes carry other
+        /// nodes' events and skip the checks that tie a move to its author. Grant it to the
+        /// one node that loads the district's history, and to no other.
+        #[arg(long)]
+        import: bool,
     },
     /// Sign a new configuration version (配置更新) from a folder, in force from a time.
     Config {
@@ -241,6 +246,10 @@ pub enum DistrictCmd {
         dir: PathBuf,
         /// Node id or endpoint id.
         node: String,
+        /// When the revocation takes effect, "YYYY-MM-DD HH:MM" in the district's time
+        /// (default: now). Changes the node made before stay valid history.
+        #[arg(long)]
+        from: Option<String>,
     },
 }
 

@@ -141,6 +141,7 @@ fn run(cli: Cli) -> Result<()> {
                 role,
                 addr,
                 link,
+                import,
             } => district::district_enrol(
                 &dir,
                 district::Enrolment {
@@ -150,9 +151,12 @@ fn run(cli: Cli) -> Result<()> {
                     roles: role,
                     addrs: addr,
                     links: link,
+                    import,
                 },
             ),
-            DistrictCmd::Revoke { dir, node } => district::district_revoke(&dir, &node),
+            DistrictCmd::Revoke { dir, node, from } => {
+                district::district_revoke(&dir, &node, from.as_deref().map(parse_time).transpose()?)
+            }
         },
         Command::Identity => node::identity(&dir),
         Command::Join {

@@ -22,12 +22,13 @@ const MIN: i64 = 60_000;
 struct Units(HashMap<String, UnitId>);
 
 impl Authority for Units {
-    fn authorize(&self, env: &Envelope, _hash: &[u8]) -> Result<Grant, String> {
+    fn authorize(&self, env: &Envelope, _hash: &[u8], _made: i64) -> Result<Grant, String> {
         self.0
             .get(&env.author)
             .map(|unit| Grant {
                 unit: unit.clone(),
                 roles: Vec::new(),
+                import: gridloop_core::store::importer_of(&env.author).is_some(),
             })
             .ok_or_else(|| format!("unknown author {}", env.author))
     }

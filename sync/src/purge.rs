@@ -189,6 +189,7 @@ mod tests {
                 roles,
                 addrs: vec![],
                 links: vec![],
+                import: false,
             })
             .unwrap();
         }
@@ -254,7 +255,7 @@ mod tests {
     fn a_revoked_issuer_may_not_purge() {
         let (mut r, d, _) = roster();
         let signed = order("d", Role::ShiftLead).sign(&d);
-        r.revoke("d").unwrap();
+        r.revoke("d", 0).unwrap();
         assert!(matches!(
             signed.verify(&r),
             Err(PurgeError::UnknownIssuer(_))

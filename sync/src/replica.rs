@@ -10,7 +10,7 @@ use gridloop_core::domain::case_id::CaseId;
 use gridloop_core::domain::unit::UnitId;
 use gridloop_core::engine::Engine;
 use gridloop_core::ingest::{IngestReport, Source, ingest};
-use gridloop_core::store::{Envelope, FeedEntry, signing_bytes};
+use gridloop_core::store::{Envelope, FeedEntry, import_signing_bytes, importer_of, signing_bytes};
 
 use crate::config::ConfigHistory;
 use crate::identity::NodeKey;
@@ -139,9 +139,16 @@ impl NodeReplica {
             .map_err(|e| PurgeError::Store(e.to_string()))
     }
 
+    /// Signs an own change as it is first sent: an ordinary one over the change domain, one
+    /// of this node's bulk imports (authored `NODE+import`) over the import domain.
     fn sign(&self, e: &mut Envelope, hash: &[u8]) {
-        if e.signature.is_empty() && e.author == self.me.node {
+        if !e.signature.is_empty() {
+            return;
+        }
+        if e.author == self.me.node {
             e.signature = self.key.sign(&signing_bytes(&e.case, hash));
+        } else if importer_of(&e.author) == Some(self.me.node.as_str()) {
+            e.signature = self.key.sign(&import_signing_bytes(&e.case, hash));
         }
     }
 }

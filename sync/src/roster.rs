@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
+use gridloop_core::domain::calendar::Millis;
 use gridloop_core::domain::role::Role;
 use gridloop_core::domain::unit::UnitId;
 use gridloop_core::ingest::{Authority, Grant};
-use gridloop_core::store::{Envelope, signing_bytes};
+use gridloop_core::store::{Envelope, import_signing_bytes, importer_of, signing_bytes};
 
 use crate::identity::{NodeKey, parse_public, public_hex, verify};
 
@@ -68,6 +69,24 @@ pub struct RosterEntry {
     /// Node ids this node dials (its upward and sideways links).
     #[serde(default)]
     pub links: Vec<String>,
+    /// May sign bulk imports (批量导入授权): changes authored `NODE+import` that carry other
+    /// nodes' events. Granted explicitly (`district enrol --import`), never implied by the
+    /// unit: no other change of this node skips a check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub import: bool,
+}
+
+/// A revocation (吊销) and when it takes effect: changes the key signed before `from` are
+/// history its peers had (they keep travelling to nodes that lack them); changes made from
+/// `from` on are refused, and the key can no longer connect at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// The revoked endpoint id (64 hex digits).
+    pub key: String,
+    /// The time it takes effect, milliseconds since the Unix epoch.
+    pub from: Millis,
+    /// The roster version that carried it.
+    pub version: u64,
 }
 
 /// The roster's contents (名册).
@@ -81,9 +100,14 @@ pub struct Roster {
     pub version: u64,
     /// Every enrolled node.
     pub nodes: Vec<RosterEntry>,
-    /// Revoked endpoint ids (吊销).
+    /// Revoked endpoint ids (吊销): they cannot connect. A key listed here without a
+    /// [`Revocation`] (a roster from before revocations carried a time) is refused for every
+    /// change it ever signed.
     #[serde(default)]
     pub revoked: Vec<String>,
+    /// When each revocation takes effect.
+    #[serde(default)]
+    pub revocations: Vec<Revocation>,
     /// A self-hosted relay URL, if the district runs one (relays are off otherwise).
     #[serde(default)]
     pub relay: Option<String>,
@@ -109,6 +133,7 @@ impl Roster {
             version: 1,
             nodes: Vec::new(),
             revoked: Vec::new(),
+            revocations: Vec::new(),
             relay: None,
         }
     }
@@ -128,6 +153,17 @@ impl Roster {
     /// version. A key already used by another node id is refused.
     pub fn enrol(&mut self, entry: RosterEntry) -> Result<(), RosterError> {
         parse_public(&entry.key)?;
+        if entry.node.is_empty()
+            || !entry
+                .node
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(RosterError::Malformed(format!(
+                "node id `{}`: use letters, digits, `-`, `_` and `.` only",
+                entry.node
+            )));
+        }
         if self
             .nodes
             .iter()
@@ -141,8 +177,9 @@ impl Roster {
         Ok(())
     }
 
-    /// Revokes a node by node id or key and bumps the version.
-    pub fn revoke(&mut self, who: &str) -> Result<(), RosterError> {
+    /// Revokes a node by node id or key from time `from` and bumps the version. Revoking
+    /// again moves the time earlier, never later.
+    pub fn revoke(&mut self, who: &str, from: Millis) -> Result<(), RosterError> {
         let key = self
             .nodes
             .iter()
@@ -150,10 +187,40 @@ impl Roster {
             .map(|n| n.key.clone())
             .ok_or_else(|| RosterError::UnknownNode(who.to_string()))?;
         if !self.revoked.contains(&key) {
-            self.revoked.push(key);
+            self.revoked.push(key.clone());
         }
         self.version += 1;
+        match self.revocations.iter_mut().find(|r| r.key == key) {
+            Some(r) if r.from <= from => {}
+            Some(r) => {
+                r.from = from;
+                r.version = self.version;
+            }
+            None => self.revocations.push(Revocation {
+                key,
+                from,
+                version: self.version,
+            }),
+        }
         Ok(())
+    }
+
+    /// Whether a change signed by `key` and made at `made` is refused by a revocation, and
+    /// why (the time and roster version of the revocation).
+    pub fn revoked_at(&self, key: &str, made: Millis) -> Option<String> {
+        if !self.revoked.contains(&key.to_string()) {
+            return None;
+        }
+        match self.revocations.iter().find(|r| r.key == key) {
+            Some(r) if made < r.from => None,
+            Some(r) => Some(format!(
+                "revoked from {} (roster version {}); this change was made at {}",
+                gridloop_core::domain::calendar::beijing(r.from),
+                r.version,
+                gridloop_core::domain::calendar::beijing(made)
+            )),
+            None => Some("revoked (for every change it signed)".to_string()),
+        }
     }
 
     /// The entry of a node id, if enrolled and not revoked.
@@ -243,19 +310,18 @@ pub struct BatchAuthority<'r> {
 }
 
 impl<'r> BatchAuthority<'r> {
-    /// Decodes the keys of the enrolled, unrevoked authors of `batch`.
+    /// Decodes the keys of the enrolled authors of `batch` (revoked ones too: their history
+    /// from before the revocation stays valid).
     pub fn new(roster: &'r Roster, batch: &[Envelope]) -> BatchAuthority<'r> {
         let mut keys = std::collections::HashMap::new();
         for env in batch {
-            if keys.contains_key(env.author.as_str()) {
+            let node = importer_of(&env.author).unwrap_or(&env.author);
+            if keys.contains_key(node) {
                 continue;
             }
-            let Some(entry) = roster.nodes.iter().find(|n| n.node == env.author) else {
+            let Some(entry) = roster.nodes.iter().find(|n| n.node == node) else {
                 continue;
             };
-            if roster.revoked.contains(&entry.key) {
-                continue;
-            }
             if let Ok(key) = parse_public(&entry.key) {
                 keys.insert(entry.node.as_str(), (key.as_verifying_key(), entry));
             }
@@ -265,56 +331,86 @@ impl<'r> BatchAuthority<'r> {
 }
 
 impl Authority for BatchAuthority<'_> {
-    fn authorize(&self, envelope: &Envelope, hash: &[u8]) -> Result<Grant, String> {
-        let Some((key, entry)) = self.keys.get(envelope.author.as_str()) else {
-            // Unknown, revoked or undecodable: the roster says which, with its reason.
-            return self.roster.authorize(envelope, hash);
+    fn authorize(&self, envelope: &Envelope, hash: &[u8], made: Millis) -> Result<Grant, String> {
+        let import = importer_of(&envelope.author);
+        let node = import.unwrap_or(&envelope.author);
+        let Some((key, entry)) = self.keys.get(node) else {
+            // Unknown or undecodable: the roster says which, with its reason.
+            return self.roster.authorize(envelope, hash, made);
         };
-        let sig: [u8; 64] = envelope.signature.as_slice().try_into().map_err(|_| {
-            format!(
-                "bad signature by {}: signature is {} bytes, not 64",
-                envelope.author,
-                envelope.signature.len()
-            )
-        })?;
-        key.verify_strict(
-            &signing_bytes(&envelope.case, hash),
-            &ed25519_dalek::Signature::from_bytes(&sig),
+        grant(
+            self.roster,
+            entry,
+            envelope,
+            made,
+            import.is_some(),
+            |msg, sig| {
+                key.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig))
+                    .map_err(|_| "signature does not verify".to_string())
+            },
+            hash,
         )
-        .map_err(|_| {
-            format!(
-                "bad signature by {}: signature does not verify",
-                envelope.author
-            )
-        })?;
-        Ok(Grant {
-            unit: entry.unit.clone(),
-            roles: entry.roles.clone(),
-        })
     }
 }
 
 impl Authority for Roster {
-    fn authorize(&self, envelope: &Envelope, hash: &[u8]) -> Result<Grant, String> {
-        let entry = self.nodes.iter().find(|n| n.node == envelope.author);
-        let Some(entry) = entry else {
-            return Err(format!("author {} is not in the roster", envelope.author));
+    fn authorize(&self, envelope: &Envelope, hash: &[u8], made: Millis) -> Result<Grant, String> {
+        let import = importer_of(&envelope.author);
+        let node = import.unwrap_or(&envelope.author);
+        let Some(entry) = self.nodes.iter().find(|n| n.node == node) else {
+            return Err(format!("author {node} is not in the roster"));
         };
-        if self.revoked.contains(&entry.key) {
-            return Err(format!("author {} has been revoked", envelope.author));
-        }
         let key = parse_public(&entry.key).map_err(|e| e.to_string())?;
-        verify(
-            &key,
-            &signing_bytes(&envelope.case, hash),
-            &envelope.signature,
+        grant(
+            self,
+            entry,
+            envelope,
+            made,
+            import.is_some(),
+            |msg, sig| verify(&key, msg, sig),
+            hash,
         )
-        .map_err(|why| format!("bad signature by {}: {why}", envelope.author))?;
-        Ok(Grant {
-            unit: entry.unit.clone(),
-            roles: entry.roles.clone(),
-        })
     }
+}
+
+/// The checks every author passes, whichever way its key was found: not revoked at the
+/// time the change was made, import only if granted, and a signature over the right domain.
+fn grant(
+    roster: &Roster,
+    entry: &RosterEntry,
+    envelope: &Envelope,
+    made: Millis,
+    import: bool,
+    check: impl Fn(&[u8], &[u8; 64]) -> Result<(), String>,
+    hash: &[u8],
+) -> Result<Grant, String> {
+    let author = &envelope.author;
+    if let Some(why) = roster.revoked_at(&entry.key, made) {
+        return Err(format!("author {} has been {why}", entry.node));
+    }
+    if import && !entry.import {
+        return Err(format!(
+            "{author}: an import signed by {}, whose roster entry does not grant import",
+            entry.node
+        ));
+    }
+    let sig: &[u8; 64] = envelope.signature.as_slice().try_into().map_err(|_| {
+        format!(
+            "bad signature by {author}: signature is {} bytes, not 64",
+            envelope.signature.len()
+        )
+    })?;
+    let msg = if import {
+        import_signing_bytes(&envelope.case, hash)
+    } else {
+        signing_bytes(&envelope.case, hash)
+    };
+    check(&msg, sig).map_err(|why| format!("bad signature by {author}: {why}"))?;
+    Ok(Grant {
+        unit: entry.unit.clone(),
+        roles: entry.roles.clone(),
+        import,
+    })
 }
 
 #[cfg(test)]
@@ -329,6 +425,7 @@ mod tests {
             roles: vec![],
             addrs: vec![],
             links: vec![],
+            import: false,
         }
     }
 
@@ -367,10 +464,25 @@ mod tests {
         r.enrol(entry("n1", &a, "110101001")).unwrap();
         assert!(r.enrol(entry("n2", &a, "110101002")).is_err());
         assert!(r.entry("n1").is_some());
-        r.revoke("n1").unwrap();
+        r.revoke("n1", 1_000).unwrap();
         assert!(r.entry("n1").is_none());
         assert!(r.is_revoked(&a.public()));
         assert!(r.by_key(&a.public()).is_none());
-        assert!(matches!(r.revoke("n9"), Err(RosterError::UnknownNode(_))));
+        assert!(matches!(
+            r.revoke("n9", 1_000),
+            Err(RosterError::UnknownNode(_))
+        ));
+        // History before the revocation stays valid; from its time on, nothing is.
+        assert_eq!(r.revoked_at(&a.id(), 999), None);
+        assert!(
+            r.revoked_at(&a.id(), 1_000)
+                .unwrap()
+                .contains("roster version 3")
+        );
+        // Revoking again moves the time earlier, never later.
+        r.revoke("n1", 5_000).unwrap();
+        assert!(r.revoked_at(&a.id(), 1_000).is_some());
+        r.revoke("n1", 500).unwrap();
+        assert!(r.revoked_at(&a.id(), 600).unwrap().contains("version 5"));
     }
 }

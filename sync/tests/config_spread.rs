@@ -49,6 +49,7 @@ async fn pair(
                 roles: vec![],
                 addrs: vec![ep.bound_sockets()[0]],
                 links,
+                import: false,
             })
             .unwrap();
         bound.push((name, unit, key, ep));

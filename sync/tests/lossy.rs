@@ -60,6 +60,7 @@ fn net() -> Net {
                 roles: vec![],
                 addrs: vec![],
                 links: vec![],
+                import: false,
             })
             .unwrap();
     }

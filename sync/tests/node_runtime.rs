@@ -105,6 +105,7 @@ async fn pair(backlog: usize) -> (Peer, Peer, Vec<CaseId>) {
                 roles: vec![],
                 addrs: vec![ep.bound_sockets()[0]],
                 links: links.clone(),
+                import: false,
             })
             .unwrap();
         bound.push((key, ep));

@@ -489,10 +489,10 @@ fn own_changes_are_stored_signed() {
     assert_eq!(mine[0].envelope.signature.len(), 64, "stored signed");
     let roster = w.nodes[1].rep.current_roster();
     let grant = roster
-        .authorize(&mine[0].envelope, &mine[0].hash)
+        .authorize(&mine[0].envelope, &mine[0].hash, 0)
         .expect("the stored signature verifies");
     assert_eq!(grant.unit, w.p.c11);
     let mut forged = mine[0].envelope.clone();
     forged.signature[0] ^= 1;
-    assert!(roster.authorize(&forged, &mine[0].hash).is_err());
+    assert!(roster.authorize(&forged, &mine[0].hash, 0).is_err());
 }

@@ -5,6 +5,7 @@
 //! Communities dial their street and the district; streets dial the district.
 
 pub mod bench;
+pub mod rogue;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -283,6 +284,9 @@ impl TestNet {
                     roles: vec![],
                     addrs: if relay.is_some() { vec![] } else { vec![addr] },
                     links: s.links.iter().map(|l| l.to_string()).collect(),
+                    // The district node may import history (tests and benchmarks prepare
+                    // its store with bulk imports); no other node may.
+                    import: s.name == "d",
                 })
                 .unwrap();
             bound.push((key, ep, addr));

@@ -2,124 +2,14 @@
 //! tampered, out-of-scope and unauthorized changes sent over a real connection are
 //! quarantined with a clear reason and never applied.
 
-use gridloop_core::doc::case_doc::CaseDoc;
 use gridloop_core::domain::case_id::CaseId;
-use gridloop_core::domain::event::{Action, Event, EventId};
-use gridloop_core::domain::hlc::Hlc;
-use gridloop_core::domain::role::{NodeId, Role};
-use gridloop_core::store::{Envelope, signing_bytes};
-use gridloop_sync::frame::{ALPN, Frame, VERSION, decode, encode, frame_len};
+use gridloop_core::domain::event::Action;
+use gridloop_core::domain::role::Role;
+use gridloop_sync::frame::{Frame, VERSION};
 use gridloop_sync::identity::NodeKey;
-use gridloop_sync::node::{self, EndpointConfig};
 use gridloop_sync::session::to_wire;
+use gridloop_tests::rogue::{Rogue, crafted, crafted_import, event};
 use gridloop_tests::{T0, TestNet, standard, units};
-use iroh::EndpointAddr;
-use std::time::Duration;
-
-/// A raw client that speaks the protocol by hand with `key`, as node `name`.
-struct Rogue {
-    send: iroh::endpoint::SendStream,
-    recv: iroh::endpoint::RecvStream,
-    _conn: iroh::endpoint::Connection,
-    _ep: iroh::Endpoint,
-}
-
-impl Rogue {
-    async fn connect(key: &NodeKey, to: &gridloop_tests::TestNode) -> Result<Rogue, String> {
-        let ep = node::bind(
-            key,
-            &EndpointConfig {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                ..EndpointConfig::default()
-            },
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let addr = EndpointAddr::new(to.key.public()).with_ip_addr(to.addr);
-        let conn = ep.connect(addr, ALPN).await.map_err(|e| e.to_string())?;
-        let (send, recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-        Ok(Rogue {
-            send,
-            recv,
-            _conn: conn,
-            _ep: ep,
-        })
-    }
-
-    async fn send(&mut self, f: &Frame) -> Result<(), String> {
-        self.send
-            .write_all(&encode(f))
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn recv(&mut self) -> Result<Frame, String> {
-        let mut p = [0u8; 4];
-        self.recv
-            .read_exact(&mut p)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut body = vec![0; frame_len(p).map_err(|e| e.to_string())?];
-        self.recv
-            .read_exact(&mut body)
-            .await
-            .map_err(|e| e.to_string())?;
-        decode(&body).map_err(|e| e.to_string())
-    }
-
-    /// Reads until a frame matching `want`, or fails after 10 s.
-    async fn until(&mut self, want: impl Fn(&Frame) -> bool) -> Result<Frame, String> {
-        tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                let f = self.recv().await?;
-                if want(&f) {
-                    return Ok(f);
-                }
-            }
-        })
-        .await
-        .map_err(|_| "timed out".to_string())?
-    }
-}
-
-/// A change adding `event` to `doc`, signed by `signer` as `author`.
-fn crafted(doc: &CaseDoc, event: &Event, author: &str, signer: &NodeKey) -> (Envelope, Vec<u8>) {
-    let mut d = doc.clone();
-    let before = d.heads();
-    d.append_as(event, &NodeId(author.into())).unwrap();
-    let c = d.automerge().get_changes(&before).pop().unwrap();
-    let hash = c.hash().0.to_vec();
-    let case = d.id().unwrap().0;
-    let env = Envelope {
-        signature: signer.sign(&signing_bytes(&case, &hash)),
-        case,
-        author: author.into(),
-        change: c.raw_bytes().to_vec(),
-    };
-    (env, hash)
-}
-
-fn event(
-    node: &str,
-    unit: &gridloop_core::domain::unit::UnitId,
-    role: Role,
-    action: Action,
-    after: &[EventId],
-) -> Event {
-    Event {
-        id: EventId::random(),
-        after: after.to_vec(),
-        at: Hlc {
-            millis: T0 + 3_600_000,
-            counter: 0,
-        },
-        node: NodeId(node.into()),
-        unit: unit.clone(),
-        role,
-        action,
-        offline: false,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_revoked_endpoints_are_refused_at_the_handshake() {
@@ -155,7 +45,7 @@ async fn unknown_and_revoked_endpoints_are_refused_at_the_handshake() {
 
     // Revoke c22 in a new roster version, signed by the root, handed to the district.
     let mut roster = net.roster.verify(None).unwrap();
-    roster.revoke("c22").unwrap();
+    roster.revoke("c22", T0).unwrap();
     let signed = roster.sign(&net.root);
     // A roster signed by someone else is refused.
     let forged = roster.sign(&NodeKey::generate());
@@ -386,5 +276,102 @@ async fn forged_tampered_out_of_scope_and_unauthorized_changes_are_quarantined()
     })
     .await;
     assert_eq!(d.summary(&id).unwrap(), before);
+    net.shutdown().await;
+}
+
+/// No node is above the rules (无特权节点): the district's own key signs ordinary changes that
+/// pass every check any other node's change passes; only an import signed as such, by a node
+/// the roster grants import, carries other nodes' events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_key_passes_every_check_and_only_a_granted_import_skips_them() {
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+    use gridloop_core::doc::case_doc::actor_for;
+    use gridloop_core::domain::role::NodeId;
+    use gridloop_core::store::{Envelope, signing_bytes};
+
+    let mut net = TestNet::start(standard()).await;
+    let u = units();
+    let id: CaseId = net
+        .n("c11")
+        .report(Role::GridWorker, &u["c11"], "E0104", T0);
+    net.wait_for(20, "the case at the street", |n| {
+        n.n("s1").summary(&id).is_some()
+    })
+    .await;
+    let s1 = net.n("s1");
+    let doc = s1.engine().store.doc(&id).unwrap();
+    let tip = doc.events().unwrap().last().unwrap().id.clone();
+    let before = s1.summary(&id).unwrap();
+    let d_key = net.n("d").key.clone();
+    let s1_key = s1.key.clone();
+    let handle = |node: &str| {
+        event(
+            node,
+            &u["c11"],
+            Role::GridWorker,
+            Action::SelfHandle,
+            std::slice::from_ref(&tip),
+        )
+    };
+
+    // 1. The district signs, as an ordinary change, a move claiming c11 made it.
+    let (impersonating, _) = crafted(&doc, &handle("c11"), "d", &d_key);
+    // 2. The district rewrites the report already in the trail (its role, here): a
+    //    history rewrite, signed by the district as an ordinary change.
+    let rewrite = {
+        let mut am = doc
+            .automerge()
+            .fork()
+            .with_actor(actor_for(&NodeId("d".into())));
+        let (_, list) = am.get(ROOT, "events").unwrap().unwrap();
+        let (v, _) = am.get(&list, 0).unwrap().unwrap();
+        let text = v.as_str().unwrap().replace("grid_worker", "shift_lead");
+        let mut tx = am.transaction();
+        tx.put(&list, 0, text).unwrap();
+        tx.commit();
+        let c = am.get_changes(&doc.heads()).pop().unwrap();
+        let hash = c.hash().0.to_vec();
+        Envelope {
+            signature: d_key.sign(&signing_bytes(&id.0, &hash)),
+            case: id.0.clone(),
+            author: "d".into(),
+            change: c.raw_bytes().to_vec(),
+        }
+    };
+    // 3. An import by the street, whose roster entry does not grant import.
+    let (ungranted, _) = crafted_import(&doc, &handle("c11"), "s1", &s1_key);
+    // 4. The district's key, ordinary signature, but presented as an import.
+    let (mut mislabelled, _) = crafted(&doc, &handle("c11"), "d", &d_key);
+    mislabelled.author = "d+import".into();
+
+    net.stop("c12").await;
+    let mut rogue = Rogue::join(&net.n("c12").key, net.n("s1"), "c12", &u["c12"].0).await;
+    rogue
+        .feed(&[impersonating, rewrite, ungranted, mislabelled], 0)
+        .await;
+    let s1 = net.n("s1");
+    let q = s1.engine().store.read().unwrap().quarantined().unwrap();
+    let reasons: Vec<&str> = q.iter().map(|(_, x)| x.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    for why in [
+        "but was signed by d",
+        "rewrites the case's history",
+        "s1+import: an import signed by s1, whose roster entry does not grant import",
+        "bad signature by d+import",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(why)),
+            "no refusal says `{why}`: {reasons:#?}"
+        );
+    }
+    assert_eq!(s1.summary(&id).unwrap(), before, "a refused change applied");
+
+    // Positive control: the same move in an import the roster grants the district, signed
+    // as one, applies — so the refusals above were the rules, not a dead link.
+    let (granted, _) = crafted_import(&doc, &handle("c11"), "d", &d_key);
+    rogue.feed(&[granted], 4).await;
+    let after = net.n("s1").summary(&id).unwrap();
+    assert_eq!(after.state, gridloop_core::workflow::State::Handling);
     net.shutdown().await;
 }

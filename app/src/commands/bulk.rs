@@ -30,6 +30,7 @@ fn read_records(file: &Path) -> Result<impl Iterator<Item = Result<CaseRecord, E
 /// `gridloop import` (导入): checks the whole file, then imports it.
 pub fn import(dir: &Path, file: &Path) -> Result<()> {
     let engine = open_engine(dir)?;
+    crate::common::require_import(dir, &engine.node()?.node.0)?;
     // First pass: every line parses, its document (if any) loads, and its trail replays
     // under the rules — nothing is written unless the whole file is sound.
     let mut n = 0u64;
@@ -108,6 +109,7 @@ pub fn generate(
     at: Millis,
 ) -> Result<()> {
     let engine = open_engine(dir)?;
+    crate::common::require_import(dir, &engine.node()?.node.0)?;
     let start = at - i64::from(days) * 24 * 3600 * 1000;
     let rules = engine.rules();
     let bar = output::progress(cases, "生成 generating");

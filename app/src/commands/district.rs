@@ -237,6 +237,8 @@ pub struct Enrolment {
     pub addrs: Vec<SocketAddr>,
     /// Links.
     pub links: Vec<String>,
+    /// May sign bulk imports (导入授权).
+    pub import: bool,
 }
 
 /// `gridloop district enrol` (登记): adds or replaces a node in the roster and re-signs it.
@@ -266,6 +268,7 @@ pub fn district_enrol(dir: &Path, e: Enrolment) -> Result<()> {
         roles,
         addrs: e.addrs,
         links: e.links,
+        import: e.import,
     })?;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
     println!(
@@ -277,13 +280,17 @@ pub fn district_enrol(dir: &Path, e: Enrolment) -> Result<()> {
     Ok(())
 }
 
-/// `gridloop district revoke` (吊销): revokes a node and re-signs the roster.
-pub fn district_revoke(dir: &Path, node: &str) -> Result<()> {
+/// `gridloop district revoke` (吊销): revokes a node from a time (default now) and re-signs
+/// the roster. What the node signed before that time stays valid history; from then on
+/// nothing it signs is accepted, and it can no longer connect.
+pub fn district_revoke(dir: &Path, node: &str, from: Option<Millis>) -> Result<()> {
     let (root, mut roster) = load_root(dir)?;
-    roster.revoke(node)?;
+    let from = from.unwrap_or_else(crate::common::clock);
+    roster.revoke(node, from)?;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
     println!(
-        "revoked {node} — roster version {}; hand it to any running node (it spreads)",
+        "revoked {node} from {} — roster version {}; hand it to any running node (it spreads)",
+        gridloop_core::domain::calendar::beijing(from),
         roster.version
     );
     Ok(())

@@ -218,9 +218,25 @@ pub fn peers(data: &Path) -> Result<()> {
                 }
             }
             let q = r.quarantined()?;
-            println!("quarantine: {}", q.len());
+            println!("quarantine: {} entries", q.len());
+            for (peer, c) in r.quarantine_counts()? {
+                let peer = if peer.is_empty() {
+                    "(this node)"
+                } else {
+                    &peer
+                };
+                println!(
+                    "  from {peer}: {} held, {} dropped at the cap",
+                    c.held, c.dropped
+                );
+            }
             for (id, item) in q {
-                println!("  #{id} {}", item.reason);
+                let times = if item.count > 1 {
+                    format!(" ×{}", item.count)
+                } else {
+                    String::new()
+                };
+                println!("  #{id}{times} {}", item.reason);
             }
         }
     }

@@ -81,6 +81,27 @@ pub fn read_config(data: &Path) -> Result<(ConfigHistory, ConfigBook)> {
     Ok((history, book))
 }
 
+/// Refuses a bulk import (导入) on a joined node whose roster entry does not grant import:
+/// its peers would refuse every change of it. A standalone node (no roster) imports for
+/// itself.
+pub fn require_import(data: &Path, node: &str) -> Result<()> {
+    let path = data.join(ROSTER_FILE);
+    if !path.exists() {
+        return Ok(());
+    }
+    let roster = SignedRoster::read(&path)?.verify(None)?;
+    let granted = roster.nodes.iter().any(|n| n.node == node && n.import);
+    if !granted {
+        bail!(
+            "node {node} may not import: its entry in the roster (version {}) does not grant \
+             import, so its peers would refuse every imported change; the district grants it \
+             with `gridloop district enrol --node {node} … --import`",
+            roster.version
+        );
+    }
+    Ok(())
+}
+
 /// An engine over `store`, first rebuilding the projection (重建摘要) from the documents when
 /// an older version of gridloop wrote it (with a progress bar; nothing else in the store
 /// changes).

@@ -118,6 +118,8 @@ impl DemoDistrict {
                 roles: vec![],
                 addrs: ep.bound_sockets(),
                 links: links.clone(),
+                // The district imports the demo's history.
+                import: name == "d",
             })?;
             bound.push((key, ep));
         }

@@ -61,6 +61,7 @@ pub fn district_of_two(tmp: &Path, ports: Option<(u16, u16)>) -> (PathBuf, PathB
     };
     let mut enrol_d = vec![
         "district", "enrol", "--dir", d, "--node", "d", "--key", &ka, "--unit", "110101",
+        "--import",
     ];
     if let Some(p) = &pa {
         enrol_d.extend(["--addr", p]);

@@ -15,7 +15,7 @@ pub(super) fn prepare(batch: &[Envelope], authority: &dyn Authority) -> Vec<Prep
     let one = |env: &Envelope| -> Prepared {
         match Change::from_bytes(env.change.clone()) {
             Ok(c) => {
-                let grant = authority.authorize(env, &c.hash().0);
+                let grant = authority.authorize(env, &c.hash().0, c.timestamp());
                 (Ok(c), Some(grant))
             }
             Err(e) => (Err(e), None),

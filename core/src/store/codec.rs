@@ -34,6 +34,9 @@ pub(super) fn open_all(wt: &WriteTransaction) -> Result<(), StoreError> {
     wt.open_table(IDX_LANE)?;
     wt.open_table(PURGED)?;
     wt.open_table(QUARANTINE)?;
+    wt.open_table(QUARANTINE_KEYS)?;
+    wt.open_table(QUARANTINE_BY_PEER)?;
+    wt.open_table(QUARANTINE_PEERS)?;
     wt.open_table(PEERS)?;
     wt.open_table(CASE_SCOPE)?;
     wt.open_table(REFUSED)?;

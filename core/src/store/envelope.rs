@@ -28,6 +28,33 @@ pub fn signing_bytes(case: &str, hash: &[u8]) -> Vec<u8> {
     m
 }
 
+/// What an importer signs for a change of a bulk import (导入签名): a separate domain, so an
+/// ordinary change's signature can never pass as an import and the other way round.
+pub fn import_signing_bytes(case: &str, hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(24 + case.len() + hash.len());
+    m.extend_from_slice(b"gridloop/import/1\0");
+    m.extend_from_slice(case.as_bytes());
+    m.push(0);
+    m.extend_from_slice(hash);
+    m
+}
+
+/// The suffix of an import's author (导入者): a change of a bulk import is authored as
+/// `NODE+import` and signed over [`import_signing_bytes`], so the log and every peer see
+/// it as an import, never as an ordinary move by `NODE`.
+pub const IMPORT_SUFFIX: &str = "+import";
+
+/// The author name under which node `node` writes the changes of a bulk import.
+pub fn import_author(node: &str) -> String {
+    format!("{node}{IMPORT_SUFFIX}")
+}
+
+/// The importing node of an import's author (`Some("d")` for `d+import`), `None` for an
+/// ordinary author.
+pub fn importer_of(author: &str) -> Option<&str> {
+    author.strip_suffix(IMPORT_SUFFIX)
+}
+
 /// One change to log (新变更): its hash and envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logged {

@@ -31,10 +31,13 @@ mod tables;
 
 use codec::{dec, enc, load_doc, open_all};
 pub use digest::{day_bucket, heads_hash};
-pub use envelope::{Envelope, FeedEntry, Logged, signing_bytes};
+pub use envelope::{
+    Envelope, FeedEntry, IMPORT_SUFFIX, Logged, import_author, import_signing_bytes, importer_of,
+    signing_bytes,
+};
 pub use error::StoreError;
 pub use purge::{DrillPurge, PurgeReport};
-pub use quarantine::Quarantined;
+pub use quarantine::{QuarantineCount, QuarantineLimits, Quarantined, Refusal};
 pub use reader::{LightFilter, Reader};
 use schema::*;
 pub use schema::{APPEND_LIMIT, BACKLOG_CAP, FORMAT, NO_DUE, STORE_VERSION};
@@ -81,6 +84,7 @@ pub struct Store {
     db: Database,
     path: PathBuf,
     stale: std::sync::atomic::AtomicBool,
+    limits: std::sync::RwLock<QuarantineLimits>,
 }
 
 impl Store {
@@ -109,9 +113,11 @@ impl Store {
             db,
             path: path.to_path_buf(),
             stale: std::sync::atomic::AtomicBool::new(false),
+            limits: std::sync::RwLock::new(QuarantineLimits::default()),
         };
         if existed {
             store.check_format()?;
+            store.migrate_quarantine()?;
         } else {
             store.format()?;
         }

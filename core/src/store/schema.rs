@@ -70,7 +70,26 @@ pub(super) const TRAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("tr
 /// if they arrive again and anti-entropy never asks for it.
 pub(super) const PURGED: TableDefinition<&str, i64> = TableDefinition::new("purged");
 
-pub(super) const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
+/// The quarantine as older versions wrote it (entries without peer or count): moved into
+/// [`QUARANTINE`] at the first write after an upgrade.
+pub(super) const QUARANTINE_V1: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
+
+/// The quarantine (隔离区): entry id (ascending with age) → postcard
+/// [`super::quarantine::Quarantined`].
+pub(super) const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine.2");
+
+/// Quarantine entries by what was refused and why (blake3 of the change hash or bytes and
+/// the reason) → entry id: the same refusal again counts, it is not stored again.
+pub(super) const QUARANTINE_KEYS: TableDefinition<&[u8], u64> =
+    TableDefinition::new("quarantine.keys");
+
+/// (peer, entry id) → (): each peer's entries, oldest first, to drop the oldest at its cap.
+pub(super) const QUARANTINE_BY_PEER: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("quarantine.by_peer");
+
+/// peer → (entries held, entries dropped at a cap): what each peer's refusals came to.
+pub(super) const QUARANTINE_PEERS: TableDefinition<&str, (u64, u64)> =
+    TableDefinition::new("quarantine.peers");
 
 /// (peer node, `in:<their epoch>` or `out:<my epoch>`) → feed sequence: how far this node
 /// has applied the peer's feed, and how far the peer has acknowledged this node's.

@@ -9,7 +9,9 @@ use crate::domain::event::Action;
 use crate::domain::role::NodeId;
 use crate::engine::changes_of;
 use crate::engine::{CaseRecord, EngineError};
-use crate::store::{CaseSummary, CaseTables, CaseWrite, Logged, Store, StoreError, feed_scope};
+use crate::store::{
+    CaseSummary, CaseTables, CaseWrite, Logged, Store, StoreError, feed_scope, import_author,
+};
 use crate::workflow::Rules;
 
 /// Cases per write transaction.
@@ -101,7 +103,8 @@ pub fn build(rules: &Rules<'_>, rec: CaseRecord) -> Result<Built, EngineError> {
 }
 
 /// Imports records from `source` (an iterator yielding records or errors) with `workers`
-/// builder threads, as node `importer`; `progress` is called with the number of cases
+/// builder threads, as node `importer` (its changes authored `importer+import`, to be signed
+/// as an import when first sent); `progress` is called with the number of cases
 /// written so far. Batches commit without fsync and the last one with it, so the whole
 /// import is durable when this returns. The first error stops the import.
 pub fn import<I>(
@@ -156,6 +159,9 @@ fn write_all(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportReport, EngineError> {
     let mut report = ImportReport::default();
+    // Every change of the import is authored as the import (`NODE+import`): peers accept
+    // it only if the roster grants this node import and it is signed as one.
+    let author = import_author(&importer.0);
     let mut wt = store.begin(false)?;
     let mut in_batch = 0usize;
     let mut done = 0u64;
@@ -181,7 +187,7 @@ fn write_all(
                         let (intake, events) = (doc.intake()?, doc.events()?);
                         let derived = rules.replay(&intake, &events)?;
                         let summary = CaseSummary::build(&b.id, &intake, &derived);
-                        let changes = changes_of(&doc, &b.id, &before, &importer.0);
+                        let changes = changes_of(&doc, &b.id, &before, &author);
                         t.put_case(&CaseWrite {
                             id: &b.id,
                             doc: Some(&doc),
@@ -196,7 +202,7 @@ fn write_all(
                 } else {
                     let mut changes = b.changes;
                     for c in &mut changes {
-                        c.envelope.author.clone_from(&importer.0);
+                        c.envelope.author.clone_from(&author);
                     }
                     t.put_case(&CaseWrite {
                         id: &b.id,

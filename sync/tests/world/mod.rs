@@ -128,6 +128,7 @@ impl World {
                     roles: vec![],
                     addrs: vec![],
                     links: vec![],
+                    import: false,
                 })
                 .unwrap();
         }

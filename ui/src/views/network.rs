@@ -193,6 +193,36 @@ fn quarantine(cx: &ViewCx, ui: &mut egui::Ui) {
         ui.label(lang.t("没有被拒收的变更", "No change was refused"));
         return;
     }
+    // Per peer: what its refusals came to, and what the caps dropped (安全事件).
+    let counts = node
+        .engine
+        .store
+        .read()
+        .and_then(|r| r.quarantine_counts())
+        .unwrap_or_default();
+    for (peer, c) in counts.iter().filter(|(_, c)| c.held + c.dropped > 0) {
+        let peer = peer.split('@').next().unwrap_or_default();
+        let peer = if peer.is_empty() {
+            lang.t("本节点", "this node")
+        } else {
+            peer
+        };
+        let line = match lang {
+            crate::i18n::Lang::Zh => format!(
+                "来自 {peer}：保留 {} 条，超出上限丢弃 {} 条",
+                c.held, c.dropped
+            ),
+            crate::i18n::Lang::En => format!(
+                "from {peer}: {} kept, {} dropped at the cap",
+                c.held, c.dropped
+            ),
+        };
+        if c.dropped > 0 {
+            ui.colored_label(egui::Color32::from_rgb(200, 60, 40), line);
+        } else {
+            ui.label(line);
+        }
+    }
     egui::ScrollArea::vertical()
         .max_height(240.0)
         .show(ui, |ui| {
@@ -201,9 +231,13 @@ fn quarantine(cx: &ViewCx, ui: &mut egui::Ui) {
                 .striped(true)
                 .show(ui, |ui| {
                     for (seq, q) in rows.iter().rev().take(500) {
-                        ui.label(format!("#{seq} {}", fmt_time(q.at)));
+                        ui.label(format!("#{seq} {}", fmt_time(q.last)));
                         ui.label(&q.reason);
-                        ui.label(format!("{} B", q.bytes.len()));
+                        if q.count > 1 {
+                            ui.label(format!("×{}  {} B", q.count, q.size));
+                        } else {
+                            ui.label(format!("{} B", q.size));
+                        }
                         ui.end_row();
                     }
                 });

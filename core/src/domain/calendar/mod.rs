@@ -435,3 +435,12 @@ fn weekday(dn: i64) -> usize {
 
 #[cfg(test)]
 mod tests;
+
+/// A time as `YYYY-MM-DD HH:MM:SS` in Beijing time (北京时间), for messages and logs; the
+/// raw milliseconds if out of range.
+pub fn beijing(t: Millis) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    chrono::DateTime::from_timestamp_millis(t)
+        .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| t.to_string())
+}
