@@ -40,7 +40,7 @@ use crate::identity::unhex;
 mod anti_entropy;
 mod wire;
 
-pub use wire::{from_wire, to_wire};
+pub use wire::{FRAME_BUDGET, from_wire, split_by_bytes, to_wire};
 
 /// The [`Frame::Bucket`] number of the priority lane's listing (应急通道): open emergency
 /// incidents and open cases in their lanes, in the receiver's scope. Day buckets never
@@ -727,7 +727,15 @@ impl Session {
             return Ok(());
         }
         while self.inflight.len() < WINDOW {
-            let entries = r.feed(&peer.unit, self.sent, BATCH)?;
+            let mut entries = r.feed(&peer.unit, self.sent, BATCH)?;
+            // Under the frame budget: a batch ends early when its changes are large.
+            let mut bytes = 0;
+            if let Some(cut) = entries.iter().position(|e| {
+                bytes += wire::wire_size(&e.envelope);
+                bytes > wire::FRAME_BUDGET
+            }) {
+                entries.truncate(cut.max(1));
+            }
             let Some(last) = entries.last().map(|e| e.seq) else {
                 if !self.caught_up_sent {
                     self.caught_up_sent = true;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use gridloop_core::domain::case_id::CaseId;
 use gridloop_core::domain::unit::UnitId;
 
-use super::wire::{case_id, from_wire, to_wire};
+use super::wire::{case_id, from_wire, split_by_bytes, to_wire};
 use super::{DIGEST_TICKS, Replica, Session, SessionEvent, SyncError};
 use crate::frame::{Frame, WireChange};
 use crate::identity::unhex;
@@ -30,12 +30,17 @@ impl Session {
             .unwrap_or_else(|| UnitId(String::new()));
         let id = case_id(&case).map_err(|why| self.refuse(why))?;
         let envs = r.history(&id, &have, &peer_unit)?;
-        if !envs.is_empty() {
-            let (authors, changes) = to_wire(&envs);
+        self.push_repair(envs);
+        Ok(())
+    }
+
+    /// Queues changes the peer lacks as `Repair` frames, each under the frame budget.
+    fn push_repair(&mut self, envs: Vec<gridloop_core::store::Envelope>) {
+        for run in split_by_bytes(envs) {
+            let (authors, changes) = to_wire(&run);
             self.stats.sent += changes.len() as u64;
             self.outbox.push_back(Frame::Repair { authors, changes });
         }
-        Ok(())
     }
 
     /// The peer's digest root: ask for its buckets when it differs from mine.
@@ -140,11 +145,9 @@ impl Session {
                 envs.extend(r.history(id, &[], &peer_unit)?);
             }
         }
-        if !envs.is_empty() {
-            let (authors, changes) = to_wire(&envs);
-            self.stats.sent += changes.len() as u64;
-            self.outbox.push_back(Frame::Repair { authors, changes });
-        }
+        // Split by bytes: at district scale a day's bucket is tens of megabytes of history,
+        // over the frame limit in one frame.
+        self.push_repair(envs);
         // Cases the peer holds that differ here: ask for what this node lacks (never for a
         // drill case purged here).
         for (id, h) in &them {

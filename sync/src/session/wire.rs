@@ -56,3 +56,37 @@ pub fn from_wire(authors: &[String], changes: Vec<WireChange>) -> Result<Vec<Env
         })
         .collect()
 }
+
+/// Bytes of changes one frame carries before the next one starts (帧预算): a quarter of
+/// [`crate::frame::MAX_FRAME`], which bounds a frame's body before and after deflate.
+pub const FRAME_BUDGET: usize = 4 << 20;
+
+/// What an envelope takes in a frame, roughly: its change, signature and case id.
+pub(super) fn wire_size(e: &Envelope) -> usize {
+    e.change.len() + e.signature.len() + 24
+}
+
+/// Splits the histories of cases (each case's changes together, in causal order) into runs
+/// of at most [`FRAME_BUDGET`] bytes, one frame each. A run ends between cases; a case whose
+/// history alone is larger than twice the budget is cut inside, in order, so each part
+/// applies after the one before.
+pub fn split_by_bytes(envs: Vec<Envelope>) -> Vec<Vec<Envelope>> {
+    let mut runs: Vec<Vec<Envelope>> = Vec::new();
+    let mut run: Vec<Envelope> = Vec::new();
+    let mut bytes = 0usize;
+    for e in envs {
+        let size = wire_size(&e);
+        let same_case = run.last().is_some_and(|l| l.case == e.case);
+        let over = bytes + size > FRAME_BUDGET;
+        if !run.is_empty() && over && (!same_case || bytes + size > 2 * FRAME_BUDGET) {
+            runs.push(std::mem::take(&mut run));
+            bytes = 0;
+        }
+        bytes += size;
+        run.push(e);
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}

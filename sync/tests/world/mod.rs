@@ -111,7 +111,7 @@ impl World {
             .iter()
             .map(|n| {
                 let (unit, role) = match *n {
-                    "d" => (p.root.clone(), Role::Dispatcher),
+                    "d" | "d2" => (p.root.clone(), Role::Dispatcher),
                     "s1" => (p.s1.clone(), Role::ShiftLead),
                     "c11" => (p.c11.clone(), Role::GridWorker),
                     other => panic!("no node {other} in this test"),
@@ -128,7 +128,8 @@ impl World {
                     roles: vec![],
                     addrs: vec![],
                     links: vec![],
-                    import: false,
+                    // The district may import history (a test's bulk-loaded store).
+                    import: name == "d",
                 })
                 .unwrap();
         }
