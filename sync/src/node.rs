@@ -404,6 +404,18 @@ async fn dial_loop(ctx: Ctx, peer: RosterEntry) {
             let _ = cut_rx.changed().await;
             continue;
         }
+        // A peer revoked since this loop started is never dialled again (the roster it
+        // started from still lists it).
+        if ctx.replica.current_roster().revoked.contains(&peer.key) {
+            set_state(
+                &ctx.shared,
+                &peer.node,
+                Some(&peer.unit.0),
+                LinkState::Down("revoked".into()),
+            );
+            tracing::warn!(peer = %peer.node, "not dialling a revoked node");
+            return;
+        }
         set_state(
             &ctx.shared,
             &peer.node,

@@ -117,3 +117,42 @@ async fn a_revoked_communitys_history_still_travels_and_nothing_new_is_accepted(
     assert_eq!(s2.summary(open).unwrap(), before);
     net.shutdown().await;
 }
+
+/// A node revoked after its peers started is not dialled again: the communities that dial a
+/// revoked street stop, rather than opening a new session every few seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_street_is_no_longer_dialled() {
+    use gridloop_sync::node::LinkState;
+    let net = TestNet::start(standard()).await;
+    net.wait_for(20, "c21 live with s2", |n| {
+        n.n("c21")
+            .node()
+            .peers()
+            .iter()
+            .any(|p| p.node == "s2" && matches!(p.state, LinkState::Live))
+    })
+    .await;
+    let mut roster = net.roster.verify(None).unwrap();
+    roster.revoke("s2", T0).unwrap();
+    let signed = roster.sign(&net.root);
+    assert!(net.n("d").node().adopt_roster(&signed.to_bytes()).unwrap());
+    net.wait_for(20, "c21 to stop dialling the revoked street", |n| {
+        n.n("c21")
+            .node()
+            .peers()
+            .iter()
+            .any(|p| p.node == "s2" && p.state == LinkState::Down("revoked".into()))
+    })
+    .await;
+    // It stays down: no new session opens.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let state = net
+        .n("c21")
+        .node()
+        .peers()
+        .into_iter()
+        .find(|p| p.node == "s2")
+        .map(|p| p.state);
+    assert_eq!(state, Some(LinkState::Down("revoked".into())));
+    net.shutdown().await;
+}

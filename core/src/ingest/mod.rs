@@ -123,15 +123,17 @@ pub fn ingest(
         .map(|s| format!("{}@{}", s.peer, s.epoch))
         .unwrap_or_default();
     let limits = engine.store.quarantine_limits();
-    let refuse_in = |wt: &redb::WriteTransaction,
-                     report: &mut IngestReport,
-                     env: &Envelope,
-                     hash: &[u8],
-                     why: Refused,
-                     signed: bool,
-                     now: Millis| {
-        refuse_in(wt, report, env, hash, why, signed, now, &origin, limits)
-    };
+    // Quarantine caps count per peer node, whatever epoch it names (a hostile peer could
+    // otherwise get a fresh cap with every new epoch).
+    let peer = source.as_ref().map(|s| s.peer).unwrap_or_default();
+    let refuse_in =
+        |wt: &redb::WriteTransaction,
+         report: &mut IngestReport,
+         env: &Envelope,
+         hash: &[u8],
+         why: Refused,
+         signed: bool,
+         now: Millis| { refuse_in(wt, report, env, hash, why, signed, now, peer, limits) };
     // Decoding and signature checks need nothing from the store: do them for the whole
     // batch on every core first; what follows (reads, applying, writes) stays in order.
     let pre = prepare(batch, authority);
@@ -152,7 +154,7 @@ pub fn ingest(
                     reason: &q.to_string(),
                     hash: None,
                     remember: false,
-                    peer: &origin,
+                    peer,
                     bytes: &env.change,
                 };
                 Store::quarantine_in(&wt, &r, now, limits)?;
