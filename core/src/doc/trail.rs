@@ -13,7 +13,7 @@ use automerge::legacy::{ElementId, Key, ObjectId, OpType};
 use automerge::{ActorId, Change, ChangeHash, ROOT, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
-use crate::doc::case_doc::{CaseDoc, event_from_json, event_json};
+use crate::doc::case_doc::{CaseDoc, decode_safely, event_from_json, event_json};
 use crate::domain::event::Event;
 use crate::domain::intake::Intake;
 
@@ -130,7 +130,7 @@ impl Trail {
             return None;
         }
         (last.1, last.2) = (change.seq(), change.hash().0);
-        let expanded = change.decode();
+        let expanded = decode_safely(change)?;
         let ops = &expanded.operations;
         if ops.is_empty() || ops.len() as u64 != change.max_op() - self.max_op {
             return None;
@@ -224,7 +224,10 @@ fn stamp(bytes: &[u8]) -> (u64, u64) {
 /// trail is checked (an event too many).
 pub fn append_only(change: &Change, empty_document: bool) -> Result<(), String> {
     let first = empty_document;
-    for op in &change.decode().operations {
+    let Some(expanded) = decode_safely(change) else {
+        return Err("the change's operations do not decode".into());
+    };
+    for op in &expanded.operations {
         let ok = match op.obj {
             ObjectId::Root => first,
             ObjectId::Id(_) => {
@@ -240,4 +243,174 @@ pub fn append_only(change: &Change, empty_document: bool) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case_id::CaseId;
+    use crate::domain::event::{Action, EventId};
+    use crate::domain::hlc::Hlc;
+    use crate::domain::role::{NodeId, Role};
+    use crate::domain::unit::UnitId;
+    use automerge::transaction::Transactable;
+
+    const T0: i64 = 1_795_395_600_000;
+
+    fn event(id: &str, node: &str, after: &[&str], action: Action, minute: i64) -> Event {
+        Event {
+            id: EventId(id.into()),
+            after: after.iter().map(|a| EventId((*a).into())).collect(),
+            at: Hlc::at(T0 + minute * 60_000),
+            node: NodeId(node.into()),
+            unit: UnitId::from("110101001001"),
+            role: Role::GridWorker,
+            action,
+            offline: false,
+        }
+    }
+
+    /// A case with its report, by node c11.
+    fn case() -> CaseDoc {
+        let intake: Intake = serde_json::from_value(serde_json::json!({
+            "number": "110101001001-20261123-0001",
+            "source": "grid_patrol",
+            "category": "E0104",
+            "grid": "110101001001010",
+            "address": "测试地址",
+            "description": "测试",
+        }))
+        .expect("an intake");
+        let report = event("r", "c11", &[], Action::Report, 0);
+        CaseDoc::create(
+            &CaseId("0123456789abcdef0123456789abcdef".into()),
+            &intake,
+            &report,
+        )
+        .expect("a case")
+    }
+
+    fn trail_of(doc: &CaseDoc) -> Trail {
+        Trail::of(doc, &doc.intake().unwrap(), &doc.events().unwrap()).expect("a trail")
+    }
+
+    /// The change `doc` gained since `before`.
+    fn last_change(doc: &CaseDoc, before: &[ChangeHash]) -> Change {
+        doc.automerge().get_changes(before).pop().unwrap().clone()
+    }
+
+    #[test]
+    fn a_move_advances_the_trail_to_what_the_applied_document_gives() {
+        let mut doc = case();
+        let mut trail = trail_of(&doc);
+        for (i, node) in ["c11", "s1", "c11"].iter().enumerate() {
+            let before = doc.heads();
+            let prev = doc.events().unwrap().last().unwrap().id.0.clone();
+            let e = event(
+                &format!("e{i}"),
+                node,
+                &[&prev],
+                Action::SelfHandle,
+                i as i64 + 1,
+            );
+            doc.append(&e).unwrap();
+            let change = last_change(&doc, &before);
+            let (next, added) = trail.advance(&change).expect("one move on the heads");
+            assert_eq!(added, vec![e]);
+            // The trail after the change is the trail of the document with it applied.
+            assert_eq!(next, trail_of(&doc));
+            trail = next;
+        }
+    }
+
+    #[test]
+    fn anything_but_one_move_on_the_heads_goes_to_the_slow_path() {
+        let doc = case();
+        let trail = trail_of(&doc);
+        let heads = doc.heads();
+        let move_by = |d: &CaseDoc, node: &str, id: &str| {
+            let mut d = d.fork_as(&NodeId(node.into()));
+            let before = d.heads();
+            d.append(&event(id, node, &["r"], Action::SelfHandle, 1))
+                .unwrap();
+            last_change(&d, &before)
+        };
+        // Beside other heads: a move made on a copy that has moved on meanwhile.
+        let mut ahead = doc.clone();
+        ahead
+            .append(&event(
+                "a",
+                "s1",
+                &["r"],
+                Action::Urge {
+                    note: "催办".into(),
+                },
+                1,
+            ))
+            .unwrap();
+        let beside = move_by(&ahead, "c11", "b");
+        assert!(
+            trail.advance(&beside).is_none(),
+            "a change on unknown heads"
+        );
+        // Out of its actor's sequence: the same actor's second change without its first.
+        let mut two = doc.fork_as(&NodeId("c12".into()));
+        two.append(&event("x1", "c12", &["r"], Action::SelfHandle, 1))
+            .unwrap();
+        let mid = two.heads();
+        two.append(&event("x2", "c12", &["x1"], Action::SelfHandle, 2))
+            .unwrap();
+        let second = last_change(&two, &mid);
+        assert!(
+            trail.advance(&second).is_none(),
+            "a change whose deps are not the heads"
+        );
+        // A change that writes the intake.
+        let mut am = doc.automerge().fork();
+        let mut tx = am.transaction();
+        tx.put(ROOT, "intake", "{}").unwrap();
+        tx.commit();
+        let rewrite = am.get_changes(&heads).pop().unwrap().clone();
+        assert!(
+            trail.advance(&rewrite).is_none(),
+            "a change outside the events list"
+        );
+        assert!(append_only(&rewrite, false).is_err());
+        // A change that deletes the report.
+        let mut am = doc.automerge().fork();
+        let (_, list) = am.get(ROOT, "events").unwrap().unwrap();
+        let mut tx = am.transaction();
+        tx.delete(&list, 0).unwrap();
+        tx.commit();
+        let delete = am.get_changes(&heads).pop().unwrap().clone();
+        assert!(trail.advance(&delete).is_none(), "a delete");
+        assert!(append_only(&delete, false).is_err());
+        // An ordinary move passes both.
+        let ok = move_by(&doc, "c11", "ok");
+        assert!(trail.advance(&ok).is_some());
+        assert!(append_only(&ok, false).is_ok());
+        // The report itself writes the root: allowed only as the first change.
+        let first = doc.automerge().get_changes(&[]).first().unwrap().clone();
+        assert!(append_only(&first, true).is_ok());
+        assert!(append_only(&first, false).is_err());
+    }
+
+    #[test]
+    fn a_trail_describes_exactly_the_bytes_it_was_stamped_with() {
+        let doc = case();
+        let bytes = doc.save();
+        let t = trail_of(&doc).stamped(&bytes);
+        assert!(t.describes(&bytes));
+        let mut more = bytes.clone();
+        more.push(0);
+        assert!(!t.describes(&more));
+        let mut flipped = bytes.clone();
+        let n = flipped.len() / 2;
+        flipped[n] ^= 1;
+        assert!(!t.describes(&flipped));
+        assert!(
+            !trail_of(&doc).describes(&bytes),
+            "an unstamped trail describes nothing"
+        );
+    }
 }

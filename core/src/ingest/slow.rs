@@ -2,6 +2,7 @@
 //! in order, every one checked; the cases spread over the cores.
 
 use super::*;
+use crate::doc::case_doc::DocError;
 
 /// Applies every group, spread over the cores.
 pub(super) fn run_groups(
@@ -61,6 +62,7 @@ pub(super) fn apply_group(
         return Ok(out);
     }
     let district = &engine.district;
+    let stored = g.stored.clone();
     let loaded = match &g.stored {
         Some(bytes) => CaseDoc::load(bytes),
         None => Ok(CaseDoc::from_automerge(Automerge::new())),
@@ -120,7 +122,14 @@ pub(super) fn apply_group(
         }
         // Apply in place; a refused change is dropped by going back to the old heads.
         if let Err(e) = doc.apply_change(item.change) {
-            doc = doc.fork_at(&heads)?;
+            doc = roll_back(
+                &doc,
+                &heads,
+                matches!(e, DocError::Poisoned),
+                &stored,
+                batch,
+                &out.new,
+            )?;
             out.refuse(item.index, Refused::DoesNotApply(e.to_string()), &item.hash);
             continue;
         }
@@ -147,7 +156,7 @@ pub(super) fn apply_group(
                 out.new.push((item.index, item.hash));
             }
             Err(why) => {
-                doc = doc.fork_at(&heads)?;
+                doc = roll_back(&doc, &heads, false, &stored, batch, &out.new)?;
                 out.refuse(item.index, why, &item.hash);
             }
         }
@@ -155,4 +164,46 @@ pub(super) fn apply_group(
     out.trail = last.and_then(|(intake, evs)| Trail::of(&doc, &intake, &evs));
     out.body = Body::Loaded(Box::new(doc));
     Ok(out)
+}
+
+/// The document without a refused change: forked at the heads before it, or — when
+/// Automerge failed inside (`poisoned`, or the fork itself fails so) — loaded again from the
+/// stored bytes with this batch's applied changes.
+fn roll_back(
+    doc: &CaseDoc,
+    heads: &[automerge::ChangeHash],
+    poisoned: bool,
+    stored: &Option<Vec<u8>>,
+    batch: &[Envelope],
+    applied: &[(usize, Vec<u8>)],
+) -> Result<CaseDoc, EngineError> {
+    if !poisoned {
+        match doc.fork_at(heads) {
+            Ok(d) => return Ok(d),
+            Err(DocError::Poisoned) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::warn!("Automerge failed on a received change; the case is loaded again");
+    reload(stored, batch, applied)
+}
+
+/// The stored document of a case (none: a new one) with the changes at `applied` (batch
+/// indices, in order) applied again: after Automerge failed on a copy in memory.
+fn reload(
+    stored: &Option<Vec<u8>>,
+    batch: &[Envelope],
+    applied: &[(usize, Vec<u8>)],
+) -> Result<CaseDoc, EngineError> {
+    let mut doc = match stored {
+        Some(bytes) => CaseDoc::load(bytes)?,
+        None => CaseDoc::from_automerge(Automerge::new()),
+    };
+    for (i, _) in applied {
+        let change = Change::from_bytes(batch[*i].change.clone()).map_err(|e| {
+            EngineError::Invalid(format!("an applied change no longer decodes: {e}"))
+        })?;
+        doc.apply_change(change)?;
+    }
+    Ok(doc)
 }
