@@ -139,12 +139,15 @@ pub struct PeerStatus {
 /// A refused connection attempt (拒绝记录).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
-    /// When.
+    /// When (the last time, for a repeated refusal).
     pub at: Millis,
     /// The endpoint id or node.
     pub who: String,
     /// Why.
     pub reason: String,
+    /// How many times it was refused for this reason (a revoked node still trying).
+    #[serde(default)]
+    pub count: u64,
 }
 
 #[derive(Default)]
@@ -336,12 +339,27 @@ fn set_state(shared: &Shared, node: &str, unit: Option<&str>, state: LinkState) 
 }
 
 fn refuse(shared: &Shared, who: String, reason: String) {
-    tracing::warn!(%who, %reason, "refused a peer");
     let mut r = lock(&shared.refusals);
+    // The same peer refused again for the same reason counts on its entry; the log says
+    // so at the 1st, 10th, 100th… time, not at every redial.
+    if let Some(i) = r.iter().position(|x| x.who == who && x.reason == reason) {
+        let mut again = r.remove(i);
+        again.count = again.count.max(1) + 1;
+        again.at = now_ms();
+        if (again.count.is_power_of_two() && again.count >= 8) || again.count.is_multiple_of(1000) {
+            tracing::warn!(%who, %reason, times = again.count, "peer still refused");
+        } else {
+            tracing::debug!(%who, %reason, times = again.count, "peer refused again");
+        }
+        r.push(again);
+        return;
+    }
+    tracing::warn!(%who, %reason, "refused a peer");
     r.push(Refusal {
         at: now_ms(),
         who,
         reason,
+        count: 1,
     });
     let n = r.len();
     if n > 200 {

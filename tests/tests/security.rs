@@ -61,6 +61,22 @@ async fn unknown_and_revoked_endpoints_are_refused_at_the_handshake() {
             .any(|r| r.reason.contains("revoked"))
     })
     .await;
+    // It keeps trying: one entry, counted, not one per redial.
+    net.wait_for(20, "c22 refused again", |n| {
+        n.n("d")
+            .node()
+            .refusals()
+            .iter()
+            .any(|r| r.reason.contains("revoked") && r.count >= 2)
+    })
+    .await;
+    let revoked: Vec<_> = d
+        .node()
+        .refusals()
+        .into_iter()
+        .filter(|r| r.reason.contains("revoked"))
+        .collect();
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
     // The new roster spreads: the street learns it from the district, and then refuses
     // c22's changes relayed or direct.
     net.wait_for(15, "s2 to adopt the new roster", |n| {

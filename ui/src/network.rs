@@ -65,6 +65,8 @@ pub struct RefusedPeer {
     pub who: String,
     /// Why.
     pub why: String,
+    /// How many times (a revoked node still trying).
+    pub count: u64,
 }
 
 /// The network behind a workstation.

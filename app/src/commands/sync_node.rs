@@ -189,7 +189,12 @@ pub fn peers(data: &Path) -> Result<()> {
                 );
             }
             for r in &f.refusals {
-                println!("refused {} — {}", r.who, r.reason);
+                let times = if r.count > 1 {
+                    format!(" ×{}", r.count)
+                } else {
+                    String::new()
+                };
+                println!("refused {}{times} — {}", r.who, r.reason);
             }
             println!("(quarantine: the store is held by the running node; stop it to list)");
         }

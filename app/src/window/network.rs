@@ -41,6 +41,7 @@ fn refusals(node: &Node) -> Vec<RefusedPeer> {
             at: r.at,
             who: r.who,
             why: r.reason,
+            count: r.count,
         })
         .collect()
 }

@@ -170,7 +170,12 @@ impl NetworkView {
             ui.separator();
             ui.strong(lang.t("拒绝的连接", "Refused connections"));
             for r in refused.iter().rev().take(50) {
-                ui.label(format!("{} {} — {}", fmt_time(r.at), r.who, r.why));
+                let times = if r.count > 1 {
+                    format!(" ×{}", r.count)
+                } else {
+                    String::new()
+                };
+                ui.label(format!("{} {}{times} — {}", fmt_time(r.at), r.who, r.why));
             }
         }
         quarantine(cx, ui);
