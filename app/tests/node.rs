@@ -112,3 +112,76 @@ fn a_street_killed_mid_sync_resumes_from_its_checkpoint() {
     );
     eprintln!("street killed {kills} times; holds {expected} cases, {changes} changes");
 }
+
+/// The district's view of its link to the street from its peers.json, if fresh.
+fn district_sees_street(dir: &Path) -> Option<String> {
+    let bytes = std::fs::read(dir.join("peers.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let p = v["peers"]
+        .as_array()?
+        .iter()
+        .find(|p| p["node"] == "s1")?
+        .clone();
+    Some(p["state"].to_string())
+}
+
+/// SIGTERM (what systemd, docker and `kill` send) stops a node cleanly: it exits with
+/// success, removes its status file, and its peer sees the link go down at once rather than
+/// after an idle timeout.
+#[test]
+fn sigterm_stops_a_node_cleanly_and_its_peer_learns_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (pa, pb) = (free_port(), free_port());
+    let (a, b) = district_of_two(tmp.path(), Some((pa, pb)));
+    let mut district = node(&a, pa);
+    let mut street = node(&b, pb);
+    let wait = |what: &str, secs: u64, pred: &dyn Fn() -> bool| {
+        let t = Instant::now();
+        while !pred() {
+            assert!(
+                t.elapsed() < Duration::from_secs(secs),
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        t.elapsed()
+    };
+    wait("the link to be live", 30, &|| {
+        district_sees_street(&a).is_some_and(|s| s.contains("Live"))
+    });
+    let status = Command::new("kill")
+        .args(["-TERM", &street.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let t = Instant::now();
+    let exit = loop {
+        if let Some(s) = street.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the street did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "SIGTERM ended the node with {exit:?}");
+    assert!(
+        !b.join("peers.json").exists(),
+        "a stale status file is left"
+    );
+    let seen = wait("the district to see the link down", 3, &|| {
+        district_sees_street(&a).is_some_and(|s| !s.contains("Live") && !s.contains("Syncing"))
+    });
+    eprintln!("district saw the street go after {seen:?}");
+    // Started again, it is back within seconds.
+    let mut street = node(&b, pb);
+    let back = wait("the link to be live again", 15, &|| {
+        district_sees_street(&a).is_some_and(|s| s.contains("Live"))
+    });
+    eprintln!("live again after {back:?}");
+    for c in [&mut street, &mut district] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}

@@ -96,6 +96,20 @@ fn run_once(
             me.version
         );
         let status = data.join(PEERS_FILE);
+        // SIGTERM (systemd, docker, kill) stops the node as Ctrl-C does: connections
+        // closed so peers learn at once, the store settled, the status file removed.
+        #[cfg(unix)]
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        let terminated = async {
+            #[cfg(unix)]
+            {
+                term.recv().await;
+            }
+            #[cfg(not(unix))]
+            std::future::pending::<()>().await;
+        };
+        tokio::pin!(terminated);
         let mut logged = std::time::Instant::now();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         let exit = loop {
@@ -117,13 +131,21 @@ fn run_once(
                     }
                 }
                 _ = tokio::signal::ctrl_c() => {
-                    println!("stopping");
+                    println!("stopping (interrupt)");
+                    break Exit::Stopped;
+                }
+                _ = &mut terminated => {
+                    println!("stopping (SIGTERM)");
                     break Exit::Stopped;
                 }
             }
         };
         let _ = std::fs::remove_file(&status);
         node.shutdown().await;
+        // Batches committed without waiting for the disk are made durable before exit.
+        if let Err(e) = replica.engine().store.settle() {
+            tracing::warn!("settling the store at stop: {e}");
+        }
         Ok::<Exit, anyhow::Error>(exit)
     })
 }
