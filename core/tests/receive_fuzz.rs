@@ -82,3 +82,24 @@ fn a_change_that_skips_its_actors_previous_change_is_refused_and_the_case_still_
     CaseDoc::load(&target.save()).expect("the case still loads");
     assert_eq!(target.events().unwrap().len(), 2);
 }
+
+/// A change whose checksum bytes were altered: Automerge parses it without checking, and
+/// the fast path used to append it as sent, after which the case no longer loaded ("bad
+/// checksum"). Found by the libFuzzer target; refused as malformed now.
+#[test]
+fn a_change_with_a_bad_checksum_is_refused_and_the_case_still_loads() {
+    let h = Harness::new();
+    let (id, mut bytes) = h.self_handle(0);
+    bytes[5] ^= 0x10;
+    let r = h.receive(&id, bytes);
+    assert_eq!(r.applied, 0, "{r:?}");
+    assert_eq!(r.quarantined.len(), 1, "{r:?}");
+    assert!(r.quarantined[0].to_string().contains("checksum"), "{r:?}");
+    let doc = h.doc(0);
+    assert_eq!(doc.events().unwrap().len(), 1, "only the report");
+    // The genuine change still applies, on the fast path.
+    let (id, bytes) = h.self_handle(0);
+    let r = h.receive(&id, bytes);
+    assert_eq!((r.applied, r.fast), (1, 1), "{r:?}");
+    assert_eq!(h.doc(0).events().unwrap().len(), 2);
+}

@@ -148,7 +148,7 @@ pub fn ingest(
                     case: env.case.clone(),
                     change: None,
                     author: env.author.clone(),
-                    why: Refused::Malformed(e.to_string()),
+                    why: Refused::Malformed(e),
                 };
                 let r = Refusal {
                     reason: &q.to_string(),

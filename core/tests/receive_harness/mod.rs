@@ -481,3 +481,62 @@ impl Harness {
             .expect("a stored case")
     }
 }
+
+impl Harness {
+    /// A valid move on the `i`th case by community c11 (自处置), as change bytes.
+    pub fn self_handle(&self, i: usize) -> (CaseId, Vec<u8>) {
+        let id = self.cases[i].clone();
+        let doc = self.doc(i);
+        let tip = doc
+            .events()
+            .expect("events")
+            .last()
+            .expect("a report")
+            .id
+            .clone();
+        let e = Event {
+            id: EventId::random(),
+            after: vec![tip],
+            at: Hlc::at(T0 + 60_000),
+            node: NodeId("c11".into()),
+            unit: self.authors[0].1.clone(),
+            role: Role::GridWorker,
+            action: Action::SelfHandle,
+            offline: false,
+        };
+        let mut d = doc.fork_as(&NodeId("c11".into()));
+        let before = d.heads();
+        d.append(&e).expect("append");
+        let c = d
+            .automerge()
+            .get_changes(&before)
+            .pop()
+            .expect("a change")
+            .clone();
+        (id, c.raw_bytes().to_vec())
+    }
+
+    /// Receives one change by c11 from a peer.
+    pub fn receive(&self, id: &CaseId, bytes: Vec<u8>) -> gridloop_core::ingest::IngestReport {
+        let env = Envelope {
+            case: id.0.clone(),
+            author: "c11".into(),
+            change: bytes,
+            signature: Vec::new(),
+        };
+        ingest(
+            &self.engine,
+            &self.me,
+            &[env],
+            &self.authority,
+            Some(Source {
+                peer: "peer",
+                epoch: "e",
+                upto: None,
+                durable: true,
+            }),
+            T0 + 120_000,
+        )
+        .expect("ingest")
+    }
+}
