@@ -149,6 +149,32 @@ fn sigterm_stops_a_node_cleanly_and_its_peer_learns_at_once() {
     wait("the link to be live", 30, &|| {
         district_sees_street(&a).is_some_and(|s| s.contains("Live"))
     });
+    // `peers` on the running street: one row per peer, each value under its heading.
+    let out = gl(&b, &["peers"]);
+    let lines: Vec<&str> = out.lines().collect();
+    let head = lines.iter().position(|l| l.starts_with("peer ")).expect("a heading");
+    let (heading, row) = (lines[head], lines[head + 1]);
+    assert!(row.starts_with("d "), "{out}");
+    for (col, right) in [
+        ("state", false),
+        ("last sync", false),
+        ("sent", true),
+        ("backlog", true),
+        ("bytes in", true),
+    ] {
+        let at = heading.find(col).unwrap_or_else(|| panic!("no {col} in {heading}"));
+        let chars: Vec<char> = row.chars().collect();
+        let (i, next) = if right {
+            (at + col.len() - 1, at + col.len())
+        } else {
+            (at, at.saturating_sub(1))
+        };
+        assert!(
+            chars.get(i).is_some_and(|c| !c.is_whitespace())
+                && chars.get(next).is_none_or(|c| c.is_whitespace()),
+            "the value under {col} is not aligned:\n{heading}\n{row}"
+        );
+    }
     let status = Command::new("kill")
         .args(["-TERM", &street.id().to_string()])
         .status()

@@ -175,10 +175,11 @@ pub fn peers(data: &Path) -> Result<()> {
         Some(f) => {
             println!("node {} running on {:?}", f.node, f.addrs);
             println!(
-                "{:<12} {:<14} {:<28} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
+                "{:<12} {:<14} {:<28} {:<9} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
                 "peer",
                 "unit",
                 "state",
+                "last sync",
                 "sent",
                 "applied",
                 "quar.",
@@ -233,7 +234,14 @@ pub fn peers(data: &Path) -> Result<()> {
                     "{:<12} {:<14} {:>12} {:>10}",
                     "peer", "unit", "acked by it", "backlog"
                 );
-                for n in roster.nodes.iter().filter(|n| n.node != me.node.0) {
+                // The peers of this node: those it dials and those that dial it.
+                let mine = roster.nodes.iter().find(|n| n.node == me.node.0);
+                let linked = |n: &&gridloop_sync::roster::RosterEntry| {
+                    n.node != me.node.0
+                        && (mine.is_some_and(|m| m.links.contains(&n.node))
+                            || n.links.contains(&me.node.0))
+                };
+                for n in roster.nodes.iter().filter(linked) {
                     let acked = r.acknowledged(&n.node, &me.epoch)?;
                     let backlog = r.feed_backlog(&n.unit, acked)?;
                     let backlog = if backlog >= gridloop_core::store::BACKLOG_CAP {
