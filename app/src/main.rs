@@ -46,13 +46,16 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The error chain as one line, a refusal (拒绝原因) in Chinese when asked for.
+/// The error chain as one line, a refusal (拒绝原因) in Chinese when asked for. A link
+/// whose text the link before it already ends with (an error that prints its source) is
+/// said once, not twice.
 fn error_text(e: &anyhow::Error, zh: bool) -> String {
-    if !zh {
-        return format!("{e:#}");
-    }
-    e.chain()
+    let links = e
+        .chain()
         .map(|link| {
+            if !zh {
+                return link.to_string();
+            }
             let refusal = link
                 .downcast_ref::<gridloop_core::workflow::Refusal>()
                 .or_else(
@@ -66,8 +69,21 @@ fn error_text(e: &anyhow::Error, zh: bool) -> String {
                 None => link.to_string(),
             }
         })
-        .collect::<Vec<_>>()
-        .join(": ")
+        .collect::<Vec<_>>();
+    said_once(&links)
+}
+
+/// Joins an error chain's texts with ": ", leaving out each text the one before it already
+/// ends with.
+fn said_once(links: &[String]) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for l in links {
+        if out.last().is_some_and(|prev| prev.ends_with(l.as_str())) {
+            continue;
+        }
+        out.push(l);
+    }
+    out.join(": ")
 }
 
 /// Runs one command line.

@@ -344,7 +344,13 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
         b"this is not a database at all, just text",
     )
     .unwrap();
-    fails(junk.path(), &["list"], "gridloop.redb");
+    let err = fails(junk.path(), &["list"], "gridloop.redb");
+    // Said once: the cause is not repeated after the context that already carries it.
+    assert_eq!(
+        err.matches("magic number mismatch").count(),
+        1,
+        "the cause is said twice: {err}"
+    );
     assert_eq!(
         std::fs::read(junk.path().join("gridloop.redb")).unwrap(),
         b"this is not a database at all, just text"

@@ -152,7 +152,10 @@ fn sigterm_stops_a_node_cleanly_and_its_peer_learns_at_once() {
     // `peers` on the running street: one row per peer, each value under its heading.
     let out = gl(&b, &["peers"]);
     let lines: Vec<&str> = out.lines().collect();
-    let head = lines.iter().position(|l| l.starts_with("peer ")).expect("a heading");
+    let head = lines
+        .iter()
+        .position(|l| l.starts_with("peer "))
+        .expect("a heading");
     let (heading, row) = (lines[head], lines[head + 1]);
     assert!(row.starts_with("d "), "{out}");
     for (col, right) in [
@@ -162,7 +165,9 @@ fn sigterm_stops_a_node_cleanly_and_its_peer_learns_at_once() {
         ("backlog", true),
         ("bytes in", true),
     ] {
-        let at = heading.find(col).unwrap_or_else(|| panic!("no {col} in {heading}"));
+        let at = heading
+            .find(col)
+            .unwrap_or_else(|| panic!("no {col} in {heading}"));
         let chars: Vec<char> = row.chars().collect();
         let (i, next) = if right {
             (at + col.len() - 1, at + col.len())
