@@ -7,12 +7,12 @@ use gridloop_core::domain::calendar::Millis;
 use gridloop_core::domain::event::{Action, RequestKind};
 
 use crate::cli::Move;
-use crate::common::{actor, open_engine, parse_time, resolve_unit};
+use crate::common::{checked_actor, open_engine, parse_time, resolve_unit};
 
 /// `gridloop act CASE MOVE` (操作): makes the move and prints the case's new state.
 pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Result<()> {
     let engine = open_engine(dir)?;
-    let actor = actor(&engine, as_)?;
+    let actor = checked_actor(dir, &engine, as_)?;
     let rec = engine.record(key)?;
     let derived = engine.derive(&rec)?;
     let cur = &derived.current;

@@ -11,13 +11,13 @@ use gridloop_core::store::LightFilter;
 use gridloop_core::workflow::State;
 
 use crate::cli::{LightArg, ListArgs, NewArgs};
-use crate::common::{actor, open_engine, parse_time, resolve_unit};
+use crate::common::{checked_actor, open_engine, parse_time, resolve_unit};
 use crate::output;
 
 /// `gridloop new` (上报): reports a new case as the operator.
 pub fn new_case(dir: &Path, a: NewArgs, at: Millis) -> Result<()> {
     let engine = open_engine(dir)?;
-    let actor = actor(&engine, a.as_.as_deref())?;
+    let actor = checked_actor(dir, &engine, a.as_.as_deref())?;
     let reporter = match (a.reporter_name, a.reporter_phone) {
         (None, None) => None,
         (n, p) => Some(Reporter {

@@ -15,7 +15,7 @@ use gridloop_core::store::CaseSummary;
 use gridloop_core::store::mode::Mode;
 
 use crate::cli::EmergencyCmd;
-use crate::common::{actor, open_engine, resolve_unit};
+use crate::common::{open_engine, resolve_unit};
 use crate::output::time;
 
 /// The district's plans (预案) in force now (its configuration's), extended by `plans.toml`
@@ -35,7 +35,7 @@ pub fn plans(engine: &Engine, dir: &Path, extra: Option<&Path>) -> Result<Plans>
 /// The node's engine and the operator (`--as` or the node's default).
 fn operator(dir: &Path, as_: Option<&str>) -> Result<(Engine, Actor)> {
     let engine = open_engine(dir)?;
-    let who = actor(&engine, as_)?;
+    let who = crate::common::checked_actor(dir, &engine, as_)?;
     Ok((engine, who))
 }
 

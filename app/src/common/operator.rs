@@ -1,7 +1,8 @@
 //! The operator (操作员) a move is made as: the node's default unit and role, or `--as
 //! ROLE@UNIT`; and units named on the command line by code or name.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
+use std::path::Path;
 
 use gridloop_core::domain::role::{Actor, Role};
 use gridloop_core::domain::unit::UnitId;
@@ -43,4 +44,41 @@ pub fn actor(engine: &Engine, as_: Option<&str>) -> Result<Actor> {
             })
         }
     }
+}
+
+/// The operator, checked against this node's roster entry (if it has joined a district): a
+/// move its peers would refuse — for a unit the node does not work for, or in a role its
+/// entry does not grant — is refused here first, with the rule named, instead of being
+/// applied locally and quarantined everywhere else.
+pub fn checked_actor(dir: &Path, engine: &Engine, as_: Option<&str>) -> Result<Actor> {
+    let actor = actor(engine, as_)?;
+    let path = dir.join(super::ROSTER_FILE);
+    if !path.exists() {
+        return Ok(actor);
+    }
+    let roster = gridloop_sync::roster::SignedRoster::read(&path)?.verify(None)?;
+    let Some(entry) = roster.nodes.iter().find(|n| n.node == actor.node.0) else {
+        bail!(
+            "this node ({}) is not in its roster (version {}): its peers would refuse every move",
+            actor.node.0,
+            roster.version
+        );
+    };
+    let grant = gridloop_core::ingest::Grant {
+        unit: entry.unit.clone(),
+        roles: entry.roles.clone(),
+        import: false,
+    };
+    let move_ = gridloop_core::domain::event::EventId("(this move)".into());
+    if let Err(why) =
+        gridloop_core::ingest::may_act_as(&engine.district, &grant, &actor.unit, actor.role, &move_)
+    {
+        bail!(
+            "refused here before its peers would: {}@{} — {why} (roster entry of {})",
+            actor.role.label_zh(),
+            actor.unit,
+            entry.node
+        );
+    }
+    Ok(actor)
 }

@@ -148,25 +148,7 @@ pub(super) fn check_trail(
                     author: env.author.clone(),
                 });
             }
-            let dept_at_node = district
-                .unit(&e.unit)
-                .is_some_and(|u| u.kind == UnitKind::Department)
-                && district
-                    .unit(&grant.unit)
-                    .is_some_and(|u| matches!(u.kind, UnitKind::District | UnitKind::Street));
-            if !dept_at_node && !district.is_same_or_above(&grant.unit, &e.unit) {
-                return Err(Refused::UnitNotAuthors {
-                    event: e.id.clone(),
-                    unit: e.unit.clone(),
-                    author_unit: grant.unit.clone(),
-                });
-            }
-            if e.unit == grant.unit && !grant.roles.is_empty() && !grant.roles.contains(&e.role) {
-                return Err(Refused::RoleNotHeld {
-                    event: e.id.clone(),
-                    role: e.role,
-                });
-            }
+            may_act_as(district, grant, &e.unit, e.role, &e.id)?;
         }
         if let Some(why) = invalid.get(&e.id) {
             return Err(Refused::MoveRefused {
@@ -179,4 +161,37 @@ pub(super) fn check_trail(
         }
     }
     Ok(CaseSummary::build(id, intake, &derived))
+}
+
+/// Whether a node with `grant` may make a move for `unit` in `role` (以此身份办理): the unit
+/// is its own or one below it (or a department, from a street or district node), and at its
+/// own unit the role is one the roster grants it. Every peer checks this on receipt; a node
+/// checks it before making a move, so it never makes one its peers would refuse.
+pub fn may_act_as(
+    district: &crate::domain::unit::District,
+    grant: &Grant,
+    unit: &UnitId,
+    role: Role,
+    event: &EventId,
+) -> Result<(), Refused> {
+    let dept_at_node = district
+        .unit(unit)
+        .is_some_and(|u| u.kind == UnitKind::Department)
+        && district
+            .unit(&grant.unit)
+            .is_some_and(|u| matches!(u.kind, UnitKind::District | UnitKind::Street));
+    if !dept_at_node && !district.is_same_or_above(&grant.unit, unit) {
+        return Err(Refused::UnitNotAuthors {
+            event: event.clone(),
+            unit: unit.clone(),
+            author_unit: grant.unit.clone(),
+        });
+    }
+    if *unit == grant.unit && !grant.roles.is_empty() && !grant.roles.contains(&role) {
+        return Err(Refused::RoleNotHeld {
+            event: event.clone(),
+            role,
+        });
+    }
+    Ok(())
 }

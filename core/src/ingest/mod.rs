@@ -28,6 +28,7 @@ mod fast;
 mod refused;
 mod slow;
 
+pub use authorize::may_act_as;
 use authorize::*;
 use batch::*;
 use fast::*;
