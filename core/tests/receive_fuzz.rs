@@ -103,3 +103,22 @@ fn a_change_with_a_bad_checksum_is_refused_and_the_case_still_loads() {
     assert_eq!((r.applied, r.fast), (1, 1), "{r:?}");
     assert_eq!(h.doc(0).events().unwrap().len(), 2);
 }
+
+/// A change carrying extra bytes (Automerge's author footer), which gridloop never writes:
+/// Automerge 0.12 asserts on an author in any change but its actor's first, and under debug
+/// assertions that can abort the process. Refused as malformed before Automerge sees it.
+#[test]
+fn a_change_with_extra_bytes_is_refused_before_automerge_sees_it() {
+    use automerge::{Change, ExpandedChange};
+    let h = Harness::new();
+    let (id, bytes) = h.self_handle(0);
+    let mut ex: ExpandedChange = Change::from_bytes(bytes).unwrap().decode();
+    ex.extra_bytes = vec![7, 7, 7];
+    let r = h.receive(&id, Change::from(ex).raw_bytes().to_vec());
+    assert_eq!(r.applied, 0, "{r:?}");
+    assert!(
+        r.quarantined.len() == 1 && r.quarantined[0].to_string().contains("extra bytes"),
+        "{r:?}"
+    );
+    assert_eq!(h.doc(0).events().unwrap().len(), 1);
+}

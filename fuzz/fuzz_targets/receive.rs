@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             // gridloop catches Automerge's panics on crafted changes and refuses them;
             // libFuzzer's hook would abort on those caught panics. A panic that escapes
             // still aborts (fuzz_target catches it), and is a crash.
-            std::panic::set_hook(Box::new(|_| {}));
+            std::panic::set_hook(Box::new(|info| eprintln!("PANIC {info}")));
         }
         // A fresh store every 500 runs keeps documents small (most changes on the fast
         // path) and the disk bounded.

@@ -25,6 +25,16 @@ pub(super) fn prepare(batch: &[Envelope], authority: &dyn Authority) -> Vec<Prep
                 ),
                 None,
             ),
+            // gridloop never writes extra bytes (Automerge's author footer): Automerge
+            // 0.12 asserts (panics) on an author in any change but an actor's first.
+            Ok(c) if !c.extra_bytes().is_empty() || c.author().is_some() => (
+                Err(
+                    "the change carries extra bytes (an author footer), which gridloop never \
+                     writes"
+                        .into(),
+                ),
+                None,
+            ),
             Ok(c) => {
                 let grant = authority.authorize(env, &c.hash().0, c.timestamp());
                 (Ok(c), Some(grant))
