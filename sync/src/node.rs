@@ -67,6 +67,16 @@ impl Default for EndpointConfig {
     }
 }
 
+/// How often a quiet connection sends a keep-alive (保活).
+pub const KEEP_ALIVE: Duration = Duration::from_secs(1);
+
+/// How long a connection may hear nothing before it is taken as dead (链路超时).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The longest wait between two dials of a peer that is down: a link that comes back is
+/// redialled within this.
+pub const REDIAL_MAX: Duration = Duration::from_secs(1);
+
 /// Binds this node's iroh endpoint: its key as endpoint id, the gridloop ALPN, the minimal
 /// preset, relays disabled unless configured, mDNS if asked.
 pub async fn bind(key: &NodeKey, cfg: &EndpointConfig) -> Result<Endpoint, NodeError> {
@@ -83,7 +93,20 @@ pub async fn bind(key: &NodeKey, cfg: &EndpointConfig) -> Result<Endpoint, NodeE
         }
         None => RelayMode::Disabled,
     };
+    // A silently dead link (no packets, no close) is noticed within seconds, not after
+    // QUIC's default 30 s: keep-alives every second, idle after three without an answer.
+    let transport = iroh::endpoint::QuicTransportConfig::builder()
+        .keep_alive_interval(KEEP_ALIVE)
+        .max_idle_timeout(Some(
+            IDLE_TIMEOUT
+                .try_into()
+                .expect("the idle timeout fits a QUIC varint"),
+        ))
+        .default_path_keep_alive_interval(KEEP_ALIVE)
+        .default_path_max_idle_timeout(IDLE_TIMEOUT)
+        .build();
     let mut b = Endpoint::builder(presets::Minimal)
+        .transport_config(transport)
         .secret_key(key.secret().clone())
         .alpns(vec![ALPN.to_vec()])
         .relay_mode(relay)
@@ -451,7 +474,7 @@ async fn dial_loop(ctx: Ctx, peer: RosterEntry) {
                     LinkState::Down(e.clone()),
                 );
                 tracing::debug!(peer = %peer.node, "link down: {e}");
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff = (backoff * 2).min(REDIAL_MAX);
             }
         }
         tokio::select! {

@@ -46,6 +46,14 @@ pub fn gl(dir: &Path, args: &[&str]) -> String {
 /// node `s1` (data in `b`, dialing `d`) enrolled and joined; with `ports`, the roster lists
 /// them at 127.0.0.1 on those ports, otherwise it lists no address at all. Returns (a, b).
 pub fn district_of_two(tmp: &Path, ports: Option<(u16, u16)>) -> (PathBuf, PathBuf) {
+    district_of_two_at(
+        tmp,
+        ports.map(|(pa, pb)| (format!("127.0.0.1:{pa}"), format!("127.0.0.1:{pb}"))),
+    )
+}
+
+/// [`district_of_two`] with the nodes listed at the given addresses (ip:port each).
+pub fn district_of_two_at(tmp: &Path, addrs: Option<(String, String)>) -> (PathBuf, PathBuf) {
     let (dist, a, b) = (tmp.join("district"), tmp.join("a"), tmp.join("b"));
     let d = dist.to_str().unwrap();
     gl(
@@ -54,9 +62,8 @@ pub fn district_of_two(tmp: &Path, ports: Option<(u16, u16)>) -> (PathBuf, PathB
     );
     let ka = gl(&a, &["identity"]);
     let kb = gl(&b, &["identity"]);
-    let addr = |port: u16| format!("127.0.0.1:{port}");
-    let (pa, pb) = match ports {
-        Some((pa, pb)) => (Some(addr(pa)), Some(addr(pb))),
+    let (pa, pb) = match addrs {
+        Some((pa, pb)) => (Some(pa), Some(pb)),
         None => (None, None),
     };
     let mut enrol_d = vec![
