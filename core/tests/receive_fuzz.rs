@@ -10,9 +10,18 @@ use receive_harness::{Harness, Seeded};
 
 #[test]
 fn broken_moves_never_leave_a_case_unloadable_or_its_projection_wrong() {
+    // Longer or other runs: GRIDLOOP_FUZZ_STEPS, GRIDLOOP_FUZZ_SEED.
+    let steps: u64 = std::env::var("GRIDLOOP_FUZZ_STEPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3_000);
+    let seed: u64 = std::env::var("GRIDLOOP_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
     let mut h = Harness::new();
-    let mut c = Seeded(0x9e37_79b9_7f4a_7c15);
-    for i in 0..3_000 {
+    let mut c = Seeded(seed);
+    for i in 0..steps {
         if i % 500 == 499 {
             // A fresh store now and then, as the fuzz target does: small documents keep
             // most changes on the fast path.
