@@ -149,7 +149,11 @@ fn sigterm_stops_a_node_cleanly_and_its_peer_learns_at_once() {
     wait("the link to be live", 30, &|| {
         district_sees_street(&a).is_some_and(|s| s.contains("Live"))
     });
-    // `peers` on the running street: one row per peer, each value under its heading.
+    // `peers` on the running street: one row per peer, each value under its heading. The
+    // street's own status file must list the district first (it is written every 250 ms).
+    wait("the street's status to list the district", 10, &|| {
+        street_state(&b).is_some_and(|(s, _)| s.contains("Live"))
+    });
     let out = gl(&b, &["peers"]);
     let lines: Vec<&str> = out.lines().collect();
     let head = lines
