@@ -20,19 +20,18 @@ pub struct Envelope {
 
 /// What an author signs for a change: a domain tag, the case id and the change hash.
 pub fn signing_bytes(case: &str, hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(24 + case.len() + hash.len());
-    m.extend_from_slice(b"gridloop/change/1\0");
-    m.extend_from_slice(case.as_bytes());
-    m.push(0);
-    m.extend_from_slice(hash);
-    m
+    tagged(b"gridloop/change/1\0", case, hash)
 }
 
 /// What an importer signs for a change of a bulk import (导入签名): a separate domain, so an
 /// ordinary change's signature can never pass as an import and the other way round.
 pub fn import_signing_bytes(case: &str, hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(24 + case.len() + hash.len());
-    m.extend_from_slice(b"gridloop/import/1\0");
+    tagged(b"gridloop/import/1\0", case, hash)
+}
+
+fn tagged(domain: &[u8], case: &str, hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(domain.len() + case.len() + 1 + hash.len());
+    m.extend_from_slice(domain);
     m.extend_from_slice(case.as_bytes());
     m.push(0);
     m.extend_from_slice(hash);

@@ -83,7 +83,7 @@ impl<'t> CaseTables<'t> {
         let written: std::borrow::Cow<'_, [u8]> = match (w.saved, appended) {
             (Some(bytes), _) => bytes.into(),
             (None, Some(bytes)) => bytes.into(),
-            (None, None) => whole(w)?.save().into(),
+            (None, None) => self.compacted(w)?.into(),
         };
         self.docs.insert(id, written.as_ref())?;
         // The trail beside the document (案卷轨迹) is kept only by writers that give it,
@@ -396,6 +396,31 @@ impl<'t> CaseTables<'t> {
 }
 
 /// The loaded document of a write, which writes that give none must not need.
+impl CaseTables<'_> {
+    /// The case's document saved compacted — if those bytes load back to the same heads.
+    /// Automerge 0.12 can save a document it cannot load again (a history a crafted change
+    /// left inconsistent; found by fuzzing the receiving path). Then the stored bytes grow
+    /// by the new change chunks instead, past the append limit, which loads as before.
+    /// (Checked when a stored case is compacted again, which the fallback needs; a new
+    /// case's first save is not re-read.)
+    fn compacted(&self, w: &CaseWrite<'_>) -> Result<Vec<u8>, StoreError> {
+        let doc = whole(w)?;
+        let saved = doc.save();
+        let Some(old) = self.docs.get(w.id.as_str())? else {
+            return Ok(saved);
+        };
+        if w.changes.is_empty() || CaseDoc::load(&saved).is_ok_and(|b| b.heads() == doc.heads()) {
+            return Ok(saved);
+        }
+        tracing::error!(case = %w.id, "a compacted save does not load back; appending instead");
+        let mut v = old.value().to_vec();
+        for c in &w.changes {
+            v.extend_from_slice(&c.envelope.change);
+        }
+        Ok(v)
+    }
+}
+
 fn whole<'a>(w: &CaseWrite<'a>) -> Result<&'a CaseDoc, StoreError> {
     w.doc.ok_or_else(|| StoreError::Corrupt {
         what: format!("case {}", w.id),
