@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{district_of_two_at, free_port};
+use common::{district_of_two_at, free_port, peer_state, signal};
 
 fn namespaces_allowed() -> bool {
     Command::new("unshare")
@@ -21,20 +21,8 @@ fn namespaces_allowed() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// A peer's link state in a node's fresh peers.json.
-fn state(dir: &Path, peer: &str) -> Option<String> {
-    let bytes = std::fs::read(dir.join("peers.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let p = v["peers"]
-        .as_array()?
-        .iter()
-        .find(|p| p["node"] == peer)?
-        .clone();
-    Some(p["state"].to_string())
-}
-
 fn live(dir: &Path, peer: &str) -> bool {
-    state(dir, peer).is_some_and(|s| s.contains("Live"))
+    peer_state(dir, peer).is_some_and(|s| s.contains("Live"))
 }
 
 fn wait(what: &str, secs: u64, pred: &dyn Fn() -> bool) -> Duration {
@@ -57,9 +45,7 @@ struct Net {
 impl Drop for Net {
     fn drop(&mut self) {
         // The whole process group: the script, both nodes, the namespace holder.
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{}", self.script.id())])
-            .status();
+        signal(&format!("-{}", self.script.id()), "KILL");
         let _ = self.script.wait();
         let _ = std::fs::remove_dir_all(&self.run);
     }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use gridloop_core::store::Store;
 
 mod common;
-use common::{district_of_two, gl, holds_exactly_the_scope_of};
+use common::{district_of_two, gl, holds_exactly_the_scope_of, signal};
 
 /// Loopback up, with multicast routed to it: what a namespace needs for mDNS.
 const LOOPBACK: &str =
@@ -51,7 +51,7 @@ fn nodes(a: &Path, b: &Path, mdns: bool) -> Child {
 
 fn stop(mut child: Child) {
     let group = format!("-{}", child.id());
-    let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+    signal(&group, "TERM");
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(10) {
         if child.try_wait().ok().flatten().is_some() {
@@ -59,7 +59,7 @@ fn stop(mut child: Child) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    signal(&group, "KILL");
     let _ = child.wait();
     // The nodes themselves may outlive the shell by a moment.
     std::thread::sleep(Duration::from_millis(500));

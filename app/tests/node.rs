@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use gridloop_core::store::Store;
 
 mod common;
-use common::{district_of_two, free_port, gl, holds_exactly_the_scope_of};
+use common::{district_of_two, free_port, gl, holds_exactly_the_scope_of, peer_state, signal};
 
 fn node(dir: &Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_gridloop"))
@@ -113,16 +113,9 @@ fn a_street_killed_mid_sync_resumes_from_its_checkpoint() {
     eprintln!("street killed {kills} times; holds {expected} cases, {changes} changes");
 }
 
-/// The district's view of its link to the street from its peers.json, if fresh.
+/// The district's view of its link to the street.
 fn district_sees_street(dir: &Path) -> Option<String> {
-    let bytes = std::fs::read(dir.join("peers.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let p = v["peers"]
-        .as_array()?
-        .iter()
-        .find(|p| p["node"] == "s1")?
-        .clone();
-    Some(p["state"].to_string())
+    peer_state(dir, "s1")
 }
 
 /// SIGTERM (what systemd, docker and `kill` send) stops a node cleanly: it exits with
@@ -184,11 +177,7 @@ fn sigterm_stops_a_node_cleanly_and_its_peer_learns_at_once() {
             "the value under {col} is not aligned:\n{heading}\n{row}"
         );
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &street.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert!(signal(&street.id().to_string(), "TERM"));
     let t = Instant::now();
     let exit = loop {
         if let Some(s) = street.try_wait().unwrap() {

@@ -181,26 +181,20 @@ async fn a_refused_purge_order_offered_again_is_quarantined_once() {
     };
     let bytes = order.sign(net.n("c11").node().replica().key()).to_bytes();
     let d = net.n("d");
-    let before = d
-        .engine()
-        .store
-        .read()
-        .unwrap()
-        .quarantined()
-        .unwrap()
-        .len();
+    let held = || {
+        d.engine()
+            .store
+            .read()
+            .unwrap()
+            .quarantined()
+            .unwrap()
+            .len()
+    };
+    let before = held();
     for _ in 0..3 {
         let why = d.node().replica().offer_purge(&bytes).unwrap_err();
         assert!(why.contains("drill purge order refused"), "{why}");
     }
-    let after = d
-        .engine()
-        .store
-        .read()
-        .unwrap()
-        .quarantined()
-        .unwrap()
-        .len();
-    assert_eq!(after, before + 1, "offered three times, kept once");
+    assert_eq!(held(), before + 1, "offered three times, kept once");
     net.shutdown().await;
 }

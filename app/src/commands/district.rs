@@ -60,6 +60,19 @@ fn load_config(folder: &Path) -> Result<(ConfigFiles, DistrictConfig)> {
         .with_context(|| format!("the configuration folder {}", folder.display()))
 }
 
+/// [`load_config`], refused unless it configures the roster's district.
+fn load_config_of(folder: &Path, roster: &Roster) -> Result<(ConfigFiles, DistrictConfig)> {
+    let (files, checked) = load_config(folder)?;
+    if checked.district.root().id != roster.district {
+        bail!(
+            "the folder configures district {}, this directory is district {}",
+            checked.district.root().id,
+            roster.district
+        );
+    }
+    Ok((files, checked))
+}
+
 /// `gridloop district create` (建立区级名册): checks the district's configuration folder,
 /// then writes a root key, an empty signed roster and the configuration signed as version 1
 /// (in force from the start) in `dir`. Nothing is written if the folder does not check.
@@ -119,14 +132,7 @@ fn fits_a_frame(history: &ConfigHistory) -> Result<()> {
 /// The first configuration of a district created before configuration packages: version 1,
 /// in force from the start, so every move already made is judged as it was.
 fn first_config(dir: &Path, config: &Path, root: &NodeKey, roster: &Roster) -> Result<()> {
-    let (files, checked) = load_config(config)?;
-    if checked.district.root().id != roster.district {
-        bail!(
-            "the folder configures district {}, this directory is district {}",
-            checked.district.root().id,
-            roster.district
-        );
-    }
+    let (files, _) = load_config_of(config, roster)?;
     let release = Release::new(roster.district.clone(), root.id(), 1, Millis::MIN, files);
     let history = ConfigHistory::of(release.sign(root));
     fits_a_frame(&history)?;
@@ -151,14 +157,7 @@ pub fn district_config(dir: &Path, config: &Path, effective: Option<Millis>) -> 
     }
     let mut history = ConfigHistory::read(&path)?;
     let held = history.verify(Some(&root.id()))?;
-    let (files, checked) = load_config(config)?;
-    if checked.district.root().id != roster.district {
-        bail!(
-            "the folder configures district {}, this directory is district {}",
-            checked.district.root().id,
-            roster.district
-        );
-    }
+    let (files, _) = load_config_of(config, &roster)?;
     let last = held
         .last()
         .ok_or_else(|| anyhow!("{} holds no version", path.display()))?;

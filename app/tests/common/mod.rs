@@ -125,3 +125,24 @@ pub fn holds_exactly_the_scope_of(a: &Path, b: &Path, unit: &str) -> u64 {
     );
     expected
 }
+
+/// Sends `signal` (e.g. `TERM`, `KILL`) to `target`: a pid, or `-PGID` for a process group.
+/// Through the shell's own `kill`, so no `procps` package is needed.
+pub fn signal(target: &str, signal: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("kill -s {signal} -- {target}")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The state of `peer` in a node's `peers.json` (written every 250 ms while it runs).
+pub fn peer_state(dir: &Path, peer: &str) -> Option<String> {
+    let bytes = std::fs::read(dir.join("peers.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let p = v["peers"]
+        .as_array()?
+        .iter()
+        .find(|p| p["node"] == peer)?
+        .clone();
+    Some(p["state"].to_string())
+}

@@ -252,21 +252,6 @@ impl Store {
         Ok((id, true))
     }
 
-    /// Puts something refused into quarantine with its reason, in its own durable write.
-    pub fn quarantine(&self, reason: &str, bytes: &[u8], at: Millis) -> Result<u64, StoreError> {
-        let wt = self.begin(true)?;
-        let r = Refusal {
-            reason,
-            hash: None,
-            remember: false,
-            peer: "",
-            bytes,
-        };
-        let id = Self::quarantine_in(&wt, &r, at, self.quarantine_limits())?;
-        wt.commit()?;
-        Ok(id)
-    }
-
     /// The bounds of this store's quarantine.
     pub fn quarantine_limits(&self) -> QuarantineLimits {
         *self.limits.read().unwrap_or_else(|p| p.into_inner())
