@@ -240,8 +240,48 @@ fn export_then_import_into_another_node_round_trips() {
         a.path(),
         &["--now", "2026-11-23 09:10", "act", &n, "accept"],
     );
+    ok(
+        a.path(),
+        &[
+            "--now",
+            "2026-11-23 09:12",
+            "act",
+            &n,
+            "--as",
+            "shift_lead@110101",
+            "register",
+        ],
+    );
+    // 属地派遣 names a unit of its own beside the author's: the export once wrote `unit` twice.
+    ok(
+        a.path(),
+        &[
+            "--now",
+            "2026-11-23 09:14",
+            "act",
+            &n,
+            "--as",
+            "dispatcher@110101",
+            "dispatch-down",
+            "--unit",
+            "110101001",
+        ],
+    );
     let file = a.path().join("cases.jsonl");
     ok(a.path(), &["export", file.to_str().unwrap()]);
+    let line = std::fs::read_to_string(&file).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let down = rec["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "dispatch_down")
+        .expect("the export holds the hand-down");
+    assert_eq!(
+        (down["author_unit"].as_str(), down["unit"].as_str()),
+        (Some("110101"), Some("110101001")),
+        "{down}"
+    );
     let out = ok(b.path(), &["import", file.to_str().unwrap()]);
     assert!(out.contains("imported 1 new"), "{out}");
     let out = ok(b.path(), &["import", file.to_str().unwrap()]);
@@ -250,7 +290,32 @@ fn export_then_import_into_another_node_round_trips() {
         "importing twice changes nothing: {out}"
     );
     let shown = ok(b.path(), &["show", &n]);
-    assert!(shown.contains("待立案"), "{shown}");
+    assert!(
+        shown.contains("待派遣") && shown.contains("东华门街道"),
+        "{shown}"
+    );
+
+    // Another community's node may not import it: the case is outside its scope.
+    let c = tempfile::tempdir().unwrap();
+    ok(
+        c.path(),
+        &[
+            "init",
+            "--unit",
+            "110101001002",
+            "--role",
+            "station_chief",
+            "--config",
+            DEMO_CONFIG,
+        ],
+    );
+    let err = fails(
+        c.path(),
+        &["import", file.to_str().unwrap()],
+        "outside this node's scope",
+    );
+    assert!(err.contains(&n), "{err}");
+    fails(c.path(), &["show", &n], "no case");
 }
 
 #[test]

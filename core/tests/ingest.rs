@@ -606,3 +606,56 @@ fn a_change_refused_before_its_configuration_arrived_is_judged_again_after() {
     assert!(again.quarantined.is_empty(), "{again:?}");
     assert_eq!(r2.state(&id), sender.state(&id));
 }
+
+#[test]
+fn two_cases_sharing_a_number_are_both_named_never_one_chosen() {
+    let Scene {
+        mut authority,
+        district,
+        community,
+        worker,
+        new,
+        ..
+    } = scene("幸福路 3 号");
+    // Two workstations of one community, each numbering its first case of the day offline.
+    authority.0.insert("c2".into(), community.clone());
+    let c = Node::new(&community);
+    let c2 = Node::new(&community);
+    let d = Node::new(&district);
+    let other = Actor {
+        node: NodeId("c2".into()),
+        ..worker.clone()
+    };
+    let a = c.engine.report(&worker, &new, T0).unwrap();
+    let b = c2.engine.report(&other, &new, T0 + MIN).unwrap();
+    assert_eq!(
+        a.number, b.number,
+        "the same unit and day give the same first number"
+    );
+    d.take(&c.feed(&district, 0).0, &authority);
+    d.take(&c2.feed(&district, 0).0, &authority);
+
+    let r = d.engine.store.read().unwrap();
+    let err = r
+        .find(&a.number)
+        .expect_err("a number two cases carry is ambiguous");
+    let text = err.to_string();
+    assert!(
+        text.contains(&a.id.0) && text.contains(&b.id.0) && text.contains("by its id"),
+        "{text}"
+    );
+    assert_eq!(r.find(&a.id.0).unwrap().unwrap().id, a.id);
+    assert_eq!(r.find(&b.id.0).unwrap().unwrap().id, b.id);
+    // The next case this district store numbers for the community skips the held number.
+    drop(r);
+    let n = d.engine.report(
+        &Actor {
+            node: NodeId("d".into()),
+            ..worker.clone()
+        },
+        &new,
+        T0 + 2 * MIN,
+    );
+    let n = n.unwrap().number;
+    assert_ne!(n, a.number, "a held number is never given out again");
+}

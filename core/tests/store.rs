@@ -429,3 +429,143 @@ fn a_drill_purge_removes_exactly_the_earlier_drill_cases_from_every_table() {
         Some(purge)
     );
 }
+
+/// A community node's store and 400 generated district cases, some in its scope.
+fn community_store_and_cases() -> (
+    tempfile::TempDir,
+    Engine,
+    gridloop_core::domain::unit::UnitId,
+    Vec<gridloop_core::engine::CaseRecord>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("c.redb")).unwrap());
+    let community = engine.district.communities()[0].id.clone();
+    engine
+        .store
+        .set_node(
+            &gridloop_core::domain::role::NodeId("c".into()),
+            &community,
+            gridloop_core::domain::role::Role::StationChief,
+        )
+        .unwrap();
+    let now = YEAR_2026 + 30 * 86_400_000;
+    let mut g = Generator::new(engine.rules(), 11, YEAR_2026, 30, now);
+    let records = (0..400).map(|_| g.next_case()).collect();
+    (dir, engine, community, records)
+}
+
+fn sees(
+    engine: &Engine,
+    unit: &gridloop_core::domain::unit::UnitId,
+    rec: &gridloop_core::engine::CaseRecord,
+) -> bool {
+    let b = gridloop_core::workload::bulk::build(&engine.rules(), rec.clone()).unwrap();
+    gridloop_core::store::feed_scope(&b.summary, &engine.district).contains(unit)
+}
+
+fn import(
+    engine: &Engine,
+    recs: Vec<gridloop_core::engine::CaseRecord>,
+) -> Result<gridloop_core::workload::bulk::ImportReport, gridloop_core::engine::EngineError> {
+    gridloop_core::workload::bulk::import(
+        &engine.store,
+        engine.rules(),
+        &gridloop_core::domain::role::NodeId("c".into()),
+        recs.into_iter().map(Ok),
+        2,
+        &|_| {},
+    )
+}
+
+#[test]
+fn an_import_takes_only_cases_in_the_nodes_scope() {
+    let (_dir, engine, community, records) = community_store_and_cases();
+    let (mine, theirs): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| sees(&engine, &community, r));
+    assert!(
+        !mine.is_empty() && !theirs.is_empty(),
+        "{} / {}",
+        mine.len(),
+        theirs.len()
+    );
+    let outside = theirs[0].clone();
+
+    // The check before writing refuses a file with one case outside, and names it.
+    let file = vec![mine[0].clone(), outside.clone()];
+    let err = gridloop_core::workload::bulk::check(
+        &engine.store,
+        &engine.rules(),
+        file.clone().into_iter().map(Ok),
+    )
+    .expect_err("a case of another community is outside a community node's scope");
+    let text = err.to_string();
+    assert!(
+        text.contains("outside this node's scope") && text.contains(&outside.intake.number),
+        "{text}"
+    );
+    // The writer refuses it too, so a caller that skips the check cannot store it.
+    assert!(import(&engine, vec![outside.clone()]).is_err());
+    let r = engine.store.read().unwrap();
+    assert_eq!(r.count().unwrap(), 0, "nothing stored");
+    assert!(r.find(&outside.id.0).unwrap().is_none());
+    drop(r);
+
+    let rep = import(&engine, mine.clone()).unwrap();
+    assert_eq!(rep.added, mine.len() as u64);
+}
+
+#[test]
+fn an_import_of_a_number_held_by_another_case_is_refused_with_both_named() {
+    let (_dir, engine, community, records) = community_store_and_cases();
+    let mine: Vec<_> = records
+        .into_iter()
+        .filter(|r| sees(&engine, &community, r))
+        .collect();
+    import(&engine, vec![mine[0].clone()]).unwrap();
+
+    // Another identity under the held number: a hand-made record of the same trail.
+    let mut twin = mine[1].clone();
+    twin.intake.number = mine[0].intake.number.clone();
+    twin.document = None;
+    let err = gridloop_core::workload::bulk::check(
+        &engine.store,
+        &engine.rules(),
+        std::iter::once(Ok(twin.clone())),
+    )
+    .expect_err("one number names one case");
+    let text = err.to_string();
+    assert!(
+        text.contains(&mine[0].id.0)
+            && text.contains(&twin.id.0)
+            && text.contains(&twin.intake.number),
+        "{text}"
+    );
+    assert!(
+        import(&engine, vec![twin.clone()]).is_err(),
+        "the writer refuses it too"
+    );
+
+    // Two records of one file sharing a number, neither yet stored.
+    let mut a = mine[2].clone();
+    let mut b = mine[3].clone();
+    b.intake.number = a.intake.number.clone();
+    (a.document, b.document) = (None, None);
+    let err = gridloop_core::workload::bulk::check(
+        &engine.store,
+        &engine.rules(),
+        [a.clone(), b.clone()].into_iter().map(Ok),
+    )
+    .expect_err("two records of one file with one number");
+    assert!(err.to_string().contains(&a.id.0), "{err}");
+
+    let r = engine.store.read().unwrap();
+    assert_eq!(r.count().unwrap(), 1, "only the first import is stored");
+    assert_eq!(
+        r.find(&mine[0].intake.number).unwrap().unwrap().id,
+        mine[0].id
+    );
+    drop(r);
+    // The same case again is a merge, not a clash.
+    assert_eq!(import(&engine, vec![mine[0].clone()]).unwrap().unchanged, 1);
+}

@@ -31,16 +31,12 @@ fn read_records(file: &Path) -> Result<impl Iterator<Item = Result<CaseRecord, E
 pub fn import(dir: &Path, file: &Path) -> Result<()> {
     let engine = open_engine(dir)?;
     crate::common::require_import(dir, &engine.node()?.node.0)?;
-    // First pass: every line parses, its document (if any) loads, and its trail replays
-    // under the rules — nothing is written unless the whole file is sound.
-    let mut n = 0u64;
-    for (i, rec) in read_records(file)?.enumerate() {
-        let rec = rec?;
-        let id = rec.id.clone();
-        gridloop_core::workload::bulk::build(&engine.rules(), rec)
-            .with_context(|| format!("{}: record {} (case {id})", file.display(), i + 1))?;
-        n += 1;
-    }
+    // First pass: every line parses, its document (if any) loads, its trail replays under
+    // the rules, it is in this node's scope and its number names no other case — nothing is
+    // written unless the whole file is sound.
+    let n =
+        gridloop_core::workload::bulk::check(&engine.store, &engine.rules(), read_records(file)?)
+            .with_context(|| format!("{} was not imported", file.display()))?;
     let me = engine.node()?.node;
     let bar = output::progress(n, "导入 importing");
     let report = gridloop_core::workload::bulk::import(

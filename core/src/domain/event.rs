@@ -267,7 +267,10 @@ pub struct Event {
     pub at: Hlc,
     /// The node the move was made on.
     pub node: NodeId,
-    /// The unit the person acted for.
+    /// The unit the person acted for. Written `author_unit` in JSON: flattened beside the
+    /// move, whose own `unit` (属地派遣's target, a feedback's handler) would otherwise share
+    /// its key.
+    #[serde(rename = "author_unit")]
     pub unit: UnitId,
     /// The person's role there.
     pub role: Role,

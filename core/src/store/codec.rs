@@ -60,3 +60,17 @@ pub(super) fn load_doc(
         source: Box::new(source),
     })
 }
+
+/// The cases that carry 案卷编号 `number` in the number index (a read or a write table).
+pub(super) fn numbered_in(
+    table: &impl redb::ReadableTable<(&'static str, &'static str), ()>,
+    number: &str,
+) -> Result<Vec<crate::domain::case_id::CaseId>, StoreError> {
+    let mut out = Vec::new();
+    for item in table.range((number, "")..=(number, "\u{10ffff}"))? {
+        out.push(crate::domain::case_id::CaseId(
+            item?.0.value().1.to_string(),
+        ));
+    }
+    Ok(out)
+}

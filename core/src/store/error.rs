@@ -54,6 +54,15 @@ pub enum StoreError {
     /// No case with that id or number.
     #[error("no case {0} in this store")]
     NoSuchCase(String),
+    /// More than one case carries this 案卷编号 (two nodes of one unit numbered offline on
+    /// the same day); the case must be named by its id.
+    #[error("case number {number} names {} cases in this store ({}); name the case by its id", ids.len(), ids.join(", "))]
+    AmbiguousNumber {
+        /// The number.
+        number: String,
+        /// The ids of the cases that carry it.
+        ids: Vec<String>,
+    },
     /// A case with that id already exists.
     #[error("case {0} already exists in this store")]
     Exists(String),

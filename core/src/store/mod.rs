@@ -29,7 +29,7 @@ mod schema;
 mod summary;
 mod tables;
 
-use codec::{dec, enc, load_doc, open_all};
+use codec::{dec, enc, load_doc, numbered_in, open_all};
 pub use digest::{day_bucket, heads_hash};
 pub use envelope::{
     Envelope, FeedEntry, IMPORT_SUFFIX, Logged, import_author, import_signing_bytes, importer_of,
@@ -203,6 +203,7 @@ impl Store {
         wt.delete_table(IDX_CATEGORY)?;
         wt.delete_table(IDX_TIME)?;
         wt.delete_table(IDX_NUMBER)?;
+        wt.delete_table(IDX_NUMBER_V1)?;
         wt.delete_table(IDX_INCIDENT)?;
         wt.delete_table(IDX_DRILL)?;
         wt.delete_table(IDX_LANE)?;
@@ -363,14 +364,23 @@ impl Store {
         day: &str,
     ) -> Result<String, StoreError> {
         let mut meta = wt.open_table(META)?;
+        let numbers = wt.open_table(IDX_NUMBER)?;
         let key = format!("number:{unit}:{day}");
-        let n = meta
+        let mut n = meta
             .get(key.as_str())?
             .map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or([0; 8])))
-            .unwrap_or(0)
-            + 1;
+            .unwrap_or(0);
+        // Past every number already held: cases imported or synced from another node of the
+        // unit carry numbers this store's counter never gave out.
+        let number = loop {
+            n += 1;
+            let number = format!("{unit}-{day}-{n:06}");
+            if numbered_in(&numbers, &number)?.is_empty() {
+                break number;
+            }
+        };
         meta.insert(key.as_str(), &n.to_be_bytes()[..])?;
-        Ok(format!("{unit}-{day}-{n:06}"))
+        Ok(number)
     }
 
     /// Writes a case: the document, its new changes in the log and the feeds of its scope,

@@ -75,12 +75,20 @@ impl Reader {
         {
             return Ok(Some(s));
         }
-        let num = self.rt.open_table(IDX_NUMBER)?;
-        let id = num.get(key.trim())?.map(|v| v.value().to_string());
-        match id {
-            Some(id) => self.summary(&CaseId(id)),
-            None => Ok(None),
+        let mut ids = self.numbered(key.trim())?;
+        match ids.len() {
+            0 => Ok(None),
+            1 => self.summary(&ids.remove(0)),
+            _ => Err(StoreError::AmbiguousNumber {
+                number: key.trim().to_string(),
+                ids: ids.into_iter().map(|id| id.0).collect(),
+            }),
         }
+    }
+
+    /// The cases that carry 案卷编号 `number`: one normally, none when it is unknown.
+    pub fn numbered(&self, number: &str) -> Result<Vec<CaseId>, StoreError> {
+        numbered_in(&self.rt.open_table(IDX_NUMBER)?, number)
     }
 
     /// A holder's inbox (待办): cases held by `holder` in any of `states`, filtered by light

@@ -50,7 +50,11 @@ pub(super) const IDX_CATEGORY: TableDefinition<(&str, i64, &str), ()> =
 
 pub(super) const IDX_TIME: TableDefinition<(i64, &str), ()> = TableDefinition::new("idx_time");
 
-pub(super) const IDX_NUMBER: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
+pub(super) const IDX_NUMBER: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("idx_number.2");
+/// The number index before version 6 (number → one id): a second case with the same number
+/// overwrote the first. Deleted when the projection is rebuilt.
+pub(super) const IDX_NUMBER_V1: TableDefinition<&str, &str> = TableDefinition::new("idx_number");
 
 /// case id of every emergency incident (应急事件) → ().
 pub(super) const IDX_INCIDENT: TableDefinition<&str, ()> = TableDefinition::new("idx_incident");
@@ -100,9 +104,12 @@ pub const FORMAT: &str = "gridloop-store";
 
 /// The store layout version written by this code. Version 3 added the assessed acts and the
 /// reporter key to the projection; version 4 the emergency lane and incident (平战一体) and
-/// the incident index; version 5 the drill index (演练清除) and the lane index (应急通道). An older store opens with a stale projection that
+/// the incident index; version 5 the drill index (演练清除) and the lane index (应急通道);
+/// version 6 a number index that holds every case of a number (案卷编号), so that two cases
+/// sharing one are found as such instead of one hiding the other. An older store opens with
+/// a stale projection that
 /// [`crate::engine::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
-pub const STORE_VERSION: u64 = 5;
+pub const STORE_VERSION: u64 = 6;
 
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 pub(super) const REBUILDABLE_FROM: u64 = 2;

@@ -23,7 +23,7 @@ pub struct CaseTables<'t> {
     grid: Table<'t, (&'static str, i64, &'static str), ()>,
     category: Table<'t, (&'static str, i64, &'static str), ()>,
     time: Table<'t, (i64, &'static str), ()>,
-    number: Table<'t, &'static str, &'static str>,
+    number: Table<'t, (&'static str, &'static str), ()>,
     incident: Table<'t, &'static str, ()>,
     drill: Table<'t, (i64, &'static str), ()>,
     lane: Table<'t, (&'static str, &'static str), ()>,
@@ -206,6 +206,11 @@ impl<'t> CaseTables<'t> {
         Ok(())
     }
 
+    /// The cases that carry 案卷编号 `number` (one normally).
+    pub fn numbered(&self, number: &str) -> Result<Vec<CaseId>, StoreError> {
+        super::codec::numbered_in(&self.number, number)
+    }
+
     /// A case's document, if stored.
     pub fn doc(&self, id: &CaseId) -> Result<Option<CaseDoc>, StoreError> {
         match self.docs.get(id.as_str())? {
@@ -291,7 +296,7 @@ impl<'t> CaseTables<'t> {
         self.category
             .insert((s.category.as_str(), s.reported, id), ())?;
         self.time.insert((s.reported, id), ())?;
-        self.number.insert(s.number.as_str(), id)?;
+        self.number.insert((s.number.as_str(), id), ())?;
         if s.incident.is_some() {
             self.incident.insert(id, ())?;
         }
@@ -317,9 +322,7 @@ impl<'t> CaseTables<'t> {
         self.category
             .remove((s.category.as_str(), s.reported, id))?;
         self.time.remove((s.reported, id))?;
-        if self.number.get(s.number.as_str())?.map(|v| v.value() == id) == Some(true) {
-            self.number.remove(s.number.as_str())?;
-        }
+        self.number.remove((s.number.as_str(), id))?;
         self.incident.remove(id)?;
         self.drill.remove((s.reported, id))?;
         if let Some(incident) = &s.lane {
@@ -365,8 +368,8 @@ impl<'t> CaseTables<'t> {
             self.time.insert((new.reported, id), ())?;
         }
         if old.number != new.number {
-            self.number.remove(old.number.as_str())?;
-            self.number.insert(new.number.as_str(), id)?;
+            self.number.remove((old.number.as_str(), id))?;
+            self.number.insert((new.number.as_str(), id), ())?;
         }
         if (old.drill, old.reported) != (new.drill, new.reported) {
             if old.drill {

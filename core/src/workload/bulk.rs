@@ -5,8 +5,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::doc::case_doc::{CaseDoc, from_hex};
+use crate::domain::case_id::CaseId;
 use crate::domain::event::Action;
 use crate::domain::role::NodeId;
+use crate::domain::unit::{District, UnitId};
 use crate::engine::changes_of;
 use crate::engine::{CaseRecord, EngineError};
 use crate::store::{
@@ -48,6 +50,84 @@ pub struct Built {
 
 fn invalid(msg: String) -> EngineError {
     EngineError::Invalid(msg)
+}
+
+/// A unit as an operator reads it: its name and code.
+fn unit_name(district: &District, unit: &UnitId) -> String {
+    match district.unit(unit) {
+        Some(u) => format!("{} ({unit})", u.name),
+        None => unit.to_string(),
+    }
+}
+
+/// Refuses a record this store may not hold (导入范围): a case outside the scope of the
+/// node's unit (`sees`, when the store has a node), or one whose 案卷编号 another case
+/// already carries (`holder`), naming both.
+fn admissible(
+    b: &Built,
+    sees: Option<&UnitId>,
+    district: &District,
+    holder: Option<&CaseId>,
+) -> Result<(), EngineError> {
+    if let Some(unit) = sees
+        && !feed_scope(&b.summary, district).contains(unit)
+    {
+        let concerns: Vec<String> = b
+            .summary
+            .scope_units()
+            .iter()
+            .map(|u| unit_name(district, u))
+            .collect();
+        return Err(invalid(format!(
+            "case {} ({}) is outside this node's scope: it concerns {}, which {} does not \
+             see; import it at the district or at a unit that sees it",
+            b.summary.number,
+            b.id,
+            concerns.join(", "),
+            unit_name(district, unit),
+        )));
+    }
+    if let Some(other) = holder.filter(|other| **other != b.id && !b.summary.number.is_empty()) {
+        return Err(invalid(format!(
+            "case number {} is already held by case {other}, and the record is case {}: one \
+             number names one case, so the record was not imported",
+            b.summary.number, b.id
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a whole file of records before anything is written (导入检查): each builds (its
+/// document loads, its trail replays under the rules), falls in this node's scope, and
+/// carries a 案卷编号 no other case in the store or earlier in the file carries. Returns the
+/// number of records.
+pub fn check<I>(store: &Store, rules: &Rules<'_>, records: I) -> Result<u64, EngineError>
+where
+    I: Iterator<Item = Result<CaseRecord, EngineError>>,
+{
+    let sees = store.node()?.map(|n| n.unit);
+    let r = store.read()?;
+    let mut seen: std::collections::HashMap<String, CaseId> = std::collections::HashMap::new();
+    let mut n = 0u64;
+    for (i, rec) in records.enumerate() {
+        let rec = rec?;
+        let id = rec.id.clone();
+        let b =
+            build(rules, rec).map_err(|e| invalid(format!("record {} (case {id}): {e}", i + 1)))?;
+        let number = b.summary.number.clone();
+        let holder = match seen.get(&number) {
+            Some(other) => Some(other.clone()),
+            None => r
+                .numbered(&number)?
+                .into_iter()
+                .find(|other| *other != b.id),
+        };
+        admissible(&b, sees.as_ref(), rules.district, holder.as_ref())
+            .map_err(|e| invalid(format!("record {}: {e}", i + 1)))?;
+        seen.insert(number, b.id);
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Builds the document, changes and projection row of one record, refusing it if its
@@ -162,6 +242,7 @@ fn write_all(
     // Every change of the import is authored as the import (`NODE+import`): peers accept
     // it only if the roster grants this node import and it is signed as one.
     let author = import_author(&importer.0);
+    let sees = store.node()?.map(|n| n.unit);
     let mut wt = store.begin(false)?;
     let mut in_batch = 0usize;
     let mut done = 0u64;
@@ -170,6 +251,11 @@ fn write_all(
         {
             let mut t = CaseTables::open(&wt)?;
             for b in chunk {
+                let holder = t
+                    .numbered(&b.summary.number)?
+                    .into_iter()
+                    .find(|other| *other != b.id);
+                admissible(&b, sees.as_ref(), rules.district, holder.as_ref())?;
                 if let Some(mut doc) = t.doc(&b.id)? {
                     let before = doc.heads();
                     if b.carried {

@@ -11,6 +11,10 @@ use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::domain::unit::{District, GridCode, UnitId};
 use gridloop_core::workflow::{CaseState, Derived, Refusal, Rules};
 
+mod walk;
+#[allow(unused_imports)]
+pub use walk::*;
+
 /// A day in milliseconds.
 pub const DAY: Millis = 24 * 3600 * 1000;
 /// Monday 2026-11-23 09:00 Beijing time.
