@@ -131,6 +131,14 @@ pub enum Command {
         #[command(subcommand)]
         cmd: DistrictCmd,
     },
+    /// Check every page of this node's store and rebuild a damaged one (修复存储): the file
+    /// is moved aside, what still reads is taken back, and the rest comes from the district's
+    /// peers when `gridloop node` next runs.
+    Repair {
+        /// Rebuild even a sound store (start over from the peers, keeping what reads).
+        #[arg(long)]
+        resync: bool,
+    },
     /// Print this node's endpoint id, creating its key if needed (节点标识).
     Identity,
     /// Join a district with the signed roster file that enrols this node (加入).

@@ -24,7 +24,9 @@ use anyhow::Result;
 use clap::Parser;
 
 use cli::{Cli, Command, DistrictCmd, DrillCmd};
-use commands::{act, bulk, case, district, drill, emergency, node, report, sync_node, walkthrough};
+use commands::{
+    act, bulk, case, district, drill, emergency, node, repair, report, sync_node, walkthrough,
+};
 use common::{data_dir, now, parse_time};
 
 fn main() -> std::process::ExitCode {
@@ -175,6 +177,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Identity => node::identity(&dir),
+        Command::Repair { resync } => repair::repair(&dir, resync),
         Command::Join {
             roster,
             role,

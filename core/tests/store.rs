@@ -569,3 +569,78 @@ fn an_import_of_a_number_held_by_another_case_is_refused_with_both_named() {
     // The same case again is a merge, not a clash.
     assert_eq!(import(&engine, vec![mine[0].clone()]).unwrap().unchanged, 1);
 }
+
+#[test]
+fn a_store_is_checked_page_by_page_only_when_it_changed_since_a_clean_close() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    {
+        let engine = Engine::demo(Store::open(&path).unwrap());
+        let now = YEAR_2026 + 86_400_000;
+        let mut g = Generator::new(engine.rules(), 3, YEAR_2026, 1, now);
+        gridloop_core::workload::bulk::import(
+            &engine.store,
+            engine.rules(),
+            &gridloop_core::domain::role::NodeId("t".into()),
+            (0..50).map(|_| Ok(g.next_case())),
+            1,
+            &|_| {},
+        )
+        .unwrap();
+    }
+    let checks = std::sync::Arc::new(AtomicUsize::new(0));
+    let open = |always: bool| {
+        let c = std::sync::Arc::clone(&checks);
+        Store::open_reporting(&path, always, move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    // Sealed by its clean close: opened without reading every page.
+    drop(open(false).unwrap());
+    assert_eq!(
+        checks.load(Ordering::SeqCst),
+        0,
+        "a sealed store is not checked"
+    );
+    drop(open(true).unwrap());
+    assert!(
+        checks.load(Ordering::SeqCst) > 0,
+        "a check asked for is made"
+    );
+    checks.store(0, Ordering::SeqCst);
+
+    // Bytes changed behind the store's back: the seal no longer matches, the open checks
+    // and refuses the file with its path, leaving it as it was.
+    let mut bytes = std::fs::read(&path).unwrap();
+    for page in (2..bytes.len() / 4096).step_by(7) {
+        for b in &mut bytes[page * 4096 + 200..page * 4096 + 264] {
+            *b = 0x5a;
+        }
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    match open(false) {
+        Err(StoreError::Damaged { path: p, why }) => {
+            assert_eq!(p, path);
+            assert!(!why.is_empty());
+        }
+        Err(e) => panic!("expected Damaged, got {e}"),
+        Ok(_) => panic!("a damaged store must be refused"),
+    }
+    assert!(
+        checks.load(Ordering::SeqCst) > 0,
+        "the changed file was checked"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "left as it was");
+    // What still reads is salvaged, read-only.
+    let found = gridloop_core::store::integrity::salvage(&path);
+    assert!(
+        !found.changes.is_empty() || found.stopped.is_some(),
+        "{found:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "salvage changes nothing"
+    );
+}

@@ -139,6 +139,48 @@ impl NodeReplica {
             .map_err(|e| PurgeError::Store(e.to_string()))
     }
 
+    /// Takes back the changes salvaged from this node's damaged store (抢救), in their log
+    /// order: each passes the checks a peer's change passes (signature, author, scope, rules);
+    /// own changes the damaged store had not yet sent are signed now. Returns the summed
+    /// reports of the batches.
+    pub fn take_salvaged(
+        &self,
+        changes: Vec<(Vec<u8>, Envelope)>,
+        progress: &dyn Fn(usize),
+    ) -> Result<IngestReport, SyncError> {
+        let roster = self.current_roster();
+        let mut total = IngestReport::default();
+        let mut done = 0;
+        for chunk in changes.chunks(500) {
+            let batch: Vec<Envelope> = chunk
+                .iter()
+                .map(|(hash, e)| {
+                    let mut e = e.clone();
+                    self.sign(&mut e, hash);
+                    e
+                })
+                .collect();
+            let r = ingest(
+                &self.engine,
+                &self.me.unit,
+                &batch,
+                &BatchAuthority::new(&roster, &batch),
+                None,
+                (self.clock)(),
+            )
+            .map_err(store_err)?;
+            total.applied += r.applied;
+            total.duplicates += r.duplicates;
+            total.purged += r.purged;
+            total.quarantined.extend(r.quarantined);
+            total.missing.extend(r.missing);
+            total.cases.extend(r.cases);
+            done += chunk.len();
+            progress(done);
+        }
+        Ok(total)
+    }
+
     /// Signs an own change as it is first sent: an ordinary one over the change domain, one
     /// of this node's bulk imports (authored `NODE+import`) over the import domain.
     fn sign(&self, e: &mut Envelope, hash: &[u8]) {

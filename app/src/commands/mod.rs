@@ -10,6 +10,7 @@
 //! | `case` | cases: `new`, `list`, `show` |
 //! | `act` | a move on a case: `act` |
 //! | `bulk` | cases in bulk: `import`, `export`, `generate` |
+//! | `repair` | 修复存储: `repair` |
 //! | `report` | 报表: `report` |
 //! | `emergency` | 平战一体: `emergency …` |
 //! | `drill` | 演练: `drill check/run/purge/report` |
@@ -24,6 +25,7 @@ pub mod district;
 pub mod drill;
 pub mod emergency;
 pub mod node;
+pub mod repair;
 pub mod report;
 pub mod sync_node;
 pub mod walkthrough;

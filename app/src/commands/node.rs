@@ -9,14 +9,13 @@ use gridloop_core::domain::config::{ConfigBook, DistrictConfig};
 use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::domain::unit::{District, UnitId};
 use gridloop_core::engine::Engine;
-use gridloop_core::store::Store;
 use gridloop_core::workload::generate::node_of;
 use gridloop_sync::config::{ConfigHistory, Release};
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::roster::SignedRoster;
 
 use crate::common::{
-    CONFIG_FILE, KEY_FILE, ROSTER_FILE, STORE_FILE, open_engine, read_config, resolve_unit,
+    CONFIG_FILE, KEY_FILE, ROSTER_FILE, open_engine, open_store, read_config, resolve_unit,
 };
 
 /// `gridloop init` (初始化节点): this node's store for a unit and role. A standalone node
@@ -50,8 +49,7 @@ pub fn init(
         }
         None => None,
     };
-    let path = dir.join(STORE_FILE);
-    let store = Store::open(&path)?;
+    let store = open_store(dir)?;
     if let Some((history, _)) = &fresh
         && dir.join(CONFIG_FILE).exists()
         && store.read()?.count()? > 0
@@ -87,7 +85,7 @@ pub fn init(
         u.name,
         u.id,
         role.label_zh(),
-        path.display()
+        dir.join(crate::common::STORE_FILE).display()
     );
     Ok(())
 }
@@ -221,7 +219,7 @@ pub fn join(
             roster.district
         );
     }
-    let store = Store::open(&data.join(STORE_FILE))?;
+    let store = open_store(data)?;
     let role = match role {
         Some(r) => Role::parse(r).ok_or_else(|| anyhow!("unknown role `{r}`"))?,
         None => match store.node()? {

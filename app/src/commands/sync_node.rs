@@ -7,12 +7,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use gridloop_core::store::Store;
 use gridloop_sync::config::ConfigHistory;
 use gridloop_sync::node::{self, EndpointConfig, Node, PeerStatus, Refusal};
 use gridloop_sync::roster::SignedRoster;
 
-use crate::common::{PEERS_FILE, ROSTER_FILE, STORE_FILE, clock, open_replica};
+use crate::common::{PEERS_FILE, ROSTER_FILE, clock, open_replica, open_store};
 
 /// The status a running node writes for `gridloop peers`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -223,7 +222,7 @@ pub fn peers(data: &Path) -> Result<()> {
         }
         None => {
             println!("node not running (no fresh {})", status.display());
-            let store = Store::open(&data.join(STORE_FILE))?;
+            let store = open_store(data)?;
             let me = store.require_node()?;
             let roster = SignedRoster::read(&data.join(ROSTER_FILE))
                 .ok()

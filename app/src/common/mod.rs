@@ -8,7 +8,7 @@ pub mod time;
 
 pub use node_dir::{
     CONFIG_FILE, KEY_FILE, PEERS_FILE, ROSTER_FILE, STORE_FILE, data_dir, engine_over, open_engine,
-    open_replica, read_config, require_import,
+    open_replica, open_store, read_config, require_import,
 };
 pub use operator::{actor, checked_actor, resolve_unit};
 pub use time::{clock, now, parse_time};

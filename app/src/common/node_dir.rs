@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use gridloop_core::domain::config::ConfigBook;
 use gridloop_core::engine::Engine;
-use gridloop_core::store::Store;
+use gridloop_core::store::{Store, StoreError};
 use gridloop_sync::config::ConfigHistory;
 use gridloop_sync::identity::NodeKey;
 use gridloop_sync::replica::NodeReplica;
@@ -42,6 +42,55 @@ pub fn data_dir(arg: Option<&Path>) -> Result<PathBuf> {
     Ok(dirs.data_dir().to_path_buf())
 }
 
+/// Opens a node's store, checked page by page (with a progress bar) when it changed since its
+/// last clean close. A damaged store, or one a running node holds, is an error that says what
+/// to do.
+pub fn open_store(dir: &Path) -> Result<Store> {
+    open_store_at(&dir.join(STORE_FILE), dir, false)
+}
+
+/// Opens the store file `path` of data directory `dir`, every page checked when `always`.
+pub fn open_store_at(path: &Path, dir: &Path, always: bool) -> Result<Store> {
+    open_checked(path, always).map_err(|e| store_trouble(e, dir))
+}
+
+/// Opens the store file `path`, with a progress bar while its pages are checked (every page
+/// when `always`, else only when it changed since its last clean close).
+pub fn open_checked(path: &Path, always: bool) -> Result<Store, StoreError> {
+    let bar: Arc<std::sync::OnceLock<indicatif::ProgressBar>> = Arc::default();
+    let shown = Arc::clone(&bar);
+    let opened = Store::open_reporting(path, always, move |share| {
+        shown
+            .get_or_init(|| output::progress(1000, "检查存储 checking the store"))
+            .set_position((share * 1000.0) as u64);
+    });
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
+    }
+    opened
+}
+
+/// A store error with what the operator can do about it.
+pub fn store_trouble(e: StoreError, dir: &Path) -> anyhow::Error {
+    match e {
+        StoreError::Damaged { .. } => anyhow!(
+            "{e}. Restore this node: `gridloop --data {} repair` moves the damaged file aside, \
+             keeps every change that still reads and takes the rest back from the district's \
+             peers when `gridloop node` runs",
+            dir.display()
+        ),
+        ref e if e.held_elsewhere() => {
+            anyhow!(
+                "the store {} is held by a running `gridloop node` (or another gridloop \
+                 command); stop the node first (`systemctl stop gridloop-node`, or `kill -TERM` \
+                 its process: it stops cleanly), then run this command again",
+                dir.join(STORE_FILE).display()
+            )
+        }
+        e => e.into(),
+    }
+}
+
 /// Opens the engine over the store in `dir`.
 pub fn open_engine(dir: &Path) -> Result<Engine> {
     let path = dir.join(STORE_FILE);
@@ -51,7 +100,7 @@ pub fn open_engine(dir: &Path) -> Result<Engine> {
             path.display()
         );
     }
-    let store = Store::open(&path)?;
+    let store = open_store(dir)?;
     let (_, book) = read_config(dir)?;
     engine_over(store, book)
 }
@@ -170,7 +219,7 @@ pub fn open_replica(data: &Path) -> Result<Arc<NodeReplica>> {
             path.display()
         );
     }
-    let store = Store::open(&path)?;
+    let store = open_store(data)?;
     store.require_node()?;
     let key = NodeKey::load_or_create(&data.join(KEY_FILE))?;
     let signed = SignedRoster::read(&data.join(ROSTER_FILE)).with_context(|| {

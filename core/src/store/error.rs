@@ -29,6 +29,15 @@ pub enum StoreError {
         /// The version found.
         found: u64,
     },
+    /// The file is damaged (corrupted pages, cut short, changed by something else); it was
+    /// left as it was.
+    #[error("the store {path} is damaged ({why}); it was left as it was")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What was found.
+        why: String,
+    },
     /// A store with no node identity yet.
     #[error("the store has not been initialised for a unit and role (run `gridloop init`)")]
     NotInitialised,
@@ -66,6 +75,15 @@ pub enum StoreError {
     /// A case with that id already exists.
     #[error("case {0} already exists in this store")]
     Exists(String),
+}
+
+impl StoreError {
+    /// Whether the file is held open by another store handle (a running node, or another
+    /// command): redb's lock.
+    pub fn held_elsewhere(&self) -> bool {
+        matches!(self, StoreError::Open { source, .. }
+            if matches!(**source, redb::DatabaseError::DatabaseAlreadyOpen))
+    }
 }
 
 macro_rules! db_from {

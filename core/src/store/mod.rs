@@ -21,6 +21,7 @@ mod digest;
 mod envelope;
 mod error;
 mod feed;
+pub mod integrity;
 pub mod mode;
 mod purge;
 mod quarantine;
@@ -85,6 +86,8 @@ pub struct Store {
     path: PathBuf,
     stale: std::sync::atomic::AtomicBool,
     limits: std::sync::RwLock<QuarantineLimits>,
+    /// Seals the file when the store closes (after `db`, declared before it, has closed).
+    _seal: integrity::Seal,
 }
 
 impl Store {
@@ -92,15 +95,53 @@ impl Store {
     /// is not a redb database, or a redb database that is not a gridloop store, is refused
     /// untouched.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_reporting(path, false, |_| {})
+    }
+
+    /// Opens the store as [`Store::open`] does; a file changed since its last clean close (or
+    /// any file, with `always_check`) is checked page by page first (see [`integrity`]),
+    /// `progress` called with the share done (0.0 to 1.0). A damaged file is
+    /// [`StoreError::Damaged`], left as it was.
+    pub fn open_reporting(
+        path: &Path,
+        always_check: bool,
+        progress: impl Fn(f64) + 'static,
+    ) -> Result<Store, StoreError> {
         let existed = path.exists();
-        let open_err = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source: Box::new(source),
+        let open_err = |source: redb::DatabaseError| {
+            if integrity::damaged(&source) {
+                StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    why: source.to_string(),
+                }
+            } else {
+                StoreError::Open {
+                    path: path.to_path_buf(),
+                    source: Box::new(source),
+                }
+            }
         };
         let mut builder = redb::Builder::new();
         builder.set_cache_size(256 << 20);
         let db = if existed {
-            builder.open(path).map_err(open_err)?
+            let check = always_check || !integrity::sealed(path);
+            if check {
+                tracing::info!(path = %path.display(), "the store changed since its last clean close: checking every page");
+                builder
+                    .set_check_integrity_on_open(true)
+                    .set_repair_callback(move |s| progress(s.progress()));
+            }
+            integrity::unseal(path);
+            // A damaged file redb does not recognise as such may still panic inside it.
+            match integrity::quietly(|| builder.open(path)) {
+                Ok(db) => db.map_err(open_err)?,
+                Err(why) => {
+                    return Err(StoreError::Damaged {
+                        path: path.to_path_buf(),
+                        why,
+                    });
+                }
+            }
         } else {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -114,6 +155,9 @@ impl Store {
             path: path.to_path_buf(),
             stale: std::sync::atomic::AtomicBool::new(false),
             limits: std::sync::RwLock::new(QuarantineLimits::default()),
+            _seal: integrity::Seal {
+                path: path.to_path_buf(),
+            },
         };
         if existed {
             store.check_format()?;
