@@ -24,6 +24,55 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Command {
+    /// Whether the command works on this node's store, and so is run by the node itself (over
+    /// its control socket) while `gridloop node` holds the store.
+    pub fn uses_store(&self) -> bool {
+        matches!(
+            self,
+            Command::New(_)
+                | Command::Report(_)
+                | Command::Emergency { .. }
+                | Command::List(_)
+                | Command::Show { .. }
+                | Command::Act { .. }
+                | Command::Import { .. }
+                | Command::Export { .. }
+                | Command::Generate { .. }
+                | Command::Status
+                | Command::Drill {
+                    cmd: DrillCmd::Purge { .. } | DrillCmd::Report { .. }
+                }
+        )
+    }
+
+    /// Makes the relative file paths of a store command absolute against `cwd` (the working
+    /// directory of the caller it is run for).
+    pub fn rebase(&mut self, cwd: &std::path::Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = cwd.join(&*p);
+            }
+        };
+        match self {
+            Command::Import { file } | Command::Export { file } => fix(file),
+            Command::Report(a) => {
+                a.out.as_mut().map(fix);
+                a.config.as_mut().map(fix);
+            }
+            Command::Emergency { plans, .. } => {
+                plans.as_mut().map(fix);
+            }
+            Command::Drill {
+                cmd: DrillCmd::Report { scenario, .. },
+            } => {
+                scenario.as_mut().map(fix);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {

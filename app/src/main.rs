@@ -13,11 +13,12 @@
 //! | `commands` | one module per family of subcommands | `cli`, `output`, `common`, `demo` |
 //! | `window` | the workstation window (工作台) and its `Network` | `common`, `demo`, `commands` |
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
 mod common;
 mod demo;
-mod output;
 mod window;
 
 use anyhow::Result;
@@ -27,7 +28,7 @@ use cli::{Cli, Command, DistrictCmd, DrillCmd};
 use commands::{
     act, bulk, case, district, drill, emergency, node, repair, report, sync_node, walkthrough,
 };
-use common::{data_dir, now, parse_time};
+use common::{control, data_dir, now, parse_time};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -38,14 +39,84 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(code) = forwarded(&cli) {
+        return std::process::ExitCode::from(code);
+    }
+    std::process::ExitCode::from(execute(cli))
+}
+
+/// Runs one command line here; its exit code (2 after an error, said once).
+fn execute(cli: Cli) -> u8 {
     let zh = cli.lang == "zh";
     match run(cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {}", error_text(&e, zh));
-            std::process::ExitCode::from(2)
+            say_err!("error: {}", error_text(&e, zh));
+            2
         }
     }
+}
+
+/// A store command while a node runs on its data directory: handed to the node over its
+/// control socket, and what the node printed printed here. `None` when no node listens.
+fn forwarded(cli: &Cli) -> Option<u8> {
+    if !cli.command.as_ref().is_some_and(Command::uses_store) {
+        return None;
+    }
+    let dir = data_dir(cli.data.as_deref()).ok()?;
+    let req = control::Request {
+        args: std::env::args().skip(1).collect(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+    };
+    match control::forward(&dir, &req) {
+        Ok(None) => None,
+        Ok(Some(reply)) => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
+            let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
+            Some(reply.code)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Some(2)
+        }
+    }
+}
+
+/// What a running node does with a command the CLI hands it: parse it as this program would,
+/// refuse what is not a store command, run it on the node's data directory with its output
+/// captured.
+fn control_handler(dir: std::path::PathBuf) -> control::Handler {
+    std::sync::Arc::new(move |req: control::Request| {
+        let args = std::iter::once("gridloop".to_string()).chain(req.args);
+        let mut cli = match Cli::try_parse_from(args) {
+            Ok(cli) => cli,
+            Err(e) => {
+                return control::Reply {
+                    stderr: e.to_string(),
+                    code: 2,
+                    ..Default::default()
+                };
+            }
+        };
+        match cli.command.as_mut() {
+            Some(c) if c.uses_store() => c.rebase(&req.cwd),
+            _ => {
+                return control::Reply {
+                    stderr: "error: only commands on the store are run by the node\n".into(),
+                    code: 2,
+                    ..Default::default()
+                };
+            }
+        }
+        cli.data = Some(dir.clone());
+        let (code, stdout, stderr) = output::captured(|| execute(cli));
+        control::Reply {
+            stdout,
+            stderr,
+            code,
+        }
+    })
 }
 
 /// The error chain as one line, a refusal (拒绝原因) in Chinese when asked for. A link
@@ -187,7 +258,7 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             mdns,
             quiet,
-        } => sync_node::run_node(&dir, listen, mdns, quiet),
+        } => sync_node::run_node(&dir, listen, mdns, quiet, control_handler(dir.clone())),
         Command::Peers => sync_node::peers(&dir),
         Command::Demo {
             headless,

@@ -1,4 +1,10 @@
-//! Terminal output: case tables, the case detail with its trail, progress bars.
+//! Terminal output: case tables, the case detail with its trail, progress bars — and where it
+//! goes: the terminal, or (for a command a running node runs for the CLI over its control
+//! socket) a buffer sent back to the caller. Commands write with [`say!`] and [`say_err!`].
+
+use std::cell::RefCell;
+use std::fmt::Arguments;
+use std::io::Write;
 
 use gridloop_core::domain::calendar::{Light, Millis};
 use gridloop_core::engine::{CaseRecord, Engine};
@@ -6,8 +12,74 @@ use gridloop_core::store::CaseSummary;
 use gridloop_core::workflow::Derived;
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// A progress bar for long work on the terminal (hidden when not a terminal).
+thread_local! {
+    /// This thread's command output being captured (stdout, stderr), if it is.
+    static CAPTURED: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with everything it says captured: returns its result and what it wrote to
+/// stdout and stderr.
+pub fn captured<T>(f: impl FnOnce() -> T) -> (T, String, String) {
+    CAPTURED.with(|c| *c.borrow_mut() = Some((Vec::new(), Vec::new())));
+    let out = f();
+    let (o, e) = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (
+        out,
+        String::from_utf8_lossy(&o).into_owned(),
+        String::from_utf8_lossy(&e).into_owned(),
+    )
+}
+
+fn capturing() -> bool {
+    CAPTURED.with(|c| c.borrow().is_some())
+}
+
+/// Writes one line of a command's output: to stdout, or to the capture. A closed stdout
+/// (`gridloop list | head`) ends the program quietly, as command-line tools do.
+pub fn write_out(args: Arguments<'_>) {
+    let done = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some((o, _)) => {
+            let _ = writeln!(o, "{args}");
+            true
+        }
+        None => false,
+    });
+    if !done && writeln!(std::io::stdout().lock(), "{args}").is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// Writes one line of a command's diagnostics: to stderr, or to the capture.
+pub fn write_err(args: Arguments<'_>) {
+    let done = CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some((_, e)) => {
+            let _ = writeln!(e, "{args}");
+            true
+        }
+        None => false,
+    });
+    if !done {
+        let _ = writeln!(std::io::stderr().lock(), "{args}");
+    }
+}
+
+/// `println!` for command output: see [`write_out`].
+macro_rules! say {
+    () => { $crate::output::write_out(format_args!("")) };
+    ($($t:tt)*) => { $crate::output::write_out(format_args!($($t)*)) };
+}
+
+/// `eprintln!` for command diagnostics: see [`write_err`].
+macro_rules! say_err {
+    ($($t:tt)*) => { $crate::output::write_err(format_args!($($t)*)) };
+}
+
+/// A progress bar for long work on the terminal (hidden when not a terminal, and for a
+/// command run for the CLI by a running node).
 pub fn progress(len: u64, what: &str) -> ProgressBar {
+    if capturing() {
+        return ProgressBar::hidden();
+    }
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
@@ -55,12 +127,17 @@ fn unit_name(engine: &Engine, id: &gridloop_core::domain::unit::UnitId) -> Strin
 /// Prints case rows as a table.
 pub fn table(engine: &Engine, rows: &[CaseSummary], now: Millis) {
     if rows.is_empty() {
-        println!("(no cases)");
+        say!("(no cases)");
         return;
     }
-    println!(
+    say!(
         "{:<28} {:<6} {:<2} {:<14} {:<10} {:<17} 地址",
-        "案卷编号", "状态", "灯", "责任单位", "类别", "时限"
+        "案卷编号",
+        "状态",
+        "灯",
+        "责任单位",
+        "类别",
+        "时限"
     );
     for s in rows {
         let cat = engine
@@ -68,7 +145,7 @@ pub fn table(engine: &Engine, rows: &[CaseSummary], now: Millis) {
             .get(&s.category)
             .map(|m| m.name.as_str())
             .unwrap_or("");
-        println!(
+        say!(
             "{:<30} {:<6} {:<2} {:<14} {:<10} {:<17} {}{}",
             s.number,
             s.state.label_zh(),
@@ -80,7 +157,7 @@ pub fn table(engine: &Engine, rows: &[CaseSummary], now: Millis) {
             if s.conflict { " [冲突]" } else { "" }
         );
     }
-    println!("{} case(s)", rows.len());
+    say!("{} case(s)", rows.len());
 }
 
 /// Prints a case with its trail (案卷详情, 流转记录).
@@ -92,32 +169,32 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         .get(&c.category)
         .map(|m| m.name.clone())
         .unwrap_or_default();
-    println!("案卷编号 {}   ({})", i.number, rec.id);
-    println!(
+    say!("案卷编号 {}   ({})", i.number, rec.id);
+    say!(
         "状态     {} · {} · {} 灯",
         c.state.label_zh(),
         c.level.label_zh(),
         light_mark(c.light(now))
     );
-    println!("责任单位 {}", unit_name(engine, &c.holder));
+    say!("责任单位 {}", unit_name(engine, &c.holder));
     if !c.handlers.is_empty() {
         let hs: Vec<String> = c.handlers.iter().map(|h| unit_name(engine, h)).collect();
-        println!("处置单位 {}", hs.join("、"));
+        say!("处置单位 {}", hs.join("、"));
     }
-    println!("来源     {}", i.source.label_zh());
-    println!("类别     {} {}", c.category, cat);
-    println!("网格     {}", c.grid);
-    println!("地址     {}", i.address);
-    println!("描述     {}", i.description);
+    say!("来源     {}", i.source.label_zh());
+    say!("类别     {} {}", c.category, cat);
+    say!("网格     {}", c.grid);
+    say!("地址     {}", i.address);
+    say!("描述     {}", i.description);
     if let Some(r) = &i.reporter {
-        println!("反映人   {} {}", r.name, r.phone);
+        say!("反映人   {} {}", r.name, r.phone);
     }
     let uncovered = |d: &gridloop_core::workflow::Deadline| match d.uncovered(&engine.calendar) {
         Some(y) => format!(" ⚠ {y}年未配置节假日，仅按周末计算 (weekends only)"),
         None => String::new(),
     };
     if let Some(st) = &c.stage {
-        println!(
+        say!(
             "环节时限 {} (黄灯 {}){}",
             time(st.due),
             time(st.warn_at),
@@ -125,14 +202,17 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         );
     }
     if let Some(o) = &c.overall {
-        println!("处置时限 {} ({}){}", time(o.due), o.limit, uncovered(o));
+        say!("处置时限 {} ({}){}", time(o.due), o.limit, uncovered(o));
     }
-    println!(
+    say!(
         "返工 {} · 延期 {} · 回退 {} · 督办催办 {}",
-        c.rework, c.extensions, c.send_backs, c.notes
+        c.rework,
+        c.extensions,
+        c.send_backs,
+        c.notes
     );
     if let Some(p) = &c.pending {
-        println!(
+        say!(
             "待审批   {} 申请 ({}) — {}",
             p.kind.label_zh(),
             p.id,
@@ -140,12 +220,12 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         );
     }
     if let Some(branches) = &d.conflict {
-        println!(
+        say!(
             "!! 冲突 conflict: {} branches — resolve with `act CASE resolve --keep TIP --note ...`",
             branches.len()
         );
         for b in branches {
-            println!(
+            say!(
                 "   branch tip {} → {} at {}",
                 b.tip,
                 b.state.state.label_zh(),
@@ -153,7 +233,7 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
             );
         }
     }
-    println!("流转记录:");
+    say!("流转记录:");
     let mut evs: Vec<_> = rec.events.iter().collect();
     evs.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     for e in evs {
@@ -169,7 +249,7 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         } else {
             mark.to_string()
         };
-        println!(
+        say!(
             "  {}  {:<8} {} {} {}{}{}",
             time(e.millis()),
             e.action.label_zh(),

@@ -263,6 +263,13 @@ impl Node {
         self.changed.send_modify(|v| *v += 1);
     }
 
+    /// A function that does [`Node::notify_changed`], for code that outlives a borrow of the
+    /// node (a command run for the CLI on the node's store).
+    pub fn notifier(&self) -> impl Fn() + Send + Sync + 'static {
+        let changed = self.changed.clone();
+        move || changed.send_modify(|v| *v += 1)
+    }
+
     /// Adopts a newer signed roster (名册更新) handed to this node (by file or from the
     /// district): verifies it against the trusted root, closes the sessions of revoked
     /// nodes and passes it on to every connected peer. Returns whether it was newer.

@@ -124,7 +124,7 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
     };
     let label = action.label_zh();
     let s = engine.act(&actor, &rec.id, action, at)?;
-    println!(
+    say!(
         "{label}: {} now {} at {}{}",
         s.number,
         s.state.label_zh(),

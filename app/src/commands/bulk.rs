@@ -48,7 +48,7 @@ pub fn import(dir: &Path, file: &Path) -> Result<()> {
         &|done| bar.set_position(done),
     )?;
     bar.finish_and_clear();
-    println!(
+    say!(
         "imported {} new, merged {} existing, {} unchanged from {}",
         report.added,
         report.merged,
@@ -83,7 +83,7 @@ pub fn export(dir: &Path, file: &Path) -> Result<()> {
     }
     w.flush()?;
     bar.finish_and_clear();
-    println!("exported {} cases to {}", ids.len(), file.display());
+    say!("exported {} cases to {}", ids.len(), file.display());
     Ok(())
 }
 
@@ -122,7 +122,7 @@ pub fn generate(
         &|done| bar.set_position(done),
     )?;
     bar.finish_and_clear();
-    println!(
+    say!(
         "generated {} cases over {days} days in {:.1} s ({} merged)",
         report.added,
         t0.elapsed().as_secs_f64(),

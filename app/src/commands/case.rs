@@ -43,7 +43,7 @@ pub fn new_case(dir: &Path, a: NewArgs, at: Millis) -> Result<()> {
         },
     };
     let s = engine.report(&actor, &new, at)?;
-    println!(
+    say!(
         "reported {} ({}) — {} at {}",
         s.number,
         s.id,
@@ -108,19 +108,17 @@ pub fn list(dir: &Path, a: ListArgs, at: Millis) -> Result<()> {
     };
     if a.json {
         for s in &rows {
-            println!("{}", serde_json::to_string(s)?);
+            say!("{}", serde_json::to_string(s)?);
         }
     } else if a.csv {
-        print!(
-            "{}",
-            gridloop_core::analytics::report::cases_csv(
-                &rows,
-                &engine.district,
-                &engine.catalogue,
-                &engine.calendar,
-                at
-            )
+        let csv = gridloop_core::analytics::report::cases_csv(
+            &rows,
+            &engine.district,
+            &engine.catalogue,
+            &engine.calendar,
+            at,
         );
+        say!("{}", csv.trim_end_matches('\n'));
     } else {
         output::table(&engine, &rows, at);
     }
@@ -134,7 +132,7 @@ pub fn show(dir: &Path, key: &str, json: bool, at: Millis) -> Result<()> {
     let derived = engine.derive(&rec)?;
     if json {
         let v = serde_json::json!({ "record": rec, "derived": derived });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        say!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         output::detail(&engine, &rec, &derived, at);
     }

@@ -10,8 +10,8 @@ use crate::demo::DemoDistrict;
 /// `gridloop demo --headless`: runs the demo and prints each node's figures and links every
 /// few seconds, for `seconds` (forever if 0).
 pub fn run_headless(dir: Option<&Path>, history: u64, seconds: u64) -> Result<()> {
-    let demo = DemoDistrict::start(dir, history, &|m| println!("demo: {m}"))?;
-    println!("demo district in {}", demo.dir.display());
+    let demo = DemoDistrict::start(dir, history, &|m| say!("demo: {m}"))?;
+    say!("demo district in {}", demo.dir.display());
     let driver = demo.drive(Duration::from_millis(400));
     let start = std::time::Instant::now();
     let mut round = 0u64;
@@ -24,14 +24,14 @@ pub fn run_headless(dir: Option<&Path>, history: u64, seconds: u64) -> Result<()
             for (a, b, _) in demo.links().into_iter().filter(|(a, _, _)| a == c) {
                 demo.cut(&a, &b);
             }
-            println!("  ✂ {c} cut off from {:?}", demo.node(c).map(|n| &n.label));
+            say!("  ✂ {c} cut off from {:?}", demo.node(c).map(|n| &n.label));
         }
         if round % 20 == 9 {
             let c = demo.nodes[3].name.clone();
             for (a, b, _) in demo.links().into_iter().filter(|(a, _, _)| *a == c) {
                 demo.restore(&a, &b);
             }
-            println!("  ↺ {c} links restored");
+            say!("  ↺ {c} links restored");
         }
         demo.notify_all();
         for n in &demo.nodes {
@@ -42,7 +42,7 @@ pub fn run_headless(dir: Option<&Path>, history: u64, seconds: u64) -> Result<()
                 .iter()
                 .map(|p| format!("{}:{:?}", p.node, p.state))
                 .collect();
-            println!(
+            say!(
                 "  {:<4} {:<10} cases {:>6}  queue {:?}  peers {}",
                 n.name,
                 n.label,
@@ -55,7 +55,7 @@ pub fn run_headless(dir: Option<&Path>, history: u64, seconds: u64) -> Result<()
                 peers.join(" ")
             );
         }
-        println!();
+        say!();
         if seconds > 0 && start.elapsed() >= Duration::from_secs(seconds) {
             break;
         }

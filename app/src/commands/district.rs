@@ -26,7 +26,7 @@ pub fn district_check(config: &Path) -> Result<()> {
     let (files, c) = load_config(config)?;
     let d = &c.district;
     let l = d.levels();
-    println!(
+    say!(
         "{} {} ({}): {} {}, {} {}, {} 部门, {} 网格; {} categories; calendar {}; hash {}",
         d.root().name,
         l.district,
@@ -99,7 +99,7 @@ pub fn district_create(dir: &Path, config: &Path, relay: Option<String>) -> Resu
     let mut roster = Roster::new(district.root().id.clone(), &root);
     roster.relay = relay;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
-    println!(
+    say!(
         "created district {} ({}) root {} — keep {} secret; roster {}; configuration version 1 \
          ({}, calendar {})",
         district.root().name,
@@ -137,7 +137,7 @@ fn first_config(dir: &Path, config: &Path, root: &NodeKey, roster: &Roster) -> R
     let history = ConfigHistory::of(release.sign(root));
     fits_a_frame(&history)?;
     history.write(&dir.join(CONFIG_FILE))?;
-    println!(
+    say!(
         "signed the district's first configuration, version 1 ({}), in force from the start; \
          run `gridloop join` with the roster on each node to take it",
         &release.hash[..12]
@@ -198,7 +198,7 @@ pub fn district_config(dir: &Path, config: &Path, effective: Option<Millis>) -> 
     history.book(Some(&root.id()))?;
     fits_a_frame(&history)?;
     history.write(&path)?;
-    println!(
+    say!(
         "signed configuration version {version} ({}), in force from {}; hand {} to any node \
          (`gridloop join`), or let it spread from a peer",
         &release.hash[..12],
@@ -270,7 +270,7 @@ pub fn district_enrol(dir: &Path, e: Enrolment) -> Result<()> {
         import: e.import,
     })?;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
-    println!(
+    say!(
         "enrolled {} — roster version {}; carry {} to the node and run `gridloop join`",
         e.node,
         roster.version,
@@ -287,7 +287,7 @@ pub fn district_revoke(dir: &Path, node: &str, from: Option<Millis>) -> Result<(
     let from = from.unwrap_or_else(crate::common::clock);
     roster.revoke(node, from)?;
     roster.sign(&root).write(&dir.join(ROSTER_FILE))?;
-    println!(
+    say!(
         "revoked {node} from {} — roster version {}; hand it to any running node (it spreads)",
         gridloop_core::domain::calendar::beijing(from),
         roster.version

@@ -33,7 +33,7 @@ pub fn plans(engine: &Engine, dir: &Path, extra: Option<&Path>) -> Result<Plans>
 }
 
 /// The node's engine and the operator (`--as` or the node's default).
-fn operator(dir: &Path, as_: Option<&str>) -> Result<(Engine, Actor)> {
+fn operator(dir: &Path, as_: Option<&str>) -> Result<(std::sync::Arc<Engine>, Actor)> {
     let engine = open_engine(dir)?;
     let who = crate::common::checked_actor(dir, &engine, as_)?;
     Ok((engine, who))
@@ -81,7 +81,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             let plans = plans(&engine, dir, extra)?;
             let district = &engine.district;
             for p in &plans.plans {
-                println!(
+                say!(
                     "{:<8} {} · {} · {} {} · 受理 {} 分钟 / 处置 {} 分钟 / 报到 {} 分钟",
                     p.id,
                     p.name,
@@ -97,7 +97,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                     .iter()
                     .map(|d| d.name.clone())
                     .collect();
-                println!(
+                say!(
                     "         调度: {} · {}",
                     depts.join("、"),
                     p.resources.join("、")
@@ -115,7 +115,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                     .iter()
                     .map(|(r, i)| serde_json::json!({"case": r.id, "number": r.number, "incident": i}))
                     .collect();
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({
                         "mode": if mode.emergency() { "emergency" } else { "normal" },
@@ -170,7 +170,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 at,
             )?;
             let names: Vec<String> = area.iter().map(|u| name(&engine, u)).collect();
-            println!(
+            say!(
                 "战时: {} {} opened as {} ({}) over {}",
                 p.name,
                 level_zh(level.unwrap_or(p.level)),
@@ -203,7 +203,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 },
                 at,
             )?;
-            println!("✓ {item}. {}", i.checklist[item as usize - 1].text);
+            say!("✓ {item}. {}", i.checklist[item as usize - 1].text);
             Ok(())
         }
         EmergencyCmd::Summon {
@@ -246,7 +246,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 at,
             )?;
             let names: Vec<String> = units.iter().map(|u| name(&engine, u)).collect();
-            println!(
+            say!(
                 "调度: {} · {} — 报到 due by {}",
                 if names.is_empty() {
                     "—".into()
@@ -283,7 +283,7 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
                 .find(&case)?
                 .ok_or_else(|| anyhow!("no case `{case}` on this node"))?;
             let s = engine.act(&who, &target.id, Action::Link { lane }, at)?;
-            println!(
+            say!(
                 "纳入应急: {} — now due by {}",
                 s.number,
                 s.due.map(time).unwrap_or_else(|| "—".into())
@@ -299,9 +299,10 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
             let (row, i) = incident(&engine, &key)?;
             engine.act(&who, &row.id, Action::StandDown { note }, at)?;
             let (done, all) = i.progress();
-            println!(
+            say!(
                 "平时: {} {} stood down ({done}/{all} checklist items done)",
-                row.number, i.name
+                row.number,
+                i.name
             );
             Ok(())
         }
@@ -310,17 +311,17 @@ pub fn run(dir: &Path, extra: Option<&Path>, cmd: EmergencyCmd, at: Millis) -> R
 
 fn print_status(engine: &Engine, unit: &UnitId, mode: &Mode, now: Millis) {
     if !mode.emergency() {
-        println!(
+        say!(
             "平时 (normal mode): no open emergency incident covers {}",
             name(engine, unit)
         );
         return;
     }
-    println!("战时 (emergency mode) at {}", name(engine, unit));
+    say!("战时 (emergency mode) at {}", name(engine, unit));
     for (r, i) in &mode.incidents {
         let area: Vec<String> = i.area.iter().map(|u| name(engine, u)).collect();
         let mins = (now - i.since).max(0) / 60_000;
-        println!(
+        say!(
             "\n{} {} · {} · {} · since {} ({} h {} min) · area {}",
             r.number,
             i.name,
@@ -332,21 +333,21 @@ fn print_status(engine: &Engine, unit: &UnitId, mode: &Mode, now: Millis) {
             area.join("、")
         );
         let (done, all) = i.progress();
-        println!("  预案清单 {done}/{all}");
+        say!("  预案清单 {done}/{all}");
         for (k, item) in i.checklist.iter().enumerate() {
             match &item.done {
-                Some((t, u)) => println!(
+                Some((t, u)) => say!(
                     "  [x] {}. {} — {} {}",
                     k + 1,
                     item.text,
                     name(engine, u),
                     time(*t)
                 ),
-                None => println!("  [ ] {}. {}", k + 1, item.text),
+                None => say!("  [ ] {}. {}", k + 1, item.text),
             }
         }
         if !i.resources.is_empty() {
-            println!("  资源: {}", i.resources.join("、"));
+            say!("  资源: {}", i.resources.join("、"));
         }
         let summons = engine
             .store
@@ -366,7 +367,7 @@ fn print_status(engine: &Engine, unit: &UnitId, mode: &Mode, now: Millis) {
                 None if now > s.due => format!("未报到 (超时, due {})", time(s.due)),
                 None => format!("待报到 (due {})", time(s.due)),
             };
-            println!("  调度 {} — {state}", name(engine, &s.unit));
+            say!("  调度 {} — {state}", name(engine, &s.unit));
         }
     }
 }

@@ -80,7 +80,7 @@ pub fn init(
         .unwrap_or_else(|| node_of(&unit));
     engine.store.set_node(&node, &unit, role)?;
     let u = engine.district.unit(&unit).expect("resolved");
-    println!(
+    say!(
         "initialised node {node} for {} ({}) as {} — store {}",
         u.name,
         u.id,
@@ -100,28 +100,28 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
         .unit(&node.unit)
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    println!("node     {}", node.node);
-    println!("unit     {} ({})", u, node.unit);
-    println!("role     {}", node.role.label_zh());
-    println!("epoch    {}", node.epoch);
-    println!("store    {}", engine.store.path().display());
-    println!("cases    {}", r.count()?);
-    println!("log head {}", r.log_head()?);
+    say!("node     {}", node.node);
+    say!("unit     {} ({})", u, node.unit);
+    say!("role     {}", node.role.label_zh());
+    say!("epoch    {}", node.epoch);
+    say!("store    {}", engine.store.path().display());
+    say!("cases    {}", r.count()?);
+    say!("log head {}", r.log_head()?);
     let d = &engine.district;
     let scope = node.unit.clone();
-    println!(
+    say!(
         "overdue  {}",
         r.overdue(at, &|h| d.is_same_or_above(&scope, h), usize::MAX)?
             .len()
     );
     for (st, n) in r.queue_counts(&node.unit)? {
-        println!("  {:<6} {n}", st.label_zh());
+        say!("  {:<6} {n}", st.label_zh());
     }
     let q = r.quarantined()?;
-    println!("quarantine {}", q.len());
+    say!("quarantine {}", q.len());
     if let Some(book) = &engine.book {
         let v = book.at(at);
-        println!(
+        say!(
             "config   version {} of {} ({}), {} held",
             v.version,
             engine.district.root().name,
@@ -130,7 +130,7 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
         );
         let newest = book.latest();
         if newest.version != v.version {
-            println!(
+            say!(
                 "         version {} takes effect at {}",
                 newest.version,
                 crate::output::time(newest.effective)
@@ -138,7 +138,7 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
         }
     }
     let years = engine.calendar.covered_years();
-    println!(
+    say!(
         "calendar {}",
         years
             .iter()
@@ -147,7 +147,7 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
             .join(", ")
     );
     for y in engine.calendar.uncovered_near(crate::common::clock()) {
-        println!(
+        say!(
             "warning  {y} is not in the working calendar: deadlines there count weekends only \
              (未覆盖年份, add calendar/{y}.toml)"
         );
@@ -159,7 +159,7 @@ pub fn status(dir: &Path, at: Millis) -> Result<()> {
 pub fn identity(data: &Path) -> Result<()> {
     std::fs::create_dir_all(data)?;
     let key = NodeKey::load_or_create(&data.join(KEY_FILE))?;
-    println!("{}", key.id());
+    say!("{}", key.id());
     Ok(())
 }
 
@@ -244,9 +244,12 @@ pub fn join(
     store.set_node(&NodeId(entry.node.clone()), &entry.unit, role)?;
     signed.write(&data.join(ROSTER_FILE))?;
     history.write(&data.join(CONFIG_FILE))?;
-    println!(
+    say!(
         "joined district {} as {} at {} (roster version {})",
-        roster.district, entry.node, entry.unit, roster.version
+        roster.district,
+        entry.node,
+        entry.unit,
+        roster.version
     );
     Ok(())
 }

@@ -29,7 +29,7 @@ pub fn repair(dir: &Path, resync: bool) -> Result<()> {
     }
     let why = match open_checked(&path, true) {
         Ok(_) if !resync => {
-            println!(
+            say!(
                 "the store {} is sound (every page checked); nothing to repair",
                 path.display()
             );
@@ -45,8 +45,8 @@ pub fn repair(dir: &Path, resync: bool) -> Result<()> {
     let aside = dir.join(format!("{STORE_FILE}.damaged-{stamp}"));
     std::fs::rename(&path, &aside)?;
     let _ = std::fs::remove_file(seal_path(&path));
-    println!("moved {} aside to {}", path.display(), aside.display());
-    println!("  ({why})");
+    say!("moved {} aside to {}", path.display(), aside.display());
+    say!("  ({why})");
 
     let bar = output::progress(0, "抢救 reading what still reads");
     let found = salvage(&aside);
@@ -62,25 +62,25 @@ pub fn repair(dir: &Path, resync: bool) -> Result<()> {
             )));
         }
     };
-    println!(
+    say!(
         "new store {} for node {} at {}",
         path.display(),
         made.node,
         made.unit
     );
     match &found.stopped {
-        Some(why) => println!("read from the damaged file until: {why}"),
-        None => println!("the damaged file read to its end"),
+        Some(why) => say!("read from the damaged file until: {why}"),
+        None => say!("the damaged file read to its end"),
     }
-    println!("{}", made.taken);
+    say!("{}", made.taken);
     if made.joined {
-        println!(
+        say!(
             "run `gridloop --data {} node` (or start its service): its peers send it everything \
              in its scope again",
             dir.display()
         );
     } else {
-        println!(
+        say!(
             "this node has not joined a district, so no peer can send back what did not read; \
              the damaged file stays at {}",
             aside.display()

@@ -143,12 +143,10 @@ fn emit(out: Option<&Path>, bytes: &[u8], n: usize, what: &str) -> Result<()> {
     match out {
         Some(p) => {
             std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
-            eprintln!("wrote {} ({n} {what})", p.display());
+            say_err!("wrote {} ({n} {what})", p.display());
         }
-        None => {
-            use std::io::Write;
-            std::io::stdout().write_all(bytes)?;
-        }
+        // Text only: an XLSX report always has --out.
+        None => say!("{}", String::from_utf8_lossy(bytes).trim_end_matches('\n')),
     }
     Ok(())
 }

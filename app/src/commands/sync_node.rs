@@ -5,13 +5,15 @@
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use gridloop_sync::config::ConfigHistory;
 use gridloop_sync::node::{self, EndpointConfig, Node, PeerStatus, Refusal};
 use gridloop_sync::roster::SignedRoster;
 
-use crate::common::{PEERS_FILE, ROSTER_FILE, clock, open_replica, open_store};
+use crate::common::node_dir::hold;
+use crate::common::{PEERS_FILE, ROSTER_FILE, clock, control, open_replica, open_store};
 
 /// The status a running node writes for `gridloop peers`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -29,7 +31,13 @@ pub struct PeersFile {
 }
 
 /// `gridloop node` (同步节点): runs the node headless until interrupted.
-pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Result<()> {
+pub fn run_node(
+    data: &Path,
+    listen: SocketAddr,
+    mdns: bool,
+    quiet: bool,
+    control: control::Handler,
+) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -41,7 +49,7 @@ pub fn run_node(data: &Path, listen: SocketAddr, mdns: bool, quiet: bool) -> Res
     let mut retries = 0;
     let mut restarting = false;
     loop {
-        match run_once(&rt, data, listen, mdns, quiet) {
+        match run_once(&rt, data, listen, mdns, quiet, &control) {
             Ok(Exit::Stopped) => return Ok(()),
             Ok(Exit::ConfigChanged) => (restarting, retries) = (true, 0),
             Err(e) if restarting && retries < 40 => {
@@ -69,6 +77,7 @@ fn run_once(
     listen: SocketAddr,
     mdns: bool,
     quiet: bool,
+    control: &control::Handler,
 ) -> Result<Exit> {
     let replica = open_replica(data)?;
     // The version the engine was built on (not a second reading of the clock).
@@ -85,9 +94,12 @@ fn run_once(
         )
         .await?;
         let node = Node::start(ep, replica.clone())?;
+        // The CLI's store commands are run here while the node holds the store.
+        let held = hold(data, &replica);
+        let control_socket = control::serve(data, Arc::clone(control), Arc::new(node.notifier()))?;
         let me = replica.current_roster();
         let name = replica.engine().store.require_node()?.node.0;
-        println!(
+        say!(
             "node {name} ({}) listening on {:?} — district {} roster v{} configuration v{in_force}",
             replica.key().id(),
             node.addrs(),
@@ -123,23 +135,25 @@ fn run_once(
                     }
                     let now_in_force = ConfigHistory::in_force(&replica.config_versions(), clock());
                     if now_in_force != in_force {
-                        println!(
+                        say!(
                             "configuration version {now_in_force} is in force: starting the node again to apply it"
                         );
                         break Exit::ConfigChanged;
                     }
                 }
                 _ = tokio::signal::ctrl_c() => {
-                    println!("stopping (interrupt)");
+                    say!("stopping (interrupt)");
                     break Exit::Stopped;
                 }
                 _ = &mut terminated => {
-                    println!("stopping (SIGTERM)");
+                    say!("stopping (SIGTERM)");
                     break Exit::Stopped;
                 }
             }
         };
         let _ = std::fs::remove_file(&status);
+        drop(control_socket);
+        drop(held);
         node.shutdown().await;
         // Batches committed without waiting for the disk are made durable before exit.
         if let Err(e) = replica.engine().store.settle() {
@@ -172,8 +186,8 @@ pub fn peers(data: &Path) -> Result<()> {
         .filter(|f| chrono::Utc::now().timestamp_millis() - f.at < 5_000);
     match &running {
         Some(f) => {
-            println!("node {} running on {:?}", f.node, f.addrs);
-            println!(
+            say!("node {} running on {:?}", f.node, f.addrs);
+            say!(
                 "{:<12} {:<14} {:<28} {:<9} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
                 "peer",
                 "unit",
@@ -196,7 +210,7 @@ pub fn peers(data: &Path) -> Result<()> {
                             .to_string()
                     })
                     .unwrap_or_else(|| "-".into());
-                println!(
+                say!(
                     "{:<12} {:<14} {:<28} {:<9} {:>8} {:>8} {:>6} {:>8} {:>10} {:>10}",
                     p.node,
                     p.unit,
@@ -216,12 +230,12 @@ pub fn peers(data: &Path) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!("refused {}{times} — {}", r.who, r.reason);
+                say!("refused {}{times} — {}", r.who, r.reason);
             }
-            println!("(quarantine: the store is held by the running node; stop it to list)");
+            say!("(quarantine: the store is held by the running node; stop it to list)");
         }
         None => {
-            println!("node not running (no fresh {})", status.display());
+            say!("node not running (no fresh {})", status.display());
             let store = open_store(data)?;
             let me = store.require_node()?;
             let roster = SignedRoster::read(&data.join(ROSTER_FILE))
@@ -229,9 +243,12 @@ pub fn peers(data: &Path) -> Result<()> {
                 .and_then(|s| s.verify(None).ok());
             let r = store.read()?;
             if let Some(roster) = roster {
-                println!(
+                say!(
                     "{:<12} {:<14} {:>12} {:>10}",
-                    "peer", "unit", "acked by it", "backlog"
+                    "peer",
+                    "unit",
+                    "acked by it",
+                    "backlog"
                 );
                 // The peers of this node: those it dials and those that dial it.
                 let mine = roster.nodes.iter().find(|n| n.node == me.node.0);
@@ -248,20 +265,21 @@ pub fn peers(data: &Path) -> Result<()> {
                     } else {
                         backlog.to_string()
                     };
-                    println!("{:<12} {:<14} {acked:>12} {backlog:>10}", n.node, n.unit);
+                    say!("{:<12} {:<14} {acked:>12} {backlog:>10}", n.node, n.unit);
                 }
             }
             let q = r.quarantined()?;
-            println!("quarantine: {} entries", q.len());
+            say!("quarantine: {} entries", q.len());
             for (peer, c) in r.quarantine_counts()? {
                 let peer = if peer.is_empty() {
                     "(this node)"
                 } else {
                     &peer
                 };
-                println!(
+                say!(
                     "  from {peer}: {} held, {} dropped at the cap",
-                    c.held, c.dropped
+                    c.held,
+                    c.dropped
                 );
             }
             for (id, item) in q {
@@ -270,7 +288,7 @@ pub fn peers(data: &Path) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!("  #{id}{times} {}", item.reason);
+                say!("  #{id}{times} {}", item.reason);
             }
         }
     }

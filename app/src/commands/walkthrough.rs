@@ -47,7 +47,7 @@ fn say(engine: &Engine, who: &Actor, what: &str, id: &CaseId) -> Result<()> {
         .unit(&s.holder)
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    println!(
+    say!(
         "  {unit}{} {what:<10} → {} · {} · 责任单位 {holder}{}",
         who.role.label_zh(),
         s.state.label_zh(),
@@ -107,12 +107,12 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
             .map(|x| x.name.clone())
             .unwrap_or_default()
     };
-    println!(
+    say!(
         "gridloop walk-through on the demo district {} — stores in {}",
         name(&district),
         dir.display()
     );
-    println!(
+    say!(
         "  street {}, community {}, grid {}, department {}\n",
         name(&street),
         name(&community),
@@ -134,7 +134,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         ..NewCase::default()
     };
 
-    println!("1. 区级大循环 — a hotline case through the district, down to the street (属地):");
+    say!("1. 区级大循环 — a hotline case through the district, down to the street (属地):");
     let who = at(&district, Role::Intake);
     let mut hot = case("hotline", "E0102", "胡同口垃圾堆放多日无人清理");
     hot.reporter = Some(gridloop_core::domain::intake::Reporter {
@@ -212,9 +212,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         },
     )?;
 
-    println!(
-        "\n2. 社区微循环 — a grid worker finds a problem and the community handles it itself:"
-    );
+    say!("\n2. 社区微循环 — a grid worker finds a problem and the community handles it itself:");
     let who = at(&community, Role::GridWorker);
     let id2 = c
         .report(
@@ -236,7 +234,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         },
     )?;
 
-    println!("\n3. 街道小循环 — the community escalates; the street blows the whistle (吹哨报到):");
+    say!("\n3. 街道小循环 — the community escalates; the street blows the whistle (吹哨报到):");
     let id3 = c
         .report(
             &who,
@@ -255,7 +253,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         },
     )?;
     copy(&c, &s, &id3)?;
-    println!("  (synced to the street node)");
+    say!("  (synced to the street node)");
     let law = s.district.departments()[0].id.clone();
     mv(
         &s,
@@ -285,7 +283,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         },
     )?;
 
-    println!("\n4. A refused move — a community grid worker may not check (核查) a street case:");
+    say!("\n4. A refused move — a community grid worker may not check (核查) a street case:");
     let refused = s.act(
         &at(&community, Role::GridWorker),
         &id3,
@@ -296,10 +294,10 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         w.step(5),
     );
     if let Err(e) = refused {
-        println!("  refused: {e}");
+        say!("  refused: {e}");
     }
 
-    println!(
+    say!(
         "\n5. 冲突 — the street and the district move the same case while cut off from each other:"
     );
     let who = at(&street, Role::Supervisor);
@@ -326,7 +324,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
     )?;
     copy(&s, &d, &id3)?;
     copy(&d, &s, &id3)?;
-    println!("  (links restored, both nodes merged)");
+    say!("  (links restored, both nodes merged)");
     say(&d, &at(&district, Role::Leader), "合并后", &id3)?;
     let rec = d.record(id3.as_str())?;
     let derived = d.derive(&rec)?;
@@ -347,7 +345,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
             },
         )?;
     }
-    println!(
+    say!(
         "\nDone. With --keep DIR, inspect a node with e.g. `gridloop --data DIR/district list --holder {district}`."
     );
     Ok(())

@@ -1,7 +1,9 @@
 //! What every command shares (公共): the node's data directory and opening its engine or
-//! replica, times on the command line, and the operator a move is made as. Imports nothing
-//! from the rest of the binary but `output` (the progress bar of a projection rebuild).
+//! replica, its control socket, times on the command line, and the operator a move is made
+//! as. Imports nothing from the rest of the binary but `output` (the progress bar of a
+//! projection rebuild).
 
+pub mod control;
 pub mod node_dir;
 pub mod operator;
 pub mod time;

@@ -91,8 +91,51 @@ pub fn store_trouble(e: StoreError, dir: &Path) -> anyhow::Error {
     }
 }
 
-/// Opens the engine over the store in `dir`.
-pub fn open_engine(dir: &Path) -> Result<Engine> {
+/// The replicas running nodes of this process hold, by data directory: a command a node runs
+/// for the CLI (over its control socket) uses the node's engine instead of opening the store
+/// a second time, which redb's lock refuses.
+static HELD: std::sync::Mutex<Vec<(PathBuf, Arc<NodeReplica>)>> = std::sync::Mutex::new(Vec::new());
+
+fn key_of(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// Marks `dir`'s store as held by `replica` (a running node) until the returned guard is
+/// dropped (the node stops, or fails to start).
+pub fn hold(dir: &Path, replica: &Arc<NodeReplica>) -> Held {
+    let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+    let key = key_of(dir);
+    held.retain(|(d, _)| *d != key);
+    held.push((key.clone(), Arc::clone(replica)));
+    Held(key)
+}
+
+/// A store held by a running node of this process; released when dropped.
+pub struct Held(PathBuf);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HELD.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(d, _)| *d != self.0);
+    }
+}
+
+fn held(dir: &Path) -> Option<Arc<NodeReplica>> {
+    let key = key_of(dir);
+    HELD.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(d, _)| *d == key)
+        .map(|(_, r)| Arc::clone(r))
+}
+
+/// Opens the engine over the store in `dir` (the running node's, when this process runs
+/// one on `dir`).
+pub fn open_engine(dir: &Path) -> Result<Arc<Engine>> {
+    if let Some(replica) = held(dir) {
+        return Ok(Arc::clone(replica.engine()));
+    }
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         bail!(
@@ -102,7 +145,7 @@ pub fn open_engine(dir: &Path) -> Result<Engine> {
     }
     let store = open_store(dir)?;
     let (_, book) = read_config(dir)?;
-    engine_over(store, book)
+    Ok(Arc::new(engine_over(store, book)?))
 }
 
 /// The configuration versions in a node's data directory and the book they make: verified
@@ -193,7 +236,7 @@ pub fn engine_over(store: Store, book: ConfigBook) -> Result<Engine> {
         })?;
         bar.finish_and_clear();
         if let Some(r) = done {
-            eprintln!(
+            say_err!(
                 "rebuilt the projection of {} cases{}",
                 r.cases,
                 if r.failed.is_empty() {
@@ -212,6 +255,9 @@ pub fn engine_over(store: Store, book: ConfigBook) -> Result<Engine> {
 
 /// Opens a node's parts from its data directory: engine, key and trusted roster.
 pub fn open_replica(data: &Path) -> Result<Arc<NodeReplica>> {
+    if let Some(replica) = held(data) {
+        return Ok(replica);
+    }
     let path = data.join(STORE_FILE);
     if !path.exists() {
         bail!(

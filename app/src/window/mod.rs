@@ -141,7 +141,7 @@ pub fn open_node(data: &Path, listen: std::net::SocketAddr) -> Result<()> {
         }))
     } else if !roster.exists() {
         // A standalone node (gridloop init without join): no network.
-        let engine = Arc::new(open_engine(data)?);
+        let engine = open_engine(data)?;
         let node = NodeHandle::from_engine(engine).map_err(anyhow::Error::msg)?;
         Workstation::new(vec![node], None)
     } else {

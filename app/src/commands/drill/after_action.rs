@@ -25,7 +25,7 @@ pub fn drill_report(dir: &Path, scenario: Option<&Path>, json: bool) -> Result<(
         .collect();
     let report = gridloop_core::drill::after_action(&rows, &engine.district, &expectations);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     print_after_action(&report, &engine.district, 1.0);
@@ -46,12 +46,12 @@ pub fn print_after_action(
             .map(|x| x.name.clone())
             .unwrap_or_else(|| u.to_string())
     };
-    println!("# 演练评估报告\n\n演练案件 {} 件\n", report.cases);
-    println!("## 各单位用时（自上报起，中位 / 最长）\n");
-    println!("| 单位 | 环节 | 件数 | 中位 | 最长 |\n|---|---|---|---|---|");
+    say!("# 演练评估报告\n\n演练案件 {} 件\n", report.cases);
+    say!("## 各单位用时（自上报起，中位 / 最长）\n");
+    say!("| 单位 | 环节 | 件数 | 中位 | 最长 |\n|---|---|---|---|---|");
     for (u, steps) in &report.by_unit {
         for (step, t) in steps {
-            println!(
+            say!(
                 "| {} | {} | {} | {} | {} |",
                 name(u),
                 gridloop_core::drill::step_zh(*step),
@@ -61,11 +61,11 @@ pub fn print_after_action(
             );
         }
     }
-    println!("\n## 各层级用时\n");
-    println!("| 层级 | 环节 | 件数 | 中位 | 最长 |\n|---|---|---|---|---|");
+    say!("\n## 各层级用时\n");
+    say!("| 层级 | 环节 | 件数 | 中位 | 最长 |\n|---|---|---|---|---|");
     for (k, steps) in &report.by_level {
         for (step, t) in steps {
-            println!(
+            say!(
                 "| {} | {} | {} | {} | {} |",
                 k.label_zh(),
                 gridloop_core::drill::step_zh(*step),
@@ -75,32 +75,32 @@ pub fn print_after_action(
             );
         }
     }
-    println!("\n## 离线办理\n");
+    say!("\n## 离线办理\n");
     if report.offline.is_empty() {
-        println!("（无）");
+        say!("（无）");
     }
     for (u, n) in &report.offline {
-        println!("- {}：{n} 次", name(u));
+        say!("- {}：{n} 次", name(u));
     }
-    println!("\n## 冲突及处理\n");
+    say!("\n## 冲突及处理\n");
     if report.conflicts.is_empty() {
-        println!("（无）");
+        say!("（无）");
     }
     for c in &report.conflicts {
         match &c.resolved {
-            Some((u, at)) => println!(
+            Some((u, at)) => say!(
                 "- {}：由{}于 {} 处理",
                 c.number,
                 name(u),
                 crate::output::time(*at)
             ),
-            None => println!("- {}：尚未处理", c.number),
+            None => say!("- {}：尚未处理", c.number),
         }
     }
     if !report.expectations.is_empty() {
-        println!("\n## 预期响应\n");
+        say!("\n## 预期响应\n");
         for e in &report.expectations {
-            println!(
+            say!(
                 "- {} 在 {} 内：达标 {} 件，未达标 {} 件",
                 gridloop_core::drill::step_zh(e.step),
                 span(e.within),
@@ -110,9 +110,9 @@ pub fn print_after_action(
         }
     }
     if !report.converge.is_empty() {
-        println!("\n## 链路恢复后追平\n");
+        say!("\n## 链路恢复后追平\n");
         for (link, at, took) in &report.converge {
-            println!(
+            say!(
                 "- {link}：{} 恢复，{took} ms 后双向追平",
                 crate::output::time(*at)
             );

@@ -99,8 +99,8 @@ pub fn run(path: &Path, speed: f64, keep: Option<&Path>, json: bool) -> Result<(
         ));
     }
     let plan = super::scenario::read_plan(path)?;
-    let demo = DemoDistrict::start(keep, 0, &|m| eprintln!("demo: {m}"))?;
-    eprintln!(
+    let demo = DemoDistrict::start(keep, 0, &|m| say_err!("demo: {m}"))?;
+    say_err!(
         "演练「{}」 on the demo district in {} at {speed}× speed",
         plan.scenario.name,
         demo.dir.display()
@@ -142,7 +142,7 @@ pub fn run(path: &Path, speed: f64, keep: Option<&Path>, json: bool) -> Result<(
                         description,
                     } => {
                         injected += 1;
-                        eprintln!("{}  注入 {number} at {node} ({description})", stamp(at));
+                        say_err!("{}  注入 {number} at {node} ({description})", stamp(at));
                     }
                     Happened::Failed { why, .. } => {
                         return Err(world.failure.take().unwrap_or_else(|| anyhow!(why)));
@@ -153,7 +153,7 @@ pub fn run(path: &Path, speed: f64, keep: Option<&Path>, json: bool) -> Result<(
                         b,
                         up: false,
                         ..
-                    } => eprintln!("{}  断开 {a}–{b}", stamp(at)),
+                    } => say_err!("{}  断开 {a}–{b}", stamp(at)),
                     Happened::Link { a, b, up: true, .. } => {
                         restored.push((a, b, crate::common::clock()));
                     }
@@ -163,7 +163,7 @@ pub fn run(path: &Path, speed: f64, keep: Option<&Path>, json: bool) -> Result<(
                         restored_at,
                         took,
                     } => {
-                        eprintln!(
+                        say_err!(
                             "{}  恢复 {a}–{b}: caught up both ways in {took} ms",
                             stamp(restored_at)
                         );
@@ -215,12 +215,12 @@ pub fn run(path: &Path, speed: f64, keep: Option<&Path>, json: bool) -> Result<(
     demo.shutdown();
     let _ = driver.join();
     result?;
-    eprintln!(
+    say_err!(
         "injected {injected} drill cases; the district holds {}",
         report.cases
     );
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         super::after_action::print_after_action(
             &report,
@@ -257,7 +257,7 @@ pub fn purge(
     let who = crate::common::actor(engine, as_)?;
     let cases = engine.store.read()?.drill_cases(before)?;
     if dry_run {
-        println!(
+        say!(
             "{} drill case(s) reported before {} would be purged here (演练案件 {} 件):",
             cases.len(),
             crate::output::time(before),
@@ -266,7 +266,7 @@ pub fn purge(
         let r = engine.store.read()?;
         for id in &cases {
             if let Some(s) = r.summary(id)? {
-                println!(
+                say!(
                     "  {}  {}  {}",
                     s.number,
                     crate::output::time(s.reported),
@@ -277,7 +277,7 @@ pub fn purge(
         return Ok(());
     }
     match issue_purge(&replica, &who, before, note, now)? {
-        Some(done) => println!(
+        Some(done) => say!(
             "purged {} drill case(s) ({} change(s)) reported before {}; the order goes to every \
              node as it syncs (已清除演练案件 {} 件)",
             done.cases,
@@ -285,7 +285,7 @@ pub fn purge(
             crate::output::time(before),
             done.cases
         ),
-        None => println!(
+        None => say!(
             "a purge reaching {} or later is already in force; nothing to do",
             crate::output::time(before)
         ),

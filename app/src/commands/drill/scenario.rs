@@ -23,10 +23,10 @@ pub fn read_plan(path: &Path) -> Result<gridloop_core::drill::Plan> {
 pub fn drill_check(path: &Path) -> Result<()> {
     use gridloop_core::drill::Cue;
     let plan = read_plan(path)?;
-    println!("演练 {}", plan.scenario.name);
+    say!("演练 {}", plan.scenario.name);
     for (at, cue) in plan.cues() {
         match cue {
-            Cue::Inject(i) => println!(
+            Cue::Inject(i) => say!(
                 "  +{:>7}  注入 {} 件 {} @ {} {}",
                 span(at),
                 i.count,
@@ -34,12 +34,12 @@ pub fn drill_check(path: &Path) -> Result<()> {
                 i.grid,
                 i.description
             ),
-            Cue::Cut(a, b) => println!("  +{:>7}  断开 {a}–{b}", span(at)),
-            Cue::Restore(a, b) => println!("  +{:>7}  恢复 {a}–{b}", span(at)),
+            Cue::Cut(a, b) => say!("  +{:>7}  断开 {a}–{b}", span(at)),
+            Cue::Restore(a, b) => say!("  +{:>7}  恢复 {a}–{b}", span(at)),
         }
     }
     for (step, within) in &plan.expectations {
-        println!(
+        say!(
             "  预期: {} within {}",
             gridloop_core::drill::step_zh(*step),
             span(*within)
