@@ -548,10 +548,19 @@ async fn run(
         peer: peer.node.clone(),
         why,
     };
-    lock(&ctx.shared.conns)
-        .entry(peer.node.clone())
-        .or_default()
-        .push(conn.clone());
+    {
+        // Checked under the lock `drop_revoked` takes: a handshake made under the roster a
+        // revocation just replaced must not register a session that call has missed.
+        let mut conns = lock(&ctx.shared.conns);
+        if ctx.replica.current_roster().entry(&peer.node).is_none() {
+            conn.close(VarInt::from_u32(1), b"revoked");
+            return Err(link("revoked by the roster now in force".into()));
+        }
+        conns
+            .entry(peer.node.clone())
+            .or_default()
+            .push(conn.clone());
+    }
     set_state(
         &ctx.shared,
         &peer.node,
