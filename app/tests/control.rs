@@ -6,33 +6,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use common::{district_of_two, free_port, gl, run, signal};
-
-fn node(dir: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_gridloop"))
-        .arg("--data")
-        .arg(dir)
-        .args(["node", "--quiet", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn node")
-}
-
-fn wait(what: &str, secs: u64, pred: &dyn Fn() -> bool) {
-    let t = Instant::now();
-    while !pred() {
-        assert!(
-            t.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use common::{district_of_two, free_port, gl, run, signal, spawn_node as node, wait_until};
 
 #[test]
 fn store_commands_run_through_the_running_node() {
@@ -41,7 +17,7 @@ fn store_commands_run_through_the_running_node() {
     let (a, b) = district_of_two(tmp.path(), Some((pa, pb)));
     let mut district = node(&a, pa);
     let mut street = node(&b, pb);
-    wait("both control sockets", 30, &|| {
+    wait_until("both control sockets", 30, &|| {
         a.join("control.sock").exists() && b.join("control.sock").exists()
     });
     #[cfg(unix)]
@@ -102,7 +78,7 @@ fn store_commands_run_through_the_running_node() {
 
     // The case is in the street's scope: its node receives it, pushed when the command ran,
     // and the street's CLI reads it through its own node.
-    wait("the street to hold the case", 20, &|| {
+    wait_until("the street to hold the case", 20, &|| {
         run(&b, &["show", &number]).1.contains("菊儿胡同7号")
     });
     assert!(gl(&b, &["status"]).contains("s1"));

@@ -4,24 +4,15 @@
 //! scope, nothing lost and nothing duplicated.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gridloop_core::store::Store;
 
 mod common;
-use common::{district_of_two, free_port, gl, holds_exactly_the_scope_of, peer_state, signal};
-
-fn node(dir: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_gridloop"))
-        .arg("--data")
-        .arg(dir)
-        .args(["node", "--quiet", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn node")
-}
+use common::{
+    district_of_two, free_port, gl, holds_exactly_the_scope_of, peer_state, signal,
+    spawn_node as node,
+};
 
 /// The street's view of its link to the district from its peers.json, if fresh.
 fn street_state(dir: &Path) -> Option<(String, u64)> {

@@ -6,12 +6,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use common::{
     DEMO_CONFIG, district_of_two, free_port, gl, holds_exactly_the_scope_of, peer_state, run,
-    signal,
+    signal, spawn_node as node,
 };
 
 /// Overwrites 64 bytes of the store in `dir` at `offset`.
@@ -132,17 +132,6 @@ fn bytes_overwritten_anywhere_give_the_same_answer_or_a_clear_error_never_a_pani
         refused >= 4 * (offsets.len() - 2),
         "most damage is found: {refused} refusals"
     );
-}
-
-fn node(dir: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_gridloop"))
-        .arg("--data")
-        .arg(dir)
-        .args(["node", "--quiet", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn node")
 }
 
 /// Runs the district and street nodes until the street has caught up, then stops both

@@ -146,3 +146,30 @@ pub fn peer_state(dir: &Path, peer: &str) -> Option<String> {
         .clone();
     Some(p["state"].to_string())
 }
+
+/// Starts `gridloop --data DIR node --quiet` listening on 127.0.0.1:`port`, its output
+/// discarded.
+pub fn spawn_node(dir: &Path, port: u16) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_gridloop"))
+        .arg("--data")
+        .arg(dir)
+        .args(["node", "--quiet", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn node")
+}
+
+/// Polls `pred` every 10 ms until it holds; panics with `what` after `secs` seconds. How
+/// long it took.
+pub fn wait_until(what: &str, secs: u64, pred: &dyn Fn() -> bool) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    while !pred() {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    t.elapsed()
+}
