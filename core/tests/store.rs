@@ -610,6 +610,32 @@ fn a_store_is_checked_page_by_page_only_when_it_changed_since_a_clean_close() {
     );
     checks.store(0, Ordering::SeqCst);
 
+    // A close seals only once the filesystem's clock has moved past the store's last write, so
+    // a write after the seal cannot carry the time it records ...
+    let seal = gridloop_core::store::integrity::seal_path(&path);
+    let mtime = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    for _ in 0..10 {
+        drop(open(false).unwrap());
+        assert!(
+            mtime(&seal) > mtime(&path),
+            "the seal is later than the store"
+        );
+    }
+    assert_eq!(checks.load(Ordering::SeqCst), 0);
+    // ... and a seal of the same tick as the store (racily clean) is not trusted.
+    std::fs::File::options()
+        .write(true)
+        .open(&seal)
+        .unwrap()
+        .set_modified(mtime(&path))
+        .unwrap();
+    drop(open(false).unwrap());
+    assert!(
+        checks.load(Ordering::SeqCst) > 0,
+        "a seal of the store's own tick is not trusted"
+    );
+    checks.store(0, Ordering::SeqCst);
+
     // Bytes changed behind the store's back: the seal no longer matches, the open checks
     // and refuses the file with its path, leaving it as it was.
     let mut bytes = std::fs::read(&path).unwrap();

@@ -6,9 +6,12 @@
 //! the whole file, so it is not run on every open: a clean close leaves a seal (封记) beside the
 //! store, `FILE.seal`, holding the file's length and modification time, and an open whose file
 //! still matches its seal skips the check. Any write, crash or outside change moves the file
-//! away from its seal. What the seal cannot see: a fault that changes bytes without changing
-//! the modification time (a disk's silent corruption); such damage is found when a page is read
-//! (see [`damaged`]).
+//! away from its seal. A write in the same tick of the filesystem's clock as the close would
+//! leave the time unchanged, so a seal is written only once that clock has moved past the
+//! store's last write (the seal file's own time later than the one it records), and a seal that
+//! is not is not trusted (git's "racily clean" rule). What the seal cannot see: a fault that
+//! changes bytes without changing the modification time (a disk's silent corruption); such
+//! damage is found when a page is read (see [`damaged`]).
 
 use std::path::{Path, PathBuf};
 
@@ -19,23 +22,33 @@ pub fn seal_path(store: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The file's length and modification time (nanoseconds since the epoch), as the seal holds
-/// them.
-fn mark(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    let modified = meta
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    Some(format!("gridloop-seal 1 {} {modified}\n", meta.len()))
+/// A file's modification time, nanoseconds since the epoch.
+fn modified(path: &Path) -> Option<u128> {
+    Some(
+        std::fs::metadata(path)
+            .ok()?
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos(),
+    )
 }
 
-/// Whether the store file still matches the seal its last clean close left.
+/// The file's length and modification time (nanoseconds since the epoch), as the seal holds
+/// them, and that time.
+fn mark(path: &Path) -> Option<(String, u128)> {
+    let len = std::fs::metadata(path).ok()?.len();
+    let modified = modified(path)?;
+    Some((format!("gridloop-seal 1 {len} {modified}\n"), modified))
+}
+
+/// Whether the store file still matches the seal its last clean close left, a seal written
+/// after the filesystem's clock moved past the time it records.
 pub(super) fn sealed(path: &Path) -> bool {
-    match (std::fs::read_to_string(seal_path(path)), mark(path)) {
-        (Ok(seal), Some(now)) => seal == now,
+    let seal = seal_path(path);
+    match (std::fs::read_to_string(&seal), mark(path), modified(&seal)) {
+        (Ok(held), Some((now, at)), Some(sealed_at)) => held == now && sealed_at > at,
         _ => false,
     }
 }
@@ -44,6 +57,10 @@ pub(super) fn sealed(path: &Path) -> bool {
 pub(super) fn unseal(path: &Path) {
     let _ = std::fs::remove_file(seal_path(path));
 }
+
+/// How long a close waits for the filesystem's clock to move past the store's last write
+/// before it leaves the store unsealed (its next open then checks it).
+const SEAL_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Written when the store closes, after the database (declared before it in [`super::Store`],
 /// so dropped first) has closed its file cleanly.
@@ -54,13 +71,28 @@ pub(super) struct Seal {
 
 impl Drop for Seal {
     fn drop(&mut self) {
-        if let Some(mark) = mark(&self.path) {
-            let seal = seal_path(&self.path);
-            let tmp = seal.with_extension("seal.tmp");
-            if std::fs::write(&tmp, mark).is_ok() {
-                let _ = std::fs::rename(&tmp, &seal);
+        let Some((mark, at)) = mark(&self.path) else {
+            return;
+        };
+        let seal = seal_path(&self.path);
+        let tmp = seal.with_extension("seal.tmp");
+        let deadline = std::time::Instant::now() + SEAL_WAIT;
+        loop {
+            if std::fs::write(&tmp, &mark).is_err() {
+                break;
             }
+            // Written in a later tick than the store: a later write to the store cannot carry
+            // the time the seal records.
+            if modified(&tmp).is_some_and(|t| t > at) {
+                let _ = std::fs::rename(&tmp, &seal);
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 
