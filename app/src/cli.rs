@@ -1,6 +1,7 @@
 //! The command line (命令行): every subcommand and its arguments.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use gridloop_core::domain::event::Rating;
 use std::path::PathBuf;
 
 /// gridloop — the peer-synced workstation of the three-level urban-governance loop.
@@ -670,7 +671,11 @@ pub enum Move {
         /// Why.
         #[arg(long)]
         reason: String,
-        /// New due time for an extension (`YYYY-MM-DD HH:MM`).
+        /// For an extension: how much more time, in working time as the calendar counts it
+        /// (`2d` working days, `4h` working hours), added to the current due time.
+        #[arg(long, conflicts_with = "until")]
+        extend: Option<String>,
+        /// For an extension: the new due time itself (`YYYY-MM-DD HH:MM`).
         #[arg(long)]
         until: Option<String>,
     },
@@ -702,11 +707,15 @@ pub enum Move {
     },
     /// 结案.
     Close,
-    /// 回访.
+    /// 回访: the citizen's two answers.
     Callback {
-        /// The citizen is not satisfied (reopens the case).
-        #[arg(long)]
-        unsatisfied: bool,
+        /// 是否解决: does the citizen say it was solved (`yes`/`no`, 解决/未解决).
+        #[arg(long, value_parser = parse_resolved, action = clap::ArgAction::Set)]
+        resolved: bool,
+        /// 满意度: `satisfied`, `fair` or `dissatisfied` (满意/基本满意/不满意; 不满意
+        /// reopens the case).
+        #[arg(long, value_parser = parse_rating)]
+        rating: Rating,
         /// Note.
         #[arg(long, default_value = "")]
         note: String,
@@ -761,4 +770,24 @@ pub enum Move {
         #[arg(long)]
         note: String,
     },
+}
+
+/// `--resolved`: yes/no, 解决/未解决.
+fn parse_resolved(s: &str) -> Result<bool, String> {
+    match s {
+        "yes" | "y" | "true" | "解决" | "已解决" => Ok(true),
+        "no" | "n" | "false" | "未解决" => Ok(false),
+        other => Err(format!(
+            "`{other}` is not an answer: expected yes or no (解决/未解决)"
+        )),
+    }
+}
+
+/// `--rating`: satisfied/fair/dissatisfied or the Chinese answer.
+fn parse_rating(s: &str) -> Result<Rating, String> {
+    Rating::parse(s).ok_or_else(|| {
+        format!(
+            "`{s}` is not a rating: expected satisfied, fair or dissatisfied (满意/基本满意/不满意)"
+        )
+    })
 }

@@ -148,6 +148,45 @@ fn a_case_goes_through_every_stage_from_the_command_line() {
             "110101D01",
         ],
     );
+    // 延期 asks for working time, added to the current due time.
+    let req = |extra: &[&str]| {
+        let mut a = vec![
+            "--now",
+            "2026-11-23 10:00",
+            "act",
+            n.as_str(),
+            "--as",
+            "handler@110101D01",
+            "request",
+            "--kind",
+            "extension",
+            "--reason",
+            "等待配件",
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let args = req(&[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    fails(dir, &args, "--extend 2d");
+    let args = req(&["--extend", "two days"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    fails(dir, &args, "--extend `two days`");
+    let args = req(&["--extend", "4h"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(ok(dir, &args).contains("申请延期"));
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 10:10",
+            "act",
+            &n,
+            "--as",
+            "shift_lead@110101",
+            "approve",
+        ],
+    );
     ok(
         dir,
         &[
@@ -186,6 +225,32 @@ fn a_case_goes_through_every_stage_from_the_command_line() {
             "close",
         ],
     );
+    // 回访 records both of the citizen's answers.
+    let callback = |extra: &[&str]| {
+        let mut a = vec![
+            "--now".to_string(),
+            "2026-11-23 14:00".into(),
+            "act".into(),
+            n.clone(),
+            "--as".into(),
+            "callback@110101".into(),
+            "callback".into(),
+        ];
+        a.extend(extra.iter().map(|x| x.to_string()));
+        a
+    };
+    let args = callback(&["--resolved", "yes"]);
+    fails(
+        dir,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "--rating",
+    );
+    let args = callback(&["--resolved", "yes", "--rating", "great"]);
+    fails(
+        dir,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "`great` is not a rating",
+    );
     let out = ok(
         dir,
         &[
@@ -196,6 +261,10 @@ fn a_case_goes_through_every_stage_from_the_command_line() {
             "--as",
             "callback@110101",
             "callback",
+            "--resolved",
+            "yes",
+            "--rating",
+            "满意",
             "--note",
             "满意",
         ],

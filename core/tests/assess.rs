@@ -9,10 +9,10 @@ use gridloop_core::analytics::assess::{
     AssessConfig, Assessment, Grade, Metric, Post, assess_rows, cases_behind,
 };
 use gridloop_core::domain::case_id::CaseId;
-use gridloop_core::domain::event::{Action, RequestKind};
+use gridloop_core::domain::event::{Action, Rating, RequestKind};
 use gridloop_core::domain::period::Period;
 use gridloop_core::domain::role::Role::*;
-use gridloop_core::domain::unit::UnitId;
+use gridloop_core::domain::unit::{GridCode, UnitId};
 use gridloop_core::store::CaseSummary;
 use gridloop_core::workflow::State;
 
@@ -44,6 +44,14 @@ fn rate(a: &Assessment, unit: &UnitId, m: Metric) -> Option<f64> {
 fn ratio(a: &Assessment, unit: &UnitId, m: Metric) -> (u64, u64) {
     let r = a.units.get(unit).map(|f| f.ratio(m)).unwrap_or_default();
     (r.hits, r.total)
+}
+
+/// A hotline case accepted a day late and dispatched, never closed.
+fn late_case(f: &Fixture) -> TestCase<'_> {
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    c.t += DAY;
+    f.accept_and_dispatch(&mut c);
+    c
 }
 
 fn close(f: &Fixture, c: &mut TestCase<'_>) {
@@ -99,6 +107,7 @@ fn all_overdue() {
     let behind = cases_behind(
         &rows,
         &f.district_def,
+        &f.catalogue,
         now,
         &f.dept,
         false,
@@ -215,6 +224,7 @@ fn an_extension_moves_the_due_time_and_counts_in_the_extension_rate() {
     let late_ones = cases_behind(
         &rows,
         &f.district_def,
+        &f.catalogue,
         T0 + 3 * DAY,
         &f.dept,
         false,
@@ -270,43 +280,48 @@ fn a_send_back_makes_the_dispatch_inaccurate() {
 }
 
 #[test]
-fn hotline_three_rates_and_the_shift_lead_composite() {
+fn hotline_three_rates_come_from_the_citizens_answers() {
     let f = Fixture::new();
-    // H1: on time all the way, callback satisfied.
+    // H1: on time all the way; called back: solved, satisfied.
     let mut h1 = f.handling_district_case();
     close(&f, &mut h1);
     h1.ok(
         &f.district,
         Callback,
-        Action::Callback {
-            satisfied: true,
-            note: "满意".into(),
-        },
+        Action::callback(true, Rating::Satisfied, "满意"),
     );
     // H2: accepted a day late, dispatched, never closed.
-    let mut h2 = f.case_at(&f.district, Intake, "hotline");
-    h2.t += DAY;
-    h2.ok(&f.district, Intake, Action::Accept);
-    let r = f.register(&h2);
-    h2.ok(&f.district, ShiftLead, r);
-    h2.ok(
-        &f.district,
-        Dispatcher,
-        Action::Dispatch {
-            lead: f.dept.clone(),
-            assists: vec![],
-        },
-    );
-    // H3: closed, callback unsatisfied: reopened with a fresh clock.
+    let h2 = late_case(&f);
+    // H3: closed; not solved, dissatisfied: reopened with a fresh clock.
     let mut h3 = f.handling_district_case();
     close(&f, &mut h3);
     h3.ok(
         &f.district,
         Callback,
+        Action::callback(false, Rating::Dissatisfied, "没修好"),
+    );
+    // H4: closed; not solved (beyond the unit's power), but 基本满意: the case ends.
+    let mut h4 = f.handling_district_case();
+    close(&f, &mut h4);
+    h4.ok(
+        &f.district,
+        Callback,
+        Action::callback(false, Rating::Fair, "解释清楚了"),
+    );
+    assert_eq!(h4.state().state, State::Archived);
+    // An answer that disagrees with itself is refused.
+    let mut bad = f.handling_district_case();
+    close(&f, &mut bad);
+    bad.refused(
+        &f.district,
+        Callback,
         Action::Callback {
-            satisfied: false,
-            note: "没修好".into(),
+            satisfied: true,
+            resolved: Some(true),
+            rating: Some(Rating::Dissatisfied),
+            note: "x".into(),
         },
+        "callback.answers",
     );
     // V: accepted and voided at registration.
     let mut v = f.case_at(&f.district, Intake, "hotline");
@@ -318,24 +333,60 @@ fn hotline_three_rates_and_the_shift_lead_composite() {
             reason: "重复".into(),
         },
     );
-    let rows = [row(&h1, "h1"), row(&h2, "h2"), row(&h3, "h3"), row(&v, "v")];
+    let rows = [
+        row(&h1, "h1"),
+        row(&h2, "h2"),
+        row(&h3, "h3"),
+        row(&h4, "h4"),
+        row(&v, "v"),
+    ];
     let a = assess(&f, &rows, T0 + 10 * DAY);
     // The 三率 count for the territory: the community of the cases' grid.
-    // 响应率: 受理 on time in H1, H3, V; late in H2: 3/4.
-    assert_eq!(ratio(&a, &f.community, Metric::HotlineResponse), (3, 4));
-    // 解决率: due to close H1 (closed), H2 and H3 (open, past due); V voided: 1/3.
+    // 响应率: 受理 on time in H1, H3, H4, V; late in H2: 4/5.
+    assert_eq!(ratio(&a, &f.community, Metric::HotlineResponse), (4, 5));
+    // 解决率: the citizens' answers, not the close rate: H1 solved; H3 and H4 not (H4 was
+    // closed and archived all the same); H2 has no answer yet: 1/3.
     assert_eq!(ratio(&a, &f.community, Metric::HotlineResolution), (1, 3));
-    // 满意率: H1 yes, H3 no: 1/2. H3's 反馈 became rework.
-    assert_eq!(ratio(&a, &f.community, Metric::HotlineSatisfaction), (1, 2));
-    // The street's 三率 score includes its community's: the same 45.0, ranked first.
-    let street = a.streets.iter().find(|r| r.unit == f.street).unwrap();
-    assert_eq!(street.rank, 1);
-    assert!((street.score.unwrap() - 45.0).abs() < 1e-9);
-    assert_eq!(ratio(&a, &f.dept, Metric::Rework), (1, 2));
-    // District score over everything (10/45/45): 10×3/4 + 45×1/3 + 45×1/2 = 45.0.
+    // 满意率: H1 满意 and H4 基本满意 count as content, H3 不满意 not: 2/3.
+    assert_eq!(ratio(&a, &f.community, Metric::HotlineSatisfaction), (2, 3));
+    // The close rate is another figure: H1 and H4 closed; H2 and H3 open past due: 2/4.
+    assert_eq!(ratio(&a, &f.community, Metric::CloseRate), (2, 4));
+    assert_eq!(ratio(&a, &f.dept, Metric::Rework), (1, 3));
+    // District 三率 score (10/45/45): 10×4/5 + 45×1/3 + 45×2/3 = 8 + 15 + 30 = 53.
     let total = a.total(&f.district_def);
     let score = a.config.hotline_score(&total).unwrap();
-    assert!((score - 45.0).abs() < 1e-9, "{score}");
+    assert!((score - 53.0).abs() < 1e-9, "{score}");
+    // The street's composite (热线三率得分×40% + 按期结案率×30% + 结案率×20% + (1−漏报率)×10%):
+    // 0.53×40 + 0.5×30 + 0.5×20 + 0×10 (all four real cases of a patrol category came from
+    // the hotline) = 21.2 + 15 + 10 = 46.2; the only street with cases, ranked first.
+    let street = a.streets.iter().find(|r| r.unit == f.street).unwrap();
+    assert_eq!(street.rank, 1);
+    assert!((street.score.unwrap() - 46.2).abs() < 1e-9, "{:?}", street);
+    assert_eq!(
+        a.street_formula,
+        "热线三率得分×40% + 按期结案率×30% + 结案率×20% + (1−漏报率)×10%"
+    );
+}
+
+#[test]
+fn the_shift_lead_and_dispatcher_composites() {
+    let f = Fixture::new();
+    let mut h1 = f.handling_district_case();
+    close(&f, &mut h1);
+    let h2 = late_case(&f);
+    let mut h3 = f.handling_district_case();
+    close(&f, &mut h3);
+    let mut v = f.case_at(&f.district, Intake, "hotline");
+    v.ok(&f.district, Intake, Action::Accept);
+    v.ok(
+        &f.district,
+        ShiftLead,
+        Action::Void {
+            reason: "重复".into(),
+        },
+    );
+    let rows = [row(&h1, "h1"), row(&h2, "h2"), row(&h3, "h3"), row(&v, "v")];
+    let a = assess(&f, &rows, T0 + 10 * DAY);
     // 值班长 at the district: 立案 on time 4/4 (3 立案 + 1 作废), accurate 3/4, 结案 on time
     // 2/2: 25 + 40×0.75 + 35 = 90 → A.
     let lead = a
@@ -383,9 +434,125 @@ fn a_community_closes_its_own_case_and_the_street_total_includes_it() {
     );
     // 漏报率 for the community: a patrol found it, not the public: 0/1.
     assert_eq!(ratio(&a, &f.community, Metric::MissedReport), (0, 1));
-    // Ranked streets: the fixture's street has no hotline case, so no 三率 score.
+    // Ranked streets: the fixture's street has no hotline case, so its score leaves the 三率
+    // part out and rescales the others (按期结案率 1, 结案率 1, 1−漏报率 1): 100, first; a
+    // street with no case at all has no score and no rank.
     let s = a.streets.iter().find(|r| r.unit == f.street).unwrap();
-    assert_eq!((s.rank, s.score), (0, None));
+    assert_eq!(s.rank, 1);
+    assert!((s.score.unwrap() - 100.0).abs() < 1e-9);
+    assert_eq!(s.parts[0], ("热线三率得分".to_string(), 40.0, None));
+    let other = a
+        .streets
+        .iter()
+        .find(|r| r.unit == f.other_street())
+        .unwrap();
+    assert_eq!((other.rank, other.score), (0, None));
+}
+
+#[test]
+fn missed_reports_count_only_what_a_patrol_should_find() {
+    let f = Fixture::new();
+    let case = |source: &str, category: &str| {
+        let mut c = f.case_at(&f.district, Intake, source);
+        c.intake.category =
+            gridloop_core::domain::catalogue::CategoryCode::parse(category).unwrap();
+        c.ok(&f.district, Intake, Action::Accept);
+        c
+    };
+    // 暴露垃圾 on the street: from the hotline, a miss; from a supervisor, found.
+    // 噪音扰民 at night (patrol = false): from the hotline, not a miss, and not counted.
+    // A hotline report of 暴露垃圾 refused as not real: not counted either.
+    let mut refused = f.case_at(&f.district, Intake, "hotline");
+    refused.ok(
+        &f.district,
+        Intake,
+        Action::Reject {
+            reason: "不属实".into(),
+        },
+    );
+    let rows = [
+        row(&case("hotline", "E0102"), "a"),
+        row(&case("supervisor", "E0102"), "b"),
+        row(&case("hotline", "E0509"), "c"),
+        row(&refused, "d"),
+    ];
+    let a = assess(&f, &rows, T0 + DAY);
+    assert_eq!(ratio(&a, &f.community, Metric::MissedReport), (1, 2));
+    assert!(
+        !f.catalogue
+            .get(&gridloop_core::domain::catalogue::CategoryCode::parse("E0509").unwrap())
+            .unwrap()
+            .patrol
+    );
+}
+
+/// A case reported by a supervisor in `grid`, dispatched to `dept` and, when `closed`, fed
+/// back, checked and closed on time.
+fn street_case<'a>(f: &'a Fixture, grid: &GridCode, closed: bool) -> TestCase<'a> {
+    let mut c = f.case_at(&f.district, Supervisor, "supervisor");
+    c.intake.grid = grid.clone();
+    f.accept_and_dispatch(&mut c);
+    if closed {
+        close(f, &mut c);
+    }
+    c
+}
+
+#[test]
+fn streets_rank_by_the_composite_score_and_tie_only_when_scores_tie() {
+    let f = Fixture::new();
+    let d = &f.district_def;
+    let streets: Vec<UnitId> = d.streets().iter().take(3).map(|s| s.id.clone()).collect();
+    let grid_of = |s: &UnitId| {
+        let c = d.children(s)[0].id.clone();
+        d.grids_of(&c)[0].code.clone()
+    };
+    // Street 0 and street 2: one case each, closed on time. Street 1: one case, open and past
+    // due (结案率 0 %).
+    let rows = [
+        row(&street_case(&f, &grid_of(&streets[0]), true), "a"),
+        row(&street_case(&f, &grid_of(&streets[1]), false), "b"),
+        row(&street_case(&f, &grid_of(&streets[2]), true), "c"),
+    ];
+    let a = assess(&f, &rows, T0 + 10 * DAY);
+    let ranked = |u: &UnitId| a.streets.iter().find(|r| &r.unit == u).unwrap().clone();
+    let (s0, s1, s2) = (
+        ranked(&streets[0]),
+        ranked(&streets[1]),
+        ranked(&streets[2]),
+    );
+    // 按期结案率 1, 结案率 1, 1−漏报率 1 (a supervisor found it): 100; the open one: 0, 0, 1 →
+    // 10/60 = 16.67.
+    assert!((s0.score.unwrap() - 100.0).abs() < 1e-9);
+    assert!((s1.score.unwrap() - 100.0 / 6.0).abs() < 1e-9, "{s1:?}");
+    assert_eq!((s0.rank, s2.rank), (1, 1), "equal scores tie");
+    assert_eq!(s1.rank, 3, "1, 1, 3: a tie takes two places");
+    assert_eq!(s1.figures.value(Metric::CloseRate), Some(0.0));
+    // Units without cases come after, unranked.
+    assert!(
+        a.streets[3..]
+            .iter()
+            .all(|r| r.rank == 0 && r.score.is_none())
+    );
+    // Departments rank by theirs: the one that handled all three (按期结案率 2/3, 结案率
+    // 2/3, 1−返工率 1, 1−回退率 1, 1−延期率 1: 40×2/3 + 20×2/3 + 20 + 10 + 10 = 80).
+    let dept = a.departments.iter().find(|r| r.unit == f.dept).unwrap();
+    assert_eq!(dept.rank, 1);
+    assert!((dept.score.unwrap() - 80.0).abs() < 1e-9, "{dept:?}");
+    assert_eq!(
+        a.department_formula,
+        "按期结案率×40% + (1−返工率)×20% + 结案率×20% + (1−回退率)×10% + (1−延期率)×10%"
+    );
+}
+
+#[test]
+fn ranking_weights_come_from_the_configuration_and_bad_ones_are_named() {
+    let c = AssessConfig::from_toml("[street_score]\nclose_rate = 1.0\n").unwrap();
+    assert_eq!(c.formula(&c.street_score), "结案率×100%");
+    let e = AssessConfig::from_toml("[street_score]\nclosing = 1.0\n").unwrap_err();
+    assert!(e.contains("`closing`") && e.contains("close_rate"), "{e}");
+    let e = AssessConfig::from_toml("[department_score]\nrework = -1.0\n").unwrap_err();
+    assert!(e.contains("department_score"), "{e}");
 }
 
 #[test]

@@ -32,10 +32,11 @@ fn cases(f: &Fixture) -> Vec<CaseSummary> {
     done.ok(
         &f.district,
         Callback,
-        Action::Callback {
-            satisfied: true,
-            note: "满意".into(),
-        },
+        Action::callback(
+            true,
+            gridloop_core::domain::event::Rating::Satisfied,
+            "满意",
+        ),
     );
     rows.push(CaseSummary::build(
         &CaseId("done".into()),
@@ -130,11 +131,17 @@ fn the_xlsx_report_reads_back_with_the_assessed_figures() {
         units.get_value((dept_row, col("结案数"))),
         Some(&Data::Float(1.0))
     );
-    // The department ranking puts it first with its 按期结案率.
+    // The department ranking puts it first with its composite score: 按期结案率 0.5×40 +
+    // (1−返工率) 1×20 + 结案率 0.5×20 + (1−回退率) 1×10 + (1−延期率) 1×10 = 70, and the
+    // overview shows the formula.
     let depts = wb.worksheet_range("部门排名").unwrap();
     assert_eq!(text(depts.get_value((3, 1)).unwrap()), dept_name);
     assert_eq!(depts.get_value((3, 0)), Some(&Data::Float(1.0)));
-    assert_eq!(depts.get_value((3, 2)), Some(&Data::Float(0.5)));
+    assert_eq!(depts.get_value((3, 2)), Some(&Data::Float(70.0)));
+    assert_eq!(
+        text(&value_of("部门排名得分")),
+        "按期结案率×40% + (1−返工率)×20% + 结案率×20% + (1−回退率)×10% + (1−延期率)×10%"
+    );
 
     // The same cells in Markdown and HTML.
     let md = report::markdown(&title, &sheets);

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use gridloop_core::domain::calendar::Light;
-use gridloop_core::domain::event::{Action, RequestKind};
+use gridloop_core::domain::event::{Action, Rating, RequestKind};
 use gridloop_core::domain::role::Role::*;
 use gridloop_core::workflow::{Loop, Reason, State, TextField};
 
@@ -45,10 +45,7 @@ fn district_loop_from_hotline_to_archive() {
     c.ok(
         &f.district,
         Callback,
-        Action::Callback {
-            satisfied: true,
-            note: "满意".into(),
-        },
+        Action::callback(true, Rating::Satisfied, "满意"),
     );
     assert_eq!(c.state().state, State::Archived);
     assert_eq!(c.state().satisfied, Some(true));
@@ -62,10 +59,7 @@ fn unsatisfied_callback_reopens_and_counts_rework() {
     c.ok(
         &f.district,
         Callback,
-        Action::Callback {
-            satisfied: false,
-            note: "没修好".into(),
-        },
+        Action::callback(false, Rating::Dissatisfied, "没修好"),
     );
     assert_eq!(c.state().state, State::Handling);
     assert_eq!(c.state().rework, 1);
@@ -245,6 +239,122 @@ fn dispatch_down_to_street_then_street_loop_closes() {
     c.ok(&f.street, ShiftLead, Action::Close);
     assert_eq!(c.state().state, State::Closed);
     assert!(c.state().units.contains(&f.district) && c.state().units.contains(&f.street));
+}
+
+#[test]
+fn a_case_handed_down_to_a_community_goes_back_for_closing() {
+    let f = Fixture::new();
+    for (route, closer) in [
+        // District → street → community: the street, which handed it down, closes it.
+        (
+            vec![f.street.clone(), f.community.clone()],
+            f.street.clone(),
+        ),
+        // District → community directly: the district closes it.
+        (vec![f.community.clone()], f.district.clone()),
+    ] {
+        let mut c = f.registered_district_case();
+        let mut from = f.district.clone();
+        for to in &route {
+            c.ok(&from, Dispatcher, Action::DispatchDown { unit: to.clone() });
+            from = to.clone();
+        }
+        assert_eq!(c.state().holder, f.community);
+        assert_eq!(c.state().state, State::Handling);
+        assert_eq!(c.state().handlers, vec![f.community.clone()]);
+        c.ok(
+            &f.community,
+            StationChief,
+            Action::Feedback {
+                unit: f.community.clone(),
+                note: "已清理".into(),
+                photos: vec!["photo://after".into()],
+            },
+        );
+        // The community does not check its own work.
+        c.refused(
+            &f.community,
+            StationChief,
+            Action::Check {
+                passed: true,
+                note: "ok".into(),
+            },
+            "check.role",
+        );
+        c.ok(
+            &f.street,
+            Supervisor,
+            Action::Check {
+                passed: true,
+                note: "ok".into(),
+            },
+        );
+        let s = c.state();
+        assert_eq!(s.state, State::ToClose);
+        assert_eq!(s.holder, closer, "back with the unit that handed it down");
+        assert_eq!(s.down_from, None);
+        assert!(
+            s.units.contains(&f.community),
+            "the community still sees it"
+        );
+        c.refused(&f.community, StationChief, Action::Close, "close.role");
+        c.ok(&closer, ShiftLead, Action::Close);
+        assert_eq!(c.state().state, State::Closed);
+        // A hotline case is called back and archived as any other.
+        c.ok(
+            &f.district,
+            Callback,
+            Action::callback(true, Rating::Satisfied, "满意"),
+        );
+        assert_eq!(c.state().state, State::Archived);
+    }
+}
+
+#[test]
+fn an_extension_asks_for_working_time_added_to_the_current_due_time() {
+    let f = Fixture::new();
+    // 私搭乱建: 20 working days to handle.
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    c.intake.category = gridloop_core::domain::catalogue::CategoryCode::parse("E0101").unwrap();
+    f.accept_and_dispatch(&mut c);
+    let due = c.state().overall.expect("clock runs").due;
+    // What the workstation asked before: now + 3 natural days, before a due time 20 working
+    // days away, so the request was refused.
+    c.refused(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Extension,
+            unit: f.dept.clone(),
+            reason: "材料未到".into(),
+            until: Some(c.t + 3 * DAY),
+        },
+        "request.until",
+    );
+    let four_hours = gridloop_core::domain::calendar::TimeLimit::parse("4h").unwrap();
+    let until = f.rules().extension_until(&c.state(), c.t, four_hours);
+    // Four working hours after the current due time, as the calendar counts them: later than
+    // it, never "now + N natural days", which can fall before it.
+    assert!(until > due);
+    assert_eq!(
+        f.calendar.working_minutes_between(due, until),
+        240,
+        "four working hours"
+    );
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::Extension,
+            unit: f.dept.clone(),
+            reason: "材料未到".into(),
+            until: Some(until),
+        },
+    );
+    // Past the due time, an extension counts from now.
+    let late = due + 3 * DAY;
+    let from_now = f.rules().extension_until(&c.state(), late, four_hours);
+    assert_eq!(f.calendar.working_minutes_between(late, from_now), 240);
 }
 
 #[test]

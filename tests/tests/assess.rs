@@ -279,10 +279,11 @@ async fn after_sync_the_district_and_a_street_compute_identical_figures_for_that
     d.act(
         &d.actor(Role::Callback),
         &hot,
-        Action::Callback {
-            satisfied: true,
-            note: "满意".into(),
-        },
+        Action::callback(
+            true,
+            gridloop_core::domain::event::Rating::Satisfied,
+            "满意",
+        ),
         T0 + 8 * 60 * MIN,
     );
     net.wait_for(60, "every node converged", |n| n.converged())

@@ -5,8 +5,8 @@
 //! live state exactly as the engine will check it, with placeholder text where the move
 //! carries some. A move the rules refuse is never shown.
 
-use gridloop_core::domain::calendar::Millis;
-use gridloop_core::domain::event::{Action, Event, EventId, RequestKind};
+use gridloop_core::domain::calendar::{LimitUnit, Millis, TimeLimit};
+use gridloop_core::domain::event::{Action, Event, EventId, Rating, RequestKind};
 use gridloop_core::domain::hlc::Hlc;
 use gridloop_core::domain::intake::Intake;
 use gridloop_core::domain::role::{Actor, Role};
@@ -31,10 +31,6 @@ impl Offer {
                 confirmed: false, ..
             } => "核实不属实".into(),
             Action::Verify { .. } => "核实属实".into(),
-            Action::Callback {
-                satisfied: true, ..
-            } => "回访·满意".into(),
-            Action::Callback { .. } => "回访·不满意".into(),
             _ => base,
         }
     }
@@ -72,6 +68,12 @@ pub fn roles_for(kind: UnitKind) -> &'static [Role] {
 
 /// Placeholder text for checking moves that carry some; the dialog asks for the real text.
 const TEXT: &str = "（待填写）";
+
+/// The extension an offer is checked with: one working day more.
+const ONE_WORKING_DAY: TimeLimit = TimeLimit {
+    value: 1,
+    unit: LimitUnit::WorkingDays,
+};
 
 /// The moves `actor` may make on the case now.
 ///
@@ -176,7 +178,8 @@ pub fn offered_in(
                     kind,
                     unit: u.clone(),
                     reason: TEXT.into(),
-                    until: (kind == RequestKind::Extension).then_some(now + 3 * 86_400_000),
+                    until: (kind == RequestKind::Extension)
+                        .then(|| rules.extension_until(s, now, ONE_WORKING_DAY)),
                 });
             }
         }
@@ -208,14 +211,8 @@ pub fn offered_in(
                 note: TEXT.into(),
             },
             Action::Close,
-            Action::Callback {
-                satisfied: true,
-                note: TEXT.into(),
-            },
-            Action::Callback {
-                satisfied: false,
-                note: TEXT.into(),
-            },
+            // One 回访 offer: the citizen's answers (解决? 满意度?) are asked in its dialog.
+            Action::callback(true, Rating::Satisfied, TEXT),
             Action::Supervise { note: TEXT.into() },
             Action::Urge { note: TEXT.into() },
             Action::SelfClose {

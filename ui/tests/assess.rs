@@ -76,7 +76,13 @@ fn the_assessment_view_shows_the_figures_drills_down_and_exports() {
     let links = h.get_all_by_label(&close).count();
     assert!(links >= 2, "结案率 shows in the card and the table");
     h.get_by_label("每日上报与结案");
-    h.get_by_label("街道排名（热线三率得分）");
+    h.get_by_label("街道排名（综合得分）");
+    h.get_by_label(&format!("得分 = {}", a.street_formula));
+    h.get_by_label(&format!("得分 = {}", a.department_formula));
+    // Streets are ranked on the composite: not every street first with the same score.
+    let scored: Vec<_> = a.streets.iter().filter(|r| r.score.is_some()).collect();
+    let ranks: std::collections::BTreeSet<u32> = scored.iter().map(|r| r.rank).collect();
+    assert!(scored.len() > 2 && ranks.len() > 2, "{scored:?}");
     h.get_by_label("岗位考核");
 
     // Drill down: the cases that missed 按期结案率 are exactly hits − total of that figure.

@@ -189,10 +189,27 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
     );
 
     role(&mut h, "回访员");
-    move_with_dialog(&mut h, "回访·满意", Some("市民表示满意"));
+    click(&mut h, "回访");
+    // The dialog asks both of the citizen's answers; without them nothing is recorded.
+    click(&mut h, "确定");
+    h.get_by_label("请记录市民的两个答复：是否解决、满意度");
+    assert_eq!(state_of(&d, &id).state, State::Closed);
+    click(&mut h, "解决");
+    click(&mut h, "基本满意");
+    h.get_by_label("处理意见").click();
+    settle(&mut h);
+    h.get_by_label("处理意见").type_text("市民表示已解决");
+    settle(&mut h);
+    click(&mut h, "确定");
     let s = state_of(&d, &id);
     assert_eq!(s.state, State::Archived);
     assert_eq!(s.satisfied, Some(true));
+    let answers = s.answers.expect("answers recorded");
+    assert_eq!(answers.resolved, Some(true));
+    assert_eq!(
+        answers.rating,
+        Some(gridloop_core::domain::event::Rating::Fair)
+    );
     h.state_mut().invalidate();
     assert_eq!(
         h.state_mut().count(gridloop_ui::queue::Queue::ToCallback),
@@ -216,7 +233,7 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
     assert_eq!(fb.unit, lead);
     assert!(matches!(&fb.action, Action::Feedback { note, .. } if note == "已清运完毕"));
     // The timeline shows the opinions.
-    h.get_by_label("市民表示满意");
+    h.get_by_label("市民表示已解决");
 }
 
 #[test]

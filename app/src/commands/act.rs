@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow, bail};
 use std::path::Path;
 
-use gridloop_core::domain::calendar::Millis;
+use gridloop_core::domain::calendar::{Millis, TimeLimit};
 use gridloop_core::domain::event::{Action, RequestKind};
 
 use crate::cli::Move;
@@ -57,6 +57,7 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
         Move::Request {
             kind,
             reason,
+            extend,
             until,
         } => {
             let kind = match kind.as_str() {
@@ -75,11 +76,25 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
                     .cloned()
                     .ok_or_else(|| anyhow!("the case has no handler"))?
             };
+            let until = match (extend, until) {
+                (Some(more), _) => {
+                    let more = TimeLimit::parse(&more)
+                        .map_err(|why| anyhow!("--extend `{more}`: {why}"))?;
+                    Some(engine.rules().extension_until(cur, at, more))
+                }
+                (None, Some(u)) => Some(parse_time(&u)?),
+                (None, None) if kind == RequestKind::Extension => {
+                    bail!(
+                        "an extension says how much more time: --extend 2d (working days) or 4h (working hours), or --until 'YYYY-MM-DD HH:MM'"
+                    )
+                }
+                (None, None) => None,
+            };
             Action::Request {
                 kind,
                 unit,
                 reason,
-                until: until.map(|u| parse_time(&u)).transpose()?,
+                until,
             }
         }
         Move::Approve { note } => Action::Decide {
@@ -99,10 +114,11 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
             note,
         },
         Move::Close => Action::Close,
-        Move::Callback { unsatisfied, note } => Action::Callback {
-            satisfied: !unsatisfied,
+        Move::Callback {
+            resolved,
+            rating,
             note,
-        },
+        } => Action::callback(resolved, rating, note),
         Move::Escalate { reason } => Action::Escalate { reason },
         Move::Whistle { department } => Action::Whistle {
             departments: department

@@ -98,7 +98,16 @@ pub fn run(dir: &Path, a: ReportArgs, at: Millis) -> Result<()> {
         } else {
             None
         };
-        let behind = assess::cases_behind(&rows, &engine.district, at, &unit, true, metric, want);
+        let behind = assess::cases_behind(
+            &rows,
+            &engine.district,
+            &engine.catalogue,
+            at,
+            &unit,
+            true,
+            metric,
+            want,
+        );
         let csv = report::cases_csv(
             &behind,
             &engine.district,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use gridloop_core::domain::calendar::Millis;
 use gridloop_core::domain::case_id::CaseId;
-use gridloop_core::domain::event::Action;
+use gridloop_core::domain::event::{Action, Rating};
 use gridloop_core::domain::role::{Actor, Role};
 use gridloop_core::domain::unit::UnitId;
 use gridloop_core::engine::{CaseRecord, Engine, NewCase};
@@ -206,10 +206,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         &mut w,
         &at(&district, Role::Callback),
         &id,
-        Action::Callback {
-            satisfied: true,
-            note: "市民满意".into(),
-        },
+        Action::callback(true, Rating::Satisfied, "市民满意"),
     )?;
 
     say!("\n2. 社区微循环 — a grid worker finds a problem and the community handles it itself:");

@@ -130,6 +130,14 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
         overview.push(vec![m.label_zh().into(), metric_cell(&total, m)]);
     }
     overview.push(vec![
+        format!("{}排名得分", district.levels().street).into(),
+        a.street_formula.clone().into(),
+    ]);
+    overview.push(vec![
+        "部门排名得分".into(),
+        a.department_formula.clone().into(),
+    ]);
+    overview.push(vec![
         "在办灯态 绿/黄/红".into(),
         format!("{}/{}/{}", lights[0], lights[1], lights[2]).into(),
     ]);
@@ -183,7 +191,7 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
     let mut header = vec![
         "排名".into(),
         format!("{}（含{}）", levels.street, levels.community),
-        "三率得分".into(),
+        "综合得分".into(),
     ];
     header.extend(street_cols.iter().map(|m| m.label_zh().to_string()));
     out.push(Sheet {
@@ -193,22 +201,16 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
     });
     let dept_cols = [
         Metric::Closed,
+        Metric::OnTimeCloseRate,
         Metric::CloseRate,
         Metric::Rework,
         Metric::Extension,
         Metric::SendBack,
         Metric::OnTimeReportIn,
     ];
-    let mut header = vec!["排名".into(), "部门".into(), "按期结案率".into()];
+    let mut header = vec!["排名".into(), "部门".into(), "综合得分".into()];
     header.extend(dept_cols.iter().map(|m| m.label_zh().to_string()));
-    let mut dept_rows = ranked_rows(&a.departments, &dept_cols);
-    for r in &mut dept_rows {
-        if let Cell::Score(Some(v)) = r[2] {
-            r[2] = Cell::Rate(Some(v / 100.0));
-        } else {
-            r[2] = Cell::Rate(None);
-        }
-    }
+    let dept_rows = ranked_rows(&a.departments, &dept_cols);
     out.push(Sheet {
         name: "部门排名".into(),
         header,

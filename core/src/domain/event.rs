@@ -52,6 +52,62 @@ impl RequestKind {
     }
 }
 
+/// The citizen's satisfaction at 回访 (满意度), as 12345 asks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    /// 满意.
+    Satisfied,
+    /// 基本满意.
+    Fair,
+    /// 不满意: the case is reopened.
+    Dissatisfied,
+}
+
+impl Rating {
+    /// Every answer, best first.
+    pub const ALL: [Rating; 3] = [Rating::Satisfied, Rating::Fair, Rating::Dissatisfied];
+
+    /// The Chinese answer.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "满意",
+            Rating::Fair => "基本满意",
+            Rating::Dissatisfied => "不满意",
+        }
+    }
+
+    /// The English answer.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "satisfied",
+            Rating::Fair => "fairly satisfied",
+            Rating::Dissatisfied => "dissatisfied",
+        }
+    }
+
+    /// Whether the answer ends the case (满意 and 基本满意 archive it; 不满意 reopens it).
+    pub fn accepts(self) -> bool {
+        self != Rating::Dissatisfied
+    }
+
+    /// Parses `satisfied`/`fair`/`dissatisfied` or the Chinese answer.
+    pub fn parse(s: &str) -> Option<Rating> {
+        Rating::ALL
+            .into_iter()
+            .find(|r| s == r.label_zh() || s == format!("{r:?}").to_lowercase() || s == r.key())
+    }
+
+    /// The key a CLI or file uses.
+    pub fn key(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "satisfied",
+            Rating::Fair => "fair",
+            Rating::Dissatisfied => "dissatisfied",
+        }
+    }
+}
+
 /// One move on a case (操作), with what it carries. The names follow domain.md's table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -102,8 +158,20 @@ pub enum Action {
     Check { passed: bool, note: String },
     /// 结案: close.
     Close,
-    /// 回访: call the citizen back; not satisfied reopens the case.
-    Callback { satisfied: bool, note: String },
+    /// 回访: call the citizen back and record their answers; not satisfied reopens the case.
+    Callback {
+        /// Whether the case ends here (满意/基本满意) or is reopened (不满意).
+        satisfied: bool,
+        /// 是否解决: the citizen's own answer (12345 解决率); absent on a callback recorded
+        /// before the question was asked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved: Option<bool>,
+        /// 满意度: 满意/基本满意/不满意 (12345 满意率); when given, `satisfied` agrees with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rating: Option<Rating>,
+        /// What the citizen said.
+        note: String,
+    },
     /// 上报 (escalate): hand the case up to the level above.
     Escalate { reason: String },
     /// 吹哨: a street summons departments, which must report in.
@@ -145,6 +213,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// 回访 with the citizen's two answers: solved or not, and how satisfied (不满意 reopens).
+    pub fn callback(resolved: bool, rating: Rating, note: impl Into<String>) -> Action {
+        Action::Callback {
+            satisfied: rating.accepts(),
+            resolved: Some(resolved),
+            rating: Some(rating),
+            note: note.into(),
+        }
+    }
+
     /// The snake_case name of the move, as stored in the trail.
     pub fn name(&self) -> &'static str {
         match self {

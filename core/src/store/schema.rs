@@ -106,10 +106,13 @@ pub const FORMAT: &str = "gridloop-store";
 /// reporter key to the projection; version 4 the emergency lane and incident (平战一体) and
 /// the incident index; version 5 the drill index (演练清除) and the lane index (应急通道);
 /// version 6 a number index that holds every case of a number (案卷编号), so that two cases
-/// sharing one are found as such instead of one hiding the other. An older store opens with
+/// sharing one are found as such instead of one hiding the other; version 7 the citizen's
+/// 回访 answers (12345 解决率, 满意率), and states replayed under the rule that a case handed
+/// down to a community goes back to the unit that handed it down for 结案. An older store
+/// opens with
 /// a stale projection that
 /// [`crate::engine::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
-pub const STORE_VERSION: u64 = 6;
+pub const STORE_VERSION: u64 = 7;
 
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 pub(super) const REBUILDABLE_FROM: u64 = 2;

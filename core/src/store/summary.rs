@@ -63,6 +63,8 @@ pub struct CaseSummary {
     pub notes: u32,
     /// 回访 result.
     pub satisfied: Option<bool>,
+    /// The citizen's answers at the latest 回访 (12345 解决率, 满意率).
+    pub answers: Option<crate::workflow::Answers>,
     /// Milestone times.
     pub milestones: Milestones,
     /// Units in scope.
@@ -109,6 +111,7 @@ impl CaseSummary {
             escalations: c.escalations,
             notes: c.notes,
             satisfied: c.satisfied,
+            answers: c.answers,
             milestones: c.milestones.clone(),
             units: c.units.iter().cloned().collect(),
             reporter: intake

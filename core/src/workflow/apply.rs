@@ -10,7 +10,7 @@ use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
 use crate::domain::unit::UnitKind;
 
-use super::case_state::{CaseState, Pending, Summons, record_acts};
+use super::case_state::{Answers, CaseState, Pending, Summons, record_acts};
 use super::deadline::Deadline;
 use super::rules::Rules;
 use super::state::{Loop, State};
@@ -167,6 +167,16 @@ impl<'a> Rules<'a> {
                     n.state = State::ToClose;
                     n.milestones.checked = Some(at);
                     n.stage = Some(Deadline::new(cal, at, lim.close));
+                    // A case handed down to a community goes back for 结案 to the unit that
+                    // handed it down: a community has no 值班长, and the one who handled it
+                    // does not close it (监管分离).
+                    if self.kind(&s.holder) == Some(UnitKind::Community)
+                        && let Some(up) = s.down_from.clone()
+                    {
+                        n.level = Loop::of(self.kind(&up).unwrap_or(UnitKind::District));
+                        n.holder = up;
+                        n.down_from = None;
+                    }
                 } else {
                     n.state = State::Handling;
                     n.rework += 1;
@@ -181,8 +191,18 @@ impl<'a> Rules<'a> {
                     .needs_callback()
                     .then(|| Deadline::new(cal, at, lim.callback));
             }
-            Action::Callback { satisfied, .. } => {
+            Action::Callback {
+                satisfied,
+                resolved,
+                rating,
+                ..
+            } => {
                 n.satisfied = Some(*satisfied);
+                n.answers = Some(Answers {
+                    resolved: *resolved,
+                    rating: *rating,
+                    satisfied: *satisfied,
+                });
                 n.milestones.callback = Some(at);
                 if *satisfied {
                     n.state = State::Archived;

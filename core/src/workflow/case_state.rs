@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::domain::calendar::{Light, Millis, WorkCalendar};
 use crate::domain::catalogue::CategoryCode;
 use crate::domain::emergency::{Incident, Lane};
-use crate::domain::event::{Action, Event, EventId, RequestKind};
+use crate::domain::event::{Action, Event, EventId, Rating, RequestKind};
 use crate::domain::role::Role;
 use crate::domain::unit::{GridCode, UnitId};
 
@@ -131,6 +131,17 @@ impl Act {
     }
 }
 
+/// The citizen's answers at a 回访 (回访结果).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answers {
+    /// 解决/未解决, when asked.
+    pub resolved: Option<bool>,
+    /// 满意/基本满意/不满意, when asked; else only whether the case ended.
+    pub rating: Option<Rating>,
+    /// Whether the case ended (满意 or 基本满意) rather than reopened.
+    pub satisfied: bool,
+}
+
 /// The state of a case after a sequence of moves (案件状态).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseState {
@@ -168,6 +179,9 @@ pub struct CaseState {
     pub pending: Option<Pending>,
     /// 回访 result.
     pub satisfied: Option<bool>,
+    /// The citizen's answers at the latest 回访 (kept when 不满意 reopened the case, until the
+    /// next callback): what 12345's 解决率 and 满意率 count.
+    pub answers: Option<Answers>,
     /// 督办/催办 notes counted.
     pub notes: u32,
     /// Milestone times.

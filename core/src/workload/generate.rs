@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use crate::domain::calendar::Millis;
 use crate::domain::case_id::CaseId;
 use crate::domain::catalogue::{CaseKind, MinorClass};
-use crate::domain::event::{Action, Event, EventId, RequestKind};
+use crate::domain::event::{Action, Event, EventId, Rating, RequestKind};
 use crate::domain::hlc::Hlc;
 use crate::domain::intake::{Intake, Reporter, Source};
 use crate::domain::role::{NodeId, Role};
@@ -549,22 +549,30 @@ impl<'a> Generator<'a> {
                         return;
                     }
                     let up = self.rules.district.root().id.clone();
-                    let satisfied = self.pct(0.9);
+                    // Most callers say solved and satisfied (the seeds report ~98 %); an
+                    // unsolved case is more often rated down.
+                    let resolved = self.pct(0.93);
+                    let (good, fair) = if resolved { (0.88, 0.10) } else { (0.3, 0.4) };
+                    let roll = self.pct(good);
+                    let rating = if roll {
+                        Rating::Satisfied
+                    } else if self.pct(fair / (1.0 - good)) {
+                        Rating::Fair
+                    } else {
+                        Rating::Dissatisfied
+                    };
+                    let note = match (resolved, rating) {
+                        (_, Rating::Dissatisfied) => "市民不满意，要求重办",
+                        (true, _) => "市民表示已解决",
+                        (false, _) => "未解决，市民理解",
+                    };
                     self.mv_r(
                         intake,
                         sim,
                         60..900,
                         &up,
                         Role::Callback,
-                        Action::Callback {
-                            satisfied,
-                            note: if satisfied {
-                                "市民满意"
-                            } else {
-                                "市民不满意"
-                            }
-                            .into(),
-                        },
+                        Action::callback(resolved, rating, note),
                     );
                 }
                 _ => return,

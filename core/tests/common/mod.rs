@@ -124,14 +124,20 @@ impl Fixture {
 
     pub fn registered_district_case(&self) -> TestCase<'_> {
         let mut c = self.case_at(&self.district, Role::Intake, "hotline");
-        c.ok(&self.district, Role::Intake, Action::Accept);
-        let r = self.register(&c);
-        c.ok(&self.district, Role::ShiftLead, r);
+        self.accept_and_register(&mut c);
         c
     }
 
-    pub fn handling_district_case(&self) -> TestCase<'_> {
-        let mut c = self.registered_district_case();
+    /// The district accepts and registers `c` as it was reported.
+    pub fn accept_and_register(&self, c: &mut TestCase<'_>) {
+        c.ok(&self.district, Role::Intake, Action::Accept);
+        let r = self.register(c);
+        c.ok(&self.district, Role::ShiftLead, r);
+    }
+
+    /// The district accepts, registers and dispatches `c` to the first department.
+    pub fn accept_and_dispatch(&self, c: &mut TestCase<'_>) {
+        self.accept_and_register(c);
         c.ok(
             &self.district,
             Role::Dispatcher,
@@ -140,6 +146,11 @@ impl Fixture {
                 assists: vec![],
             },
         );
+    }
+
+    pub fn handling_district_case(&self) -> TestCase<'_> {
+        let mut c = self.case_at(&self.district, Role::Intake, "hotline");
+        self.accept_and_dispatch(&mut c);
         c
     }
 

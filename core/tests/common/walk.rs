@@ -4,7 +4,7 @@
 use super::*;
 use gridloop_core::doc::case_doc::CaseDoc;
 use gridloop_core::domain::case_id::CaseId;
-use gridloop_core::domain::event::RequestKind;
+use gridloop_core::domain::event::{Rating, RequestKind};
 
 /// Every move a test might try, by every plausible actor; the rules pick the valid ones.
 pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
@@ -82,10 +82,12 @@ pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
             m.push((
                 u.clone(),
                 r,
-                Action::Callback {
-                    satisfied: false,
-                    note: "不满意".into(),
-                },
+                Action::callback(false, Rating::Dissatisfied, "不满意"),
+            ));
+            m.push((
+                u.clone(),
+                r,
+                Action::callback(true, Rating::Fair, "基本满意"),
             ));
             m.push((
                 u.clone(),

@@ -423,10 +423,16 @@ impl World {
             });
         }
         at_mine(Action::Close);
-        at_mine(Action::Callback {
-            satisfied: true,
-            note: note(),
-        });
+        at_mine(Action::callback(
+            true,
+            gridloop_core::domain::event::Rating::Satisfied,
+            note(),
+        ));
+        at_mine(Action::callback(
+            false,
+            gridloop_core::domain::event::Rating::Dissatisfied,
+            note(),
+        ));
         at_mine(Action::Escalate { reason: note() });
         at_mine(Action::Whistle {
             departments: vec![p.depts[1].clone()],

@@ -505,21 +505,20 @@ impl AssessState {
             // Rankings.
             let levels = cx.node.engine.district.levels().clone();
             ui.columns(2, |cols| {
-                for (i, (title, rows, what)) in [
+                for (i, (title, formula, rows, what)) in [
                     (
                         match lang {
-                            Lang::Zh => format!("{}排名（热线三率得分）", levels.street),
-                            Lang::En => "Streets by hotline score".to_string(),
+                            Lang::Zh => format!("{}排名（综合得分）", levels.street),
+                            Lang::En => "Streets by composite score".to_string(),
                         },
+                        &a.street_formula,
                         &a.streets,
-                        Metric::HotlineResolution,
+                        Metric::OnTimeCloseRate,
                     ),
                     (
-                        lang.t(
-                            "部门排名（按期结案率）",
-                            "Departments by on-time close rate",
-                        )
-                        .to_string(),
+                        lang.t("部门排名（综合得分）", "Departments by composite score")
+                            .to_string(),
+                        &a.department_formula,
                         &a.departments,
                         Metric::OnTimeCloseRate,
                     ),
@@ -529,6 +528,12 @@ impl AssessState {
                 {
                     let ui = &mut cols[i];
                     ui.strong(&title);
+                    // The formula the configuration defines (assessment.toml), always shown.
+                    ui.label(
+                        RichText::new(format!("{} = {formula}", lang.t("得分", "Score")))
+                            .small()
+                            .weak(),
+                    );
                     let scored: Vec<_> = rows.iter().filter(|r| r.score.is_some()).collect();
                     if scored.is_empty() {
                         ui.label(lang.t("本期无可排名数据", "Nothing to rank this period"));
@@ -582,7 +587,21 @@ impl AssessState {
                                 if ui.link(&r.name).clicked() {
                                     drill_request = Some((r.unit.clone(), what));
                                 }
-                                ui.label(r.score.map_or("—".into(), |s| format!("{s:.1}")));
+                                ui.label(r.score.map_or("—".into(), |s| format!("{s:.2}")))
+                                    .on_hover_text(
+                                        r.parts
+                                            .iter()
+                                            .map(|(n, w, v)| {
+                                                format!(
+                                                    "{n} ×{w:.0}% = {}",
+                                                    v.map_or("—".into(), |v| {
+                                                        format!("{:.1}%", v * 100.0)
+                                                    })
+                                                )
+                                            })
+                                            .collect::<Vec<_>>()
+                                            .join("\n"),
+                                    );
                                 ui.label(r.figures.show(Metric::CloseRate));
                                 ui.end_row();
                             }
@@ -727,6 +746,7 @@ impl AssessState {
                     let rows = assess::cases_behind(
                         &rows,
                         &engine.district,
+                        &engine.catalogue,
                         now,
                         &unit,
                         true,

@@ -342,15 +342,23 @@ fn fields(
                     s.rework, s.extensions, s.send_backs, s.escalations
                 ),
             );
-            if let Some(sat) = s.satisfied {
-                row(
-                    lang.t("回访结果", "Callback"),
-                    lang.t(
-                        if sat { "满意" } else { "不满意" },
-                        if sat { "satisfied" } else { "not satisfied" },
-                    )
-                    .to_string(),
-                );
+            if let Some(a) = s.answers {
+                let solved = match a.resolved {
+                    Some(true) => lang.t("解决", "solved"),
+                    Some(false) => lang.t("未解决", "not solved"),
+                    None => "",
+                };
+                let rating = match a.rating {
+                    Some(r) => lang.t(r.label_zh(), r.label_en()),
+                    None if a.satisfied => lang.t("满意", "satisfied"),
+                    None => lang.t("不满意", "dissatisfied"),
+                };
+                let text = if solved.is_empty() {
+                    rating.to_string()
+                } else {
+                    format!("{solved} · {rating}")
+                };
+                row(lang.t("回访结果", "Callback"), text);
             }
             if !intake.photos.is_empty() {
                 row(lang.t("照片", "Photos"), intake.photos.join(" "));

@@ -2,7 +2,8 @@
 //! category to correct, the units to dispatch to or summon, the days of an extension.
 
 use egui::Color32;
-use gridloop_core::domain::event::{Action, RequestKind};
+use gridloop_core::domain::calendar::{LimitUnit, TimeLimit};
+use gridloop_core::domain::event::{Action, Rating, RequestKind};
 use gridloop_core::domain::role::Actor;
 use gridloop_core::domain::unit::UnitId;
 use gridloop_core::workflow::CaseState;
@@ -19,6 +20,8 @@ pub struct MoveDialog {
     lead: Option<UnitId>,
     category: String,
     days: u32,
+    resolved: Option<bool>,
+    rating: Option<Rating>,
     error: Option<String>,
 }
 
@@ -43,6 +46,8 @@ impl MoveDialog {
             units: Vec::new(),
             text: String::new(),
             days: 3,
+            resolved: None,
+            rating: None,
             error: None,
             offer,
         }
@@ -139,9 +144,48 @@ impl MoveDialog {
                     ..
                 } => {
                     ui.horizontal(|ui| {
-                        ui.label(lang.t("延期天数", "Extra days"));
+                        ui.label(lang.t("延期工作日", "Extra working days"));
                         ui.add(egui::DragValue::new(&mut dlg.days).range(1..=60));
                     });
+                    if let Some(s) = current {
+                        let until = node.engine.rules().extension_until(
+                            s,
+                            cx.now(),
+                            working_days(dlg.days),
+                        );
+                        ui.label(format!(
+                            "{} {}",
+                            lang.t("新处置时限", "New due time"),
+                            crate::views::fmt_time(until)
+                        ));
+                    }
+                }
+                Action::Callback { .. } => {
+                    ui.horizontal(|ui| {
+                        ui.label(lang.t("是否解决", "Solved?"));
+                        ui.radio_value(&mut dlg.resolved, Some(true), lang.t("解决", "Solved"));
+                        ui.radio_value(
+                            &mut dlg.resolved,
+                            Some(false),
+                            lang.t("未解决", "Not solved"),
+                        );
+                    });
+                    ui.horizontal(|ui| {
+                        ui.label(lang.t("满意度", "Satisfaction"));
+                        for r in Rating::ALL {
+                            ui.radio_value(
+                                &mut dlg.rating,
+                                Some(r),
+                                lang.t(r.label_zh(), r.label_en()),
+                            );
+                        }
+                    });
+                    if dlg.rating == Some(Rating::Dissatisfied) {
+                        ui.colored_label(
+                            Color32::from_rgb(0xc0, 0x60, 0x00),
+                            lang.t("不满意将重新办理本案", "Dissatisfied reopens the case"),
+                        );
+                    }
                 }
                 _ => {}
             }
@@ -210,8 +254,14 @@ impl MoveDialog {
                         kind,
                         unit,
                         reason: text,
-                        until: (kind == RequestKind::Extension)
-                            .then(|| now + i64::from(dlg.days) * 86_400_000),
+                        until: match (kind, current) {
+                            (RequestKind::Extension, Some(s)) => Some(
+                                node.engine
+                                    .rules()
+                                    .extension_until(s, now, working_days(dlg.days)),
+                            ),
+                            _ => None,
+                        },
                     },
                     Action::Decide {
                         request, approve, ..
@@ -221,9 +271,18 @@ impl MoveDialog {
                         note: text,
                     },
                     Action::Check { passed, .. } => Action::Check { passed, note: text },
-                    Action::Callback { satisfied, .. } => Action::Callback {
-                        satisfied,
-                        note: text,
+                    Action::Callback { .. } => match (dlg.resolved, dlg.rating) {
+                        (Some(resolved), Some(rating)) => Action::callback(resolved, rating, text),
+                        _ => {
+                            dlg.error = Some(
+                                lang.t(
+                                    "请记录市民的两个答复：是否解决、满意度",
+                                    "Record both of the citizen's answers: solved, and how satisfied",
+                                )
+                                .to_string(),
+                            );
+                            return None;
+                        }
                     },
                     Action::Supervise { .. } => Action::Supervise { note: text },
                     Action::Urge { .. } => Action::Urge { note: text },
@@ -262,4 +321,12 @@ fn unit_checks(
                 }
             }
         });
+}
+
+/// `n` working days, as an extension asks for them.
+fn working_days(n: u32) -> TimeLimit {
+    TimeLimit {
+        value: n,
+        unit: LimitUnit::WorkingDays,
+    }
 }

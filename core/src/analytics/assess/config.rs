@@ -92,6 +92,64 @@ impl AssessConfig {
     }
 }
 
+/// One part of a composite score (得分项): its name as shown, weight (%) and value in 0..=1
+/// (a lower-is-better rate already turned into 1 − rate), `None` when nothing was counted.
+pub type Part = (String, f64, Option<f64>);
+
+impl AssessConfig {
+    /// The parts of a ranking score over `f` by the weight table `table`
+    /// ([`AssessConfig::street_score`] or [`AssessConfig::department_score`]), heaviest first.
+    pub fn score_parts(&self, table: &BTreeMap<String, f64>, f: &Figures) -> Vec<Part> {
+        let mut parts: Vec<Part> = table
+            .iter()
+            .filter(|(_, w)| **w > 0.0)
+            .map(|(key, w)| {
+                if key == "hotline" {
+                    let v = self.hotline_score(f).map(|s| s / 100.0);
+                    return ("热线三率得分".to_string(), *w, v);
+                }
+                match Metric::from_key(key) {
+                    Some(m) if m.lower_is_better() => (
+                        format!("(1−{})", m.label_zh()),
+                        *w,
+                        f.value(m).map(|v| 1.0 - v),
+                    ),
+                    Some(m) => (m.label_zh().to_string(), *w, f.value(m)),
+                    None => (key.clone(), *w, None),
+                }
+            })
+            .collect();
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        parts
+    }
+
+    /// The score (0..=100) of some parts: their weighted mean, a part with nothing counted left
+    /// out and the other weights rescaled; `None` when none was counted.
+    pub fn score_of(parts: &[Part]) -> Option<f64> {
+        weighted(&parts.iter().map(|(_, w, v)| (*w, *v)).collect::<Vec<_>>())
+    }
+
+    /// The formula of a weight table, as shown beside a ranking: `按期结案率×40% + …`.
+    pub fn formula(&self, table: &BTreeMap<String, f64>) -> String {
+        let total: f64 = table.values().filter(|w| **w > 0.0).sum();
+        self.score_parts(table, &Figures::default())
+            .iter()
+            .map(|(name, w, _)| format!("{name}×{}%", round1(100.0 * w / total)))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// A weight shown without a needless decimal: 40, 12.5.
+fn round1(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
 /// Weighted mean ×100 of the parts that have a value, weights rescaled; `None` if none has.
 pub(super) fn weighted(parts: &[(f64, Option<f64>)]) -> Option<f64> {
     let (sum, w) = parts

@@ -172,6 +172,42 @@ impl Metric {
         }
     }
 
+    /// The key a configuration names it by (`close_rate`, `rework` …).
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::CloseRate => "close_rate",
+            Metric::OnTimeCloseRate => "on_time_close_rate",
+            Metric::OnTimeAccept => "on_time_accept",
+            Metric::OnTimeRegister => "on_time_register",
+            Metric::AccurateRegister => "accurate_register",
+            Metric::OnTimeDispatch => "on_time_dispatch",
+            Metric::AccurateDispatch => "accurate_dispatch",
+            Metric::OnTimeVerify => "on_time_verify",
+            Metric::OnTimeCheck => "on_time_check",
+            Metric::OnTimeCloseStep => "on_time_close_step",
+            Metric::OnTimeReportIn => "on_time_report_in",
+            Metric::Rework => "rework",
+            Metric::Extension => "extension",
+            Metric::SendBack => "send_back",
+            Metric::ValidReport => "valid_report",
+            Metric::MissedReport => "missed_report",
+            Metric::HotlineResponse => "hotline_response",
+            Metric::HotlineResolution => "hotline_resolution",
+            Metric::HotlineSatisfaction => "hotline_satisfaction",
+            Metric::Reported => "reported",
+            Metric::Registered => "registered",
+            Metric::Dispatched => "dispatched",
+            Metric::Closed => "closed",
+            Metric::Parked => "parked",
+            Metric::Overdue => "overdue",
+        }
+    }
+
+    /// The figure a configuration key names.
+    pub fn from_key(key: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.key() == key)
+    }
+
     /// Whether it is a count (its value is the number counted) rather than a rate.
     pub fn is_count(self) -> bool {
         matches!(

@@ -28,8 +28,9 @@
 //!   回退 was wrong.
 //! - 返工率 = 反馈 that failed 核查 or left the citizen unsatisfied / 反馈.
 //! - 延期率, 回退率 = handled cases with an approved 延期 / 回退 by the unit / cases it handled.
-//! - 有效上报率 = reports not ended by 不予受理 or 作废 / reports; 漏报率 = cases in the
-//!   community's grids first raised by the hotline or the public / all its cases.
+//! - 有效上报率 = reports not ended by 不予受理 or 作废 / reports; 漏报率 = real cases in
+//!   the community's grids of a category a patrol should find (`patrol` in the catalogue)
+//!   first raised by the hotline or the public / all such cases.
 //! - Posts: 监督员 = 有效上报率×40% + (1−漏报率)×20% + 按时核实率×20% + 按时核查率×20%;
 //!   值班长 = 按时立案率×25% + 准确立案率×40% + 按时结案率×35%; 派遣员 = 派遣数分值×20% +
 //!   按时派遣率×40% + 准确派遣率×40%, 派遣数分值 = min(1, dispatches / target). A part with
@@ -37,8 +38,13 @@
 //!   C ≥ 60, D ≥ 40, else E (configurable).
 //! - Hotline 三率 over 12345 cases, for the territory (属地: the community of the case's grid,
 //!   so a street's figures cover every hotline case in its area, as 接诉即办 ranks streets):
-//!   响应率 = first 受理 on time, 解决率 = closed / due to close, 满意率 = satisfied 回访 /
-//!   回访; score = weighted mean, weights 10/45/45 by default.
+//!   响应率 = first 受理 on time, 解决率 = cases the citizen called 解决 at the latest 回访 /
+//!   cases asked, 满意率 = 满意 or 基本满意 at the latest 回访 / cases called back; score =
+//!   weighted mean, weights 10/45/45 by default.
+//! - Rankings: streets and departments by the composite score `assessment.toml` defines
+//!   (`street_score`, `department_score`), ranked on the score shown to two decimals.
+//!
+//! `docs/assessment.md` gives every formula with its source.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -91,6 +97,8 @@ pub struct Ranked {
     pub name: String,
     /// The ranking score (0..=100), if any.
     pub score: Option<f64>,
+    /// The parts of the score: name, weight (%), value in 0..=1 if counted.
+    pub parts: Vec<config::Part>,
     /// Its figures (a street's include its communities).
     pub figures: Figures,
 }
@@ -136,10 +144,14 @@ pub struct Assessment {
     pub rollups: BTreeMap<UnitId, Figures>,
     /// Post composites, by unit then post.
     pub posts: Vec<PostScore>,
-    /// Streets by hotline 三率 score.
+    /// Streets by their composite score ([`AssessConfig::street_score`]).
     pub streets: Vec<Ranked>,
-    /// Departments by 按期结案率.
+    /// The streets' score formula, as shown.
+    pub street_formula: String,
+    /// Departments by their composite score ([`AssessConfig::department_score`]).
     pub departments: Vec<Ranked>,
+    /// The departments' score formula, as shown.
+    pub department_formula: String,
     /// 高频诉求人 (phones masked).
     pub top_reporters: Vec<Frequent>,
     /// 高频诉求地 (grid cells).
@@ -303,7 +315,11 @@ pub fn assess_rows(
     now: Millis,
     config: &AssessConfig,
 ) -> Assessment {
-    let ctx = Ctx { now, district };
+    let ctx = Ctx {
+        now,
+        district,
+        catalogue,
+    };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let per = rows.len().div_ceil(workers).max(4_096);
     let acc = std::thread::scope(|sc| {
@@ -414,30 +430,35 @@ fn finish(
         });
     }
 
-    let rank = |kind: UnitKind, score: &dyn Fn(&Figures) -> Option<f64>| -> Vec<Ranked> {
+    let rank = |kind: UnitKind, table: &BTreeMap<String, f64>| -> Vec<Ranked> {
         let mut rows: Vec<Ranked> = district
             .units()
             .filter(|u| u.kind == kind)
             .map(|u| {
                 let figures = rollups.get(&u.id).cloned().unwrap_or_default();
+                let parts = config.score_parts(table, &figures);
                 Ranked {
                     rank: 0,
                     unit: u.id.clone(),
                     name: u.name.clone(),
-                    score: score(&figures),
+                    score: AssessConfig::score_of(&parts),
+                    parts,
                     figures,
                 }
             })
             .collect();
+        // Ranked on the score as shown (two decimals): units tie exactly when their shown
+        // scores do.
+        let shown = |s: f64| (s * 100.0).round() as i64;
         rows.sort_by(|a, b| match (a.score, b.score) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.unit.cmp(&b.unit)),
+            (Some(x), Some(y)) => shown(y).cmp(&shown(x)).then_with(|| a.unit.cmp(&b.unit)),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => a.unit.cmp(&b.unit),
         });
-        let mut last: Option<(f64, u32)> = None;
+        let mut last: Option<(i64, u32)> = None;
         for (i, r) in rows.iter_mut().enumerate() {
-            if let Some(s) = r.score {
+            if let Some(s) = r.score.map(shown) {
                 // Equal scores share a rank (1, 2, 2, 4).
                 r.rank = match last {
                     Some((p, k)) if p == s => k,
@@ -448,10 +469,8 @@ fn finish(
         }
         rows
     };
-    let streets = rank(UnitKind::Street, &|f| config.hotline_score(f));
-    let departments = rank(UnitKind::Department, &|f| {
-        f.value(Metric::OnTimeCloseRate).map(|v| v * 100.0)
-    });
+    let streets = rank(UnitKind::Street, &config.street_score);
+    let departments = rank(UnitKind::Department, &config.department_score);
 
     let top_reporters = top(&acc.reporters, config.top)
         .into_iter()
@@ -520,7 +539,9 @@ fn finish(
         rollups,
         posts,
         streets,
+        street_formula: config.formula(&config.street_score),
         departments,
+        department_formula: config.formula(&config.department_score),
         top_reporters,
         top_places,
         top_issues,
@@ -554,16 +575,22 @@ pub fn assess(
 /// The cases behind a figure (下钻): those counted in `metric` for `unit` (with everything
 /// below it when `rollup`), only those that hit when `hits_only` — e.g. the cases not closed
 /// on time are `(OnTimeCloseRate, hits_only = false)` minus the hits. Newest first.
+#[allow(clippy::too_many_arguments)]
 pub fn cases_behind(
     rows: &[CaseSummary],
     district: &District,
+    catalogue: &Catalogue,
     now: Millis,
     unit: &UnitId,
     rollup: bool,
     metric: Metric,
     want: Option<bool>,
 ) -> Vec<CaseSummary> {
-    let ctx = Ctx { now, district };
+    let ctx = Ctx {
+        now,
+        district,
+        catalogue,
+    };
     let mut out: Vec<CaseSummary> = rows
         .iter()
         .filter(|s| !(s.drill || s.source == Source::Drill))

@@ -7,6 +7,7 @@ use super::*;
 pub(super) struct Ctx<'a> {
     pub(super) now: Millis,
     pub(super) district: &'a District,
+    pub(super) catalogue: &'a Catalogue,
 }
 
 /// Receives one contribution: the unit credited, the acting role (for post figures), the
@@ -62,11 +63,7 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
             }
             Step::Check => emit(u, r, Metric::OnTimeCheck, a.on_time()),
             Step::Close => emit(u, r, Metric::OnTimeCloseStep, a.on_time()),
-            Step::Callback => {
-                if hotline {
-                    emit(&territory, None, Metric::HotlineSatisfaction, a.ok);
-                }
-            }
+            Step::Callback => {}
             Step::ReportIn => emit(u, r, Metric::OnTimeReportIn, a.on_time()),
             Step::Park => {
                 emit(u, r, Metric::Parked, true);
@@ -107,16 +104,27 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
         {
             closure(responsible);
         }
-        if hotline {
-            emit(&territory, None, Metric::HotlineResolution, closed);
-        }
     }
-    emit(
-        &territory,
-        Some(Role::Supervisor),
-        Metric::MissedReport,
-        matches!(s.source, Source::Hotline | Source::Public),
-    );
+    // 12345 解决率 and 满意率: the citizen's own answers at the latest 回访 (解决/未解决;
+    // 满意 or 基本满意 against 不满意), never the close rate.
+    if hotline && let Some(a) = &s.answers {
+        if let Some(resolved) = a.resolved {
+            emit(&territory, None, Metric::HotlineResolution, resolved);
+        }
+        let content = a.rating.map_or(a.satisfied, |r| r.accepts());
+        emit(&territory, None, Metric::HotlineSatisfaction, content);
+    }
+    // 漏报率: of the real cases in the community's grids that a patrol of public space should
+    // find (the category's `patrol`), those a citizen raised first.
+    let patrol = ctx.catalogue.get(&s.category).is_none_or(|c| c.patrol);
+    if !gone && patrol {
+        emit(
+            &territory,
+            Some(Role::Supervisor),
+            Metric::MissedReport,
+            matches!(s.source, Source::Hotline | Source::Public),
+        );
+    }
     if s.state.is_open() && s.overdue(ctx.now) {
         emit(&s.holder, None, Metric::Overdue, true);
     }

@@ -232,6 +232,15 @@ pub struct MinorClass {
     /// catalogue gives them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Criteria>,
+    /// 巡查可见: a supervisor's patrol of public space is expected to find such problems, so
+    /// one raised first by a citizen counts against 漏报率. `false` for what a patrol cannot
+    /// see (noise at night, problems inside buildings, sudden accidents). Default `true`.
+    #[serde(default = "patrol_default")]
+    pub patrol: bool,
+}
+
+fn patrol_default() -> bool {
+    true
 }
 
 /// 立结案标准 — when a problem of a category is registered, what handling must achieve and
@@ -376,6 +385,8 @@ struct RawMinor {
     owner_first: Option<bool>,
     #[serde(default)]
     criteria: Option<Criteria>,
+    #[serde(default)]
+    patrol: Option<bool>,
 }
 
 /// `"4h"` / `"4 工作时"` or `{ value = 4, unit = "working_hours" }`.
@@ -493,6 +504,7 @@ impl Catalogue {
                     limit,
                     owner_first,
                     criteria: m.criteria,
+                    patrol: m.patrol.unwrap_or(true),
                 },
             );
         }

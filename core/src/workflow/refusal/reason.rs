@@ -232,6 +232,8 @@ pub enum Reason {
     },
     /// 已回访.
     CallbackDone,
+    /// 回访答复不一致: the satisfaction answer and whether the case ends disagree.
+    CallbackDisagrees,
     /// 无冲突: there is no conflict to resolve on this branch.
     NoConflict,
 
@@ -386,6 +388,7 @@ impl Reason {
             OtherRequest { .. } => "request",
             NoCallback { .. } => "source",
             CallbackDone | AlreadyReportedIn { .. } | ItemDone { .. } => "done",
+            CallbackDisagrees => "answers",
             NoConflict => "conflict",
             NoLevelAbove { .. } => "top",
             NotSummoned { .. } => "summons",

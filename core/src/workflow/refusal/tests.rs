@@ -354,6 +354,12 @@ fn cases() -> Vec<(&'static str, Reason, &'static str, &'static str)> {
             "the callback was already made",
         ),
         (
+            "callback",
+            CallbackDisagrees,
+            "callback.answers",
+            "the satisfaction answer disagrees with whether the case ends: dissatisfied reopens it, satisfied or fairly satisfied ends it",
+        ),
+        (
             "resolve",
             NoConflict,
             "resolve.conflict",

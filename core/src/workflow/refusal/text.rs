@@ -150,6 +150,7 @@ impl Reason {
                 )
             }
             CallbackDone => "本案已回访".into(),
+            CallbackDisagrees => "满意度与是否结束不一致：不满意须重办，满意或基本满意结束".into(),
             NoConflict => "此分支没有需要处理的冲突".into(),
             NoLevelAbove { holder } => format!("{}没有可上报的上级", holder.zh()),
             NotStreet => "只有街道可以吹哨（街道吹哨、部门报到）".into(),
@@ -337,6 +338,9 @@ impl fmt::Display for Reason {
                 source.label_zh()
             ),
             CallbackDone => f.write_str("the callback was already made"),
+            CallbackDisagrees => f.write_str(
+                "the satisfaction answer disagrees with whether the case ends: dissatisfied reopens it, satisfied or fairly satisfied ends it",
+            ),
             NoConflict => f.write_str("there is no conflict to resolve on this branch"),
             NoLevelAbove { holder } => {
                 write!(f, "{holder} has no level above it to escalate to")

@@ -1,8 +1,8 @@
 //! Handling rules (处置): 反馈, 申请 回退/延期/挂账 and their tiered 审批, 重启, 核查, 结案,
 //! 自结案 and 回访.
 
-use crate::domain::calendar::Millis;
-use crate::domain::event::{Event, EventId, RequestKind};
+use crate::domain::calendar::{Millis, TimeLimit};
+use crate::domain::event::{Action, Event, EventId, RequestKind};
 use crate::domain::intake::Intake;
 use crate::domain::role::Role;
 use crate::domain::unit::UnitId;
@@ -75,6 +75,18 @@ impl<'a> Rules<'a> {
         Ok(())
     }
 
+    /// The due time an extension of `more` asks for (延期): `more` added, as the lead
+    /// handler's calendar counts working time, to the case's handling due time (or to `now`
+    /// when that has passed or none runs), so an extension always asks for a later due time.
+    pub fn extension_until(&self, s: &CaseState, now: Millis, more: TimeLimit) -> Millis {
+        let from = s.overall.map_or(now, |d| d.due.max(now));
+        let cal = s
+            .handlers
+            .first()
+            .map_or(self.calendar, |u| self.calendar_for(u));
+        cal.add(from, more)
+    }
+
     /// 审批, tiered: 回退 and a first 延期 by a 值班长/领导, a further 延期 and 挂账 by a 领导,
     /// at or above the holder (a send-back of a case handed down: the unit that handed it).
     pub(super) fn check_decide(
@@ -132,7 +144,8 @@ impl<'a> Rules<'a> {
         self.roles_at(r, e, &[Role::Supervisor], &s.holder, true)
     }
 
-    /// 结案: the holder's 值班长.
+    /// 结案: the holder's 值班长 (a case handed down to a community is back with the unit
+    /// that handed it down once 核查 passed, see `apply`).
     pub(super) fn check_close(&self, r: &str, s: &CaseState, e: &Event) -> Result<(), Refusal> {
         self.need_state(r, s, &[State::ToClose])?;
         self.roles_at(r, e, &[Role::ShiftLead], &s.holder, false)
@@ -182,6 +195,15 @@ impl<'a> Rules<'a> {
         }
         if s.satisfied.is_some() {
             return Err(refuse("callback", Reason::CallbackDone));
+        }
+        if let Action::Callback {
+            satisfied,
+            rating: Some(rating),
+            ..
+        } = &e.action
+            && rating.accepts() != *satisfied
+        {
+            return Err(refuse("callback", Reason::CallbackDisagrees));
         }
         self.roles_at(r, e, &[Role::Callback], &s.holder, true)
     }

@@ -88,6 +88,7 @@ impl<'a> Rules<'a> {
             escalations: 0,
             pending: None,
             satisfied: None,
+            answers: None,
             notes: 0,
             milestones: Milestones {
                 reported: at,
