@@ -216,8 +216,9 @@ pub enum Command {
     },
     /// Show each peer's state, last sync, backlog and the quarantine (对端状态).
     Peers,
-    /// The live demo district (演示区): a district, two streets and four communities as real
-    /// nodes syncing over loopback, with cases moving through all three loops.
+    /// The live demo district (演示区): a district, two streets, four communities and two
+    /// departments as real nodes syncing over loopback, with cases moving through all three
+    /// loops.
     Demo {
         /// Print figures in the terminal instead of opening the workstation.
         #[arg(long)]
@@ -731,6 +732,12 @@ pub enum Move {
         /// Departments (code or name), one or more.
         #[arg(long, required = true)]
         department: Vec<String>,
+    },
+    /// 签收: a unit the case was dispatched to signs for it.
+    SignFor {
+        /// The unit signing (code or name; default: this node's own unit).
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// 报到: a summoned department reports in.
     ReportIn {

@@ -181,6 +181,21 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         let hs: Vec<String> = c.handlers.iter().map(|h| unit_name(engine, h)).collect();
         say!("处置单位 {}", hs.join("、"));
     }
+    for r in &c.receipts {
+        match r.signed {
+            Some(t) => say!(
+                "签收     {} {}{}",
+                unit_name(engine, &r.unit),
+                time(t),
+                if t <= r.due { "" } else { " (超时签收)" }
+            ),
+            None => say!(
+                "签收     {} 未签收 (时限 {})",
+                unit_name(engine, &r.unit),
+                time(r.due)
+            ),
+        }
+    }
     say!("来源     {}", i.source.label_zh());
     say!("类别     {} {}", c.category, cat);
     say!("网格     {}", c.grid);
@@ -248,6 +263,11 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
             format!("{mark} [离线 offline]")
         } else {
             mark.to_string()
+        };
+        // 代录: recorded for the handling unit by another.
+        let mark = match e.on_behalf_of() {
+            Some(u) => format!("{mark} [代录 for {}]", unit_name(engine, u)),
+            None => mark,
         };
         say!(
             "  {}  {:<8} {} {} {}{}{}",

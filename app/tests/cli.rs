@@ -148,6 +148,19 @@ fn a_case_goes_through_every_stage_from_the_command_line() {
             "110101D01",
         ],
     );
+    // 签收 by the department: once.
+    let sign = [
+        "--now",
+        "2026-11-23 09:40",
+        "act",
+        n.as_str(),
+        "--as",
+        "handler@110101D01",
+        "sign-for",
+    ];
+    assert!(ok(dir, &sign).contains("签收"));
+    fails(dir, &sign, "has already signed");
+    assert!(ok(dir, &["show", &n]).contains("签收     城管执法局 2026-11-23 09:40"));
     // 延期 asks for working time, added to the current due time.
     let req = |extra: &[&str]| {
         let mut a = vec![

@@ -486,6 +486,36 @@ fn missed_reports_count_only_what_a_patrol_should_find() {
     );
 }
 
+#[test]
+fn signing_for_on_time_and_feedback_recorded_for_a_department_count_apart() {
+    let f = Fixture::new();
+    // A: the department signs within its hour and feeds back itself.
+    let mut a = f.handling_district_case();
+    a.ok(
+        &f.dept,
+        Handler,
+        Action::SignFor {
+            unit: f.dept.clone(),
+        },
+    );
+    a.ok(&f.dept, Handler, f.feedback());
+    // B: it never signs; two hours later the centre records its feedback for it (代录),
+    // which signs for it late.
+    let mut b = f.handling_district_case();
+    b.t += 2 * 3_600_000;
+    b.ok(&f.district, Dispatcher, f.feedback());
+    // C: dispatched, never signed, its hour long past.
+    let c = f.handling_district_case();
+    let x = assess(&f, &[row(&a, "a"), row(&b, "b"), row(&c, "c")], T0 + DAY);
+    // 按时签收率 for the department: A on time; B late (at its 反馈); C missed: 1/3.
+    assert_eq!(ratio(&x, &f.dept, Metric::OnTimeSign), (1, 3));
+    // 代录率 for the department: one of its two 反馈 was recorded for it: 1/2.
+    assert_eq!(ratio(&x, &f.dept, Metric::ProxyFeedback), (1, 2));
+    // 代录数 for the centre that recorded it, counted apart from its own work.
+    assert_eq!(x.units[&f.district].value(Metric::ProxyRecorded), Some(1.0));
+    assert_eq!(ratio(&x, &f.district, Metric::ProxyFeedback), (0, 0));
+}
+
 /// A case reported by a supervisor in `grid`, dispatched to `dept` and, when `closed`, fed
 /// back, checked and closed on time.
 fn street_case<'a>(f: &'a Fixture, grid: &GridCode, closed: bool) -> TestCase<'a> {

@@ -80,8 +80,11 @@ fn queries_agree_with_a_brute_force_scan() {
     // Each generated record replays to the row stored for it.
     let open: Vec<State> = State::ALL.into_iter().filter(|s| s.is_open()).collect();
     let mut checked_nonempty = 0;
+    // Every unit's inbox: what it holds, and for a department what it handles.
+    let mut department_cases = 0;
     for holder in std::iter::once(engine.district.root().id.clone())
         .chain(engine.district.streets().iter().map(|s| s.id.clone()))
+        .chain(engine.district.departments().iter().map(|s| s.id.clone()))
     {
         for light in [Light::Green, Light::Yellow, Light::Red] {
             let got = r
@@ -89,8 +92,15 @@ fn queries_agree_with_a_brute_force_scan() {
                 .unwrap();
             let mut want: Vec<&CaseSummary> = all
                 .iter()
-                .filter(|s| s.holder == holder && s.state.is_open() && s.light(now) == light)
+                .filter(|s| {
+                    s.inbox_units().contains(&&holder) && s.state.is_open() && s.light(now) == light
+                })
                 .collect();
+            if engine.district.unit(&holder).unwrap().kind
+                == gridloop_core::domain::unit::UnitKind::Department
+            {
+                department_cases += want.len();
+            }
             want.sort_by_key(|s| (s.due.unwrap_or(i64::MAX), s.id.clone()));
             let got_ids: Vec<_> = got.iter().map(|s| s.id.clone()).collect();
             let mut want_ids: Vec<_> = want.iter().map(|s| s.id.clone()).collect();
@@ -104,6 +114,10 @@ fn queries_agree_with_a_brute_force_scan() {
         }
     }
     assert!(checked_nonempty > 5, "the workload fills several inboxes");
+    assert!(
+        department_cases > 20,
+        "departments have cases in their inboxes"
+    );
     let overdue = r.overdue(now, &|_| true, 100_000).unwrap();
     let want = all
         .iter()
@@ -678,4 +692,105 @@ fn a_store_is_checked_page_by_page_only_when_it_changed_since_a_clean_close() {
         bytes,
         "salvage changes nothing"
     );
+}
+
+#[test]
+fn a_department_finds_the_cases_dispatched_to_it_in_its_own_inbox() {
+    use gridloop_core::domain::event::Action;
+    use gridloop_core::domain::role::{Actor, NodeId, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("d.redb")).unwrap());
+    let d = &engine.district;
+    let root = d.root().id.clone();
+    let dept = d.departments()[0].id.clone();
+    let other = d.departments()[1].id.clone();
+    let grid = d.grids().next().unwrap().code.to_string();
+    let at = |unit: &gridloop_core::domain::unit::UnitId, role| Actor {
+        node: NodeId("n".into()),
+        unit: unit.clone(),
+        role,
+    };
+    let now = YEAR_2026 + 40 * 86_400_000;
+    let case = engine
+        .report(
+            &at(&root, Role::Intake),
+            &gridloop_core::engine::NewCase {
+                source: "hotline".into(),
+                category: "E0102".into(),
+                grid,
+                address: "东四北大街1号".into(),
+                description: "垃圾".into(),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+    let id = case.id.clone();
+    let mv =
+        |actor: Actor, action: Action, t: i64| engine.act(&actor, &id, action, now + t).unwrap();
+    mv(at(&root, Role::Intake), Action::Accept, 1_000);
+    let s = engine.record(id.as_str()).unwrap();
+    let cur = engine.derive(&s).unwrap().current;
+    mv(
+        at(&root, Role::ShiftLead),
+        Action::Register {
+            category: cur.category.clone(),
+            grid: cur.grid.clone(),
+        },
+        2_000,
+    );
+    let inbox = |unit: &gridloop_core::domain::unit::UnitId, states: &[State]| -> Vec<_> {
+        engine
+            .store
+            .read()
+            .unwrap()
+            .inbox(unit, states, LightFilter::Any, now, 100)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    assert!(inbox(&dept, &[State::ToDispatch, State::Handling]).is_empty());
+    mv(
+        at(&root, Role::Dispatcher),
+        Action::Dispatch {
+            lead: dept.clone(),
+            assists: vec![],
+        },
+        3_000,
+    );
+    // The department's inbox lists it while it works on it; the holder's too.
+    assert_eq!(inbox(&dept, &[State::Handling]), vec![id.clone()]);
+    assert_eq!(inbox(&root, &[State::Handling]), vec![id.clone()]);
+    assert!(inbox(&other, &[State::Handling]).is_empty());
+    let counts = engine.store.read().unwrap().queue_counts(&dept).unwrap();
+    assert_eq!(counts, vec![(State::Handling, 1)]);
+    mv(
+        at(&dept, Role::Handler),
+        Action::SignFor { unit: dept.clone() },
+        4_000,
+    );
+    mv(
+        at(&dept, Role::Handler),
+        Action::Feedback {
+            unit: dept.clone(),
+            note: "已清运".into(),
+            photos: vec![],
+        },
+        5_000,
+    );
+    assert_eq!(inbox(&dept, &[State::ToCheck]), vec![id.clone()]);
+    mv(
+        at(&root, Role::Supervisor),
+        Action::Check {
+            passed: true,
+            note: "ok".into(),
+        },
+        6_000,
+    );
+    mv(at(&root, Role::ShiftLead), Action::Close, 7_000);
+    // Closed: off the department's list, on the holder's 待回访.
+    let all: Vec<State> = State::ALL.to_vec();
+    assert!(inbox(&dept, &all).is_empty());
+    assert_eq!(inbox(&root, &[State::Closed]), vec![id.clone()]);
 }

@@ -7,7 +7,7 @@ use common::*;
 use gridloop_core::domain::calendar::Light;
 use gridloop_core::domain::event::{Action, Rating, RequestKind};
 use gridloop_core::domain::role::Role::*;
-use gridloop_core::workflow::{Loop, Reason, State, TextField};
+use gridloop_core::workflow::{Loop, Reason, State, Step, TextField};
 
 #[test]
 fn district_loop_from_hotline_to_archive() {
@@ -355,6 +355,59 @@ fn an_extension_asks_for_working_time_added_to_the_current_due_time() {
     let late = due + 3 * DAY;
     let from_now = f.rules().extension_until(&c.state(), late, four_hours);
     assert_eq!(f.calendar.working_minutes_between(late, from_now), 240);
+}
+
+#[test]
+fn a_department_signs_for_its_case_and_the_centre_records_for_it_as_such() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    let r = &c.state().receipts;
+    assert_eq!(r.len(), 1);
+    assert_eq!((&r[0].unit, r[0].signed), (&f.dept, None));
+    // 1 working hour from dispatch (Monday 09:00 + the moves' minutes).
+    assert!(r[0].due > c.t && r[0].due <= c.t + 3_600_000 + 600_000);
+    c.refused(
+        &f.dept2,
+        Handler,
+        Action::SignFor {
+            unit: f.dept2.clone(),
+        },
+        "sign_for.handler",
+    );
+    c.refused(
+        &f.dept2,
+        Handler,
+        Action::SignFor {
+            unit: f.dept.clone(),
+        },
+        "sign_for.role",
+    );
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::SignFor {
+            unit: f.dept.clone(),
+        },
+    );
+    assert!(c.state().receipts[0].signed.is_some());
+    c.refused(
+        &f.dept,
+        Handler,
+        Action::SignFor {
+            unit: f.dept.clone(),
+        },
+        "sign_for.done",
+    );
+    // The centre records the department's feedback for it: allowed, and marked 代录.
+    c.ok(&f.district, Dispatcher, f.feedback());
+    let acts = &c.state().acts;
+    let fb = acts.iter().rfind(|a| a.step == Step::Feedback).unwrap();
+    assert_eq!(fb.unit, f.dept, "credited to the department");
+    assert_eq!(fb.by.as_ref(), Some(&f.district), "recorded by the centre");
+    let sign = acts.iter().find(|a| a.step == Step::SignFor).unwrap();
+    assert_eq!((sign.by.as_ref(), &sign.unit), (None, &f.dept));
+    let e = c.events.last().unwrap();
+    assert_eq!(e.on_behalf_of(), Some(&f.dept));
 }
 
 #[test]

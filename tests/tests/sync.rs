@@ -507,3 +507,105 @@ async fn anti_entropy_repairs_what_the_feed_skipped() {
     .await;
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_node_signs_for_and_feeds_back_a_case_dispatched_to_it() {
+    trace();
+    let district = gridloop_core::domain::unit::District::demo();
+    let (law, sanitation) = (
+        district.departments()[0].id.clone(),
+        district.departments()[1].id.clone(),
+    );
+    let mut specs = standard();
+    for (name, unit) in [("p1", law.clone()), ("p2", sanitation.clone())] {
+        specs.push(gridloop_tests::Spec {
+            name,
+            unit,
+            role: Role::Handler,
+            links: vec!["d"],
+        });
+    }
+    let net = TestNet::start(specs).await;
+    let u = units();
+    let (d, p1) = (net.n("d"), net.n("p1"));
+    let id = d.report(Role::Intake, &u["c11"], "E0102", T0);
+    d.act(&d.actor(Role::Intake), &id, Action::Accept, T0 + MIN);
+    let s = d.summary(&id).unwrap();
+    d.act(
+        &d.actor(Role::ShiftLead),
+        &id,
+        Action::Register {
+            category: s.category.clone(),
+            grid: s.grid.clone(),
+        },
+        T0 + 2 * MIN,
+    );
+    d.act(
+        &d.actor(Role::Dispatcher),
+        &id,
+        Action::Dispatch {
+            lead: law.clone(),
+            assists: vec![],
+        },
+        T0 + 3 * MIN,
+    );
+    // The department's node receives the case and lists it in its own inbox.
+    net.wait_for(20, "the case at the department", |n| {
+        n.n("p1").summary(&id).is_some()
+    })
+    .await;
+    let inbox = p1
+        .engine()
+        .store
+        .read()
+        .unwrap()
+        .inbox(
+            &law,
+            &[State::Handling],
+            gridloop_core::store::LightFilter::Any,
+            T0 + 4 * MIN,
+            10,
+        )
+        .unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].id, id);
+    // It signs for it and feeds back from its own terminal; the centre sees both.
+    p1.act(
+        &p1.actor(Role::Handler),
+        &id,
+        Action::SignFor { unit: law.clone() },
+        T0 + 10 * MIN,
+    );
+    p1.act(
+        &p1.actor(Role::Handler),
+        &id,
+        Action::Feedback {
+            unit: law.clone(),
+            note: "已清运".into(),
+            photos: vec![],
+        },
+        T0 + 40 * MIN,
+    );
+    net.wait_for(20, "the feedback at the district", |n| {
+        n.n("d")
+            .summary(&id)
+            .is_some_and(|s| s.state == State::ToCheck)
+    })
+    .await;
+    let s = d.summary(&id).unwrap();
+    assert_eq!(s.receipts[0].signed, Some(T0 + 10 * MIN));
+    let fb = s
+        .acts
+        .iter()
+        .find(|a| a.step == gridloop_core::workflow::Step::Feedback)
+        .unwrap();
+    assert_eq!(
+        (&fb.unit, &fb.by),
+        (&law, &None),
+        "its own feedback, not 代录"
+    );
+    // Another department never receives it.
+    assert!(net.n("p2").summary(&id).is_none());
+    net.wait_for(20, "convergence", |n| n.converged()).await;
+    net.shutdown().await;
+}

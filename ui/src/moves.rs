@@ -41,6 +41,7 @@ impl Offer {
             self.action,
             Action::Accept
                 | Action::SendToVerify
+                | Action::SignFor { .. }
                 | Action::Close
                 | Action::SelfHandle
                 | Action::Reactivate
@@ -61,7 +62,6 @@ pub fn roles_for(kind: UnitKind) -> &'static [Role] {
             Role::Supervisor,
             Role::Callback,
             Role::Leader,
-            Role::Handler,
         ],
     }
 }
@@ -77,8 +77,9 @@ const ONE_WORKING_DAY: TimeLimit = TimeLimit {
 
 /// The moves `actor` may make on the case now.
 ///
-/// A 处置人员 at a command centre works for the case's handling departments: the moves are
-/// offered for each of them.
+/// An operator acts only as their own unit: a department's 处置人员 for the department, a
+/// centre's 值班长/派遣员 recording a handler's work on its behalf (代录, marked so in the
+/// trail and counted apart).
 pub fn offered(
     rules: &Rules<'_>,
     intake: &Intake,
@@ -100,19 +101,7 @@ pub fn offered_in(
 ) -> Vec<Offer> {
     let s = &derived.current;
     let d = rules.district;
-    let mut actors = vec![actor.clone()];
-    if actor.role == Role::Handler {
-        actors = s
-            .handlers
-            .iter()
-            .chain(s.summons.iter().map(|x| &x.unit))
-            .map(|u| Actor {
-                node: actor.node.clone(),
-                unit: u.clone(),
-                role: Role::Handler,
-            })
-            .collect();
-    }
+    let actors = [actor.clone()];
     let first_dept = d.departments().first().map(|u| u.id.clone());
     let mut downs: Vec<UnitId> = vec![s.grid.street(), s.grid.community()];
     downs.retain(|u| d.parent(u) == Some(&s.holder));
@@ -163,6 +152,14 @@ pub fn offered_in(
             } else {
                 s.handlers.clone()
             };
+        for u in &handler_units {
+            if s.receipts
+                .iter()
+                .any(|r| &r.unit == u && r.signed.is_none())
+            {
+                cands.push(Action::SignFor { unit: u.clone() });
+            }
+        }
         for u in handler_units.iter().take(1) {
             cands.push(Action::Feedback {
                 unit: u.clone(),

@@ -67,6 +67,56 @@ fn state_of(e: &Engine, id: &CaseId) -> gridloop_core::store::CaseSummary {
     e.store.read().unwrap().summary(id).unwrap().expect("case")
 }
 
+/// A case reported at `unit` (the node `name`) in `grid`, accepted, registered and
+/// dispatched to `dept` by that node's operators, three minutes after `T0`.
+fn dispatched(
+    e: &Engine,
+    name: &str,
+    unit: &UnitId,
+    source: &str,
+    grid: &gridloop_core::domain::unit::GridCode,
+    dept: &UnitId,
+) -> gridloop_core::store::CaseSummary {
+    let at = |r: Role| Actor::new(name, unit.clone(), r);
+    let case = e
+        .report(
+            &at(Role::Intake),
+            &NewCase {
+                source: source.into(),
+                category: "E0102".into(),
+                grid: grid.as_str().into(),
+                address: "胡同口".into(),
+                description: "垃圾堆积".into(),
+                ..NewCase::default()
+            },
+            T0,
+        )
+        .unwrap();
+    let id = case.id.clone();
+    e.act(&at(Role::Intake), &id, Action::Accept, T0 + 60_000)
+        .unwrap();
+    e.act(
+        &at(Role::ShiftLead),
+        &id,
+        Action::Register {
+            category: case.category.clone(),
+            grid: grid.clone(),
+        },
+        T0 + 120_000,
+    )
+    .unwrap();
+    e.act(
+        &at(Role::Dispatcher),
+        &id,
+        Action::Dispatch {
+            lead: dept.clone(),
+            assists: vec![],
+        },
+        T0 + 180_000,
+    )
+    .unwrap()
+}
+
 /// Takes a role (岗位) from the role picker in the top bar.
 fn role(h: &mut Harness<'_, Workstation>, name: &str) {
     h.get_by_label("岗位").click();
@@ -170,9 +220,12 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
     assert_eq!(s.state, State::Handling, "dispatched: {s:?}");
     let lead = s.handlers[0].clone();
 
-    role(&mut h, "处置人员");
+    // The centre has no 处置人员: its 派遣员 records the department's feedback for it (代录),
+    // and the trail says so.
+    assert!(h.query_by_label("处置人员").is_none());
     move_with_dialog(&mut h, "处置反馈", Some("已清运完毕"));
     assert_eq!(state_of(&d, &id).state, State::ToCheck);
+    h.get_by_label_contains("代录：");
 
     role(&mut h, "监督员");
     move_with_dialog(&mut h, "核查通过", Some("现场已清理"));
@@ -230,10 +283,60 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
         .iter()
         .find(|e| e.action.name() == "feedback")
         .unwrap();
-    assert_eq!(fb.unit, lead);
+    assert_eq!(fb.unit, root, "made by the centre");
+    assert_eq!(fb.on_behalf_of(), Some(&lead), "for the department");
     assert!(matches!(&fb.action, Action::Feedback { note, .. } if note == "已清运完毕"));
     // The timeline shows the opinions.
     h.get_by_label("市民表示已解决");
+}
+
+#[test]
+fn a_department_signs_for_and_feeds_back_from_its_own_terminal() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let dept = district.departments()[0].id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Dispatcher);
+    let p = engine_at(f._dir.path(), "p1", &dept, Role::Handler);
+    let grid = district.grids().next().unwrap().code.clone();
+    let case = dispatched(&d, "d", &root, "hotline", &grid, &dept);
+    let id = case.id.clone();
+    copy(&d, &p, &id);
+    f.clock.store(T0 + 600_000, Ordering::Relaxed);
+
+    // The department's own terminal: its queue holds the case it does not hold.
+    let mut h = harness(workstation(&f, std::slice::from_ref(&p)));
+    assert_eq!(h.state_mut().count(gridloop_ui::queue::Queue::Handling), 1);
+    h.get_all_by_label("处置中").next().unwrap().click();
+    settle(&mut h);
+    h.get_by_label(&case.number).click();
+    settle(&mut h);
+    assert_eq!(
+        h.get_all_by_label("派遣").count(),
+        1,
+        "the trail's 派遣 only: a department is offered no dispatch"
+    );
+    h.get_by_label_contains("未签收");
+    click(&mut h, "签收");
+    let s = p.store.read().unwrap().summary(&id).unwrap().unwrap();
+    assert_eq!(s.receipts[0].signed, Some(T0 + 600_000));
+    // Signed once: the trail's 签收 only, no button any more.
+    assert_eq!(h.get_all_by_label("签收").count(), 1);
+    assert!(h.query_by_label_contains("未签收").is_none());
+    move_with_dialog(&mut h, "处置反馈", Some("已清运，附照片"));
+    let s = state_of(&p, &id);
+    assert_eq!(s.state, State::ToCheck);
+    let doc = p.store.doc(&id).unwrap();
+    let fb = doc
+        .events()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action.name() == "feedback")
+        .unwrap();
+    assert_eq!(
+        (&fb.unit, fb.role, fb.on_behalf_of()),
+        (&dept, Role::Handler, None)
+    );
 }
 
 #[test]
@@ -313,51 +416,12 @@ fn a_conflict_is_shown_with_both_branches_and_resolved() {
         .clone();
     let at = |u: &UnitId, r: Role, n: &str| Actor::new(n, u.clone(), r);
     // A case the street holds, dispatched to a department, handled.
-    let case = s
-        .report(
-            &at(&street, Role::Intake, "s1"),
-            &NewCase {
-                source: "supervisor".into(),
-                category: "E0102".into(),
-                grid: grid.as_str().into(),
-                address: "胡同口".into(),
-                description: "垃圾堆积".into(),
-                ..NewCase::default()
-            },
-            T0,
-        )
-        .unwrap();
-    let id = case.id.clone();
-    s.act(
-        &at(&street, Role::Intake, "s1"),
-        &id,
-        Action::Accept,
-        T0 + 60_000,
-    )
-    .unwrap();
-    s.act(
-        &at(&street, Role::ShiftLead, "s1"),
-        &id,
-        Action::Register {
-            category: case.category.clone(),
-            grid: grid.clone(),
-        },
-        T0 + 120_000,
-    )
-    .unwrap();
     let dept = district.departments()[0].id.clone();
+    let case = dispatched(&s, "s1", &street, "supervisor", &grid, &dept);
+    let id = case.id.clone();
+    // Recorded by the street for the department (代录).
     s.act(
         &at(&street, Role::Dispatcher, "s1"),
-        &id,
-        Action::Dispatch {
-            lead: dept.clone(),
-            assists: vec![],
-        },
-        T0 + 180_000,
-    )
-    .unwrap();
-    s.act(
-        &at(&dept, Role::Handler, "s1"),
         &id,
         Action::Feedback {
             unit: dept.clone(),

@@ -126,6 +126,12 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
                 .map(|d| resolve_unit(&engine, d))
                 .collect::<Result<_>>()?,
         },
+        Move::SignFor { unit } => Action::SignFor {
+            unit: match unit {
+                Some(u) => resolve_unit(&engine, &u)?,
+                None => actor.unit.clone(),
+            },
+        },
         Move::ReportIn { department } => Action::ReportIn {
             unit: resolve_unit(&engine, &department)?,
         },

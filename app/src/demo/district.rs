@@ -100,6 +100,16 @@ impl DemoDistrict {
                 ));
             }
         }
+        // Two departments work from their own terminals (签收, 反馈); the others' work is
+        // recorded for them by the centre (代录).
+        for (i, dept) in district.departments().iter().take(2).enumerate() {
+            specs.push((
+                format!("p{}", i + 1),
+                dept.id.clone(),
+                Role::Handler,
+                vec!["d".into()],
+            ));
+        }
         progress("binding endpoints on 127.0.0.1");
         let mut bound = Vec::new();
         for (name, unit, _, links) in &specs {

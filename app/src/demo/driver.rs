@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use rand::Rng;
-use rand::seq::IndexedRandom;
+use rand::seq::{IndexedRandom, IteratorRandom};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -64,6 +64,31 @@ fn step(name: &str, unit: &UnitId, engine: &Engine, rng: &mut impl Rng) -> Resul
             .store
             .read()?
             .inbox(unit, &open, LightFilter::Any, now, 200)?;
+    if kind == UnitKind::Department {
+        // A department's terminal: sign for what reached it, then feed back.
+        let Some(case) = inbox
+            .iter()
+            .filter(|c| c.state == State::Handling)
+            .choose(rng)
+        else {
+            return Ok(());
+        };
+        let action = if case
+            .receipts
+            .iter()
+            .any(|r| &r.unit == unit && r.signed.is_none())
+        {
+            Action::SignFor { unit: unit.clone() }
+        } else {
+            Action::Feedback {
+                unit: unit.clone(),
+                note: "已处置完毕".into(),
+                photos: vec![],
+            }
+        };
+        engine.act(&me(Role::Handler), &case.id, action, now)?;
+        return Ok(());
+    }
     if inbox.is_empty() || rng.random_bool(0.25) {
         let community = match kind {
             UnitKind::Community => unit.clone(),
@@ -106,7 +131,18 @@ fn step(name: &str, unit: &UnitId, engine: &Engine, rng: &mut impl Rng) -> Resul
         return Ok(());
     }
     let case = inbox.choose(rng).expect("non-empty");
-    let dept = d.departments().choose(rng).expect("departments").id.clone();
+    // Most dispatches go to the departments that run their own terminal in the demo.
+    let working: Vec<UnitId> = d
+        .departments()
+        .iter()
+        .take(2)
+        .map(|u| u.id.clone())
+        .collect();
+    let dept = if rng.random_bool(0.7) {
+        working.choose(rng).expect("departments").clone()
+    } else {
+        d.departments().choose(rng).expect("departments").id.clone()
+    };
     let (actor, action) = match (case.state, kind) {
         (State::Reported, UnitKind::Community) if rng.random_bool(0.6) => {
             (me(Role::GridWorker), Action::SelfHandle)
@@ -147,19 +183,33 @@ fn step(name: &str, unit: &UnitId, engine: &Engine, rng: &mut impl Rng) -> Resul
             },
         ),
         (State::Handling, _) => {
-            let lead = case.handlers.first().cloned().unwrap_or(dept);
-            (
-                Actor {
-                    node: NodeId(name.to_string()),
-                    unit: lead.clone(),
-                    role: Role::Handler,
-                },
-                Action::Feedback {
-                    unit: lead,
-                    note: "已处置完毕".into(),
-                    photos: vec![],
-                },
-            )
+            let Some(lead) = case.handlers.first().cloned() else {
+                return Ok(());
+            };
+            if &lead == unit {
+                // A community working a case handed down to it.
+                (
+                    me(Role::StationChief),
+                    Action::Feedback {
+                        unit: lead,
+                        note: "已处置完毕".into(),
+                        photos: vec![],
+                    },
+                )
+            } else if working.contains(&lead) {
+                // That department works from its own terminal.
+                return Ok(());
+            } else {
+                // 代录: the holder records the feedback of a department without a terminal.
+                (
+                    me(Role::Dispatcher),
+                    Action::Feedback {
+                        unit: lead,
+                        note: "电话反馈已处置（代录）".into(),
+                        photos: vec![],
+                    },
+                )
+            }
         }
         (State::ToCheck, _) => (
             me(Role::Supervisor),

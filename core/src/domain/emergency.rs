@@ -79,6 +79,8 @@ impl EmergencyLimits {
             close: TimeLimit::minutes(self.close),
             callback: normal.callback,
             report_in: TimeLimit::minutes(self.report_in),
+            // In an emergency a unit signs for its case as fast as it must report in.
+            sign: TimeLimit::minutes(self.report_in),
         }
     }
 

@@ -178,6 +178,9 @@ pub enum Action {
     Whistle { departments: Vec<UnitId> },
     /// 报到: a summoned department reports in.
     ReportIn { unit: UnitId },
+    /// 签收: a unit the case was dispatched to signs for it, and answers for it from then on
+    /// (首接负责).
+    SignFor { unit: UnitId },
     /// 督办: supervision note from above; shows on the holder's screen.
     Supervise { note: String },
     /// 催办: urging note from above.
@@ -213,6 +216,17 @@ pub enum Action {
 }
 
 impl Action {
+    /// The handling unit a move is made for (签收, 反馈, 申请 name it): the unit whose work it
+    /// records, which may differ from the unit that made it (代录).
+    pub fn for_unit(&self) -> Option<&UnitId> {
+        match self {
+            Action::SignFor { unit }
+            | Action::Feedback { unit, .. }
+            | Action::Request { unit, .. } => Some(unit),
+            _ => None,
+        }
+    }
+
     /// 回访 with the citizen's two answers: solved or not, and how satisfied (不满意 reopens).
     pub fn callback(resolved: bool, rating: Rating, note: impl Into<String>) -> Action {
         Action::Callback {
@@ -245,6 +259,7 @@ impl Action {
             Action::Escalate { .. } => "escalate",
             Action::Whistle { .. } => "whistle",
             Action::ReportIn { .. } => "report_in",
+            Action::SignFor { .. } => "sign_for",
             Action::Supervise { .. } => "supervise",
             Action::Urge { .. } => "urge",
             Action::SelfHandle => "self_handle",
@@ -287,6 +302,7 @@ impl Action {
             Action::Escalate { .. } => "上报上级",
             Action::Whistle { .. } => "吹哨",
             Action::ReportIn { .. } => "报到",
+            Action::SignFor { .. } => "签收",
             Action::Supervise { .. } => "督办",
             Action::Urge { .. } => "催办",
             Action::SelfHandle => "自处置",
@@ -361,6 +377,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// 代录: the handling unit this move records work for, when another unit made it on its
+    /// behalf (the centre recording a department's feedback).
+    pub fn on_behalf_of(&self) -> Option<&UnitId> {
+        self.action.for_unit().filter(|u| **u != self.unit)
+    }
+
     /// Wall time of the move in milliseconds.
     pub fn millis(&self) -> Millis {
         self.at.millis

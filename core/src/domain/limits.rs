@@ -23,6 +23,13 @@ pub struct StageLimits {
     pub callback: TimeLimit,
     /// 报到 after a summons (吹哨).
     pub report_in: TimeLimit,
+    /// 签收: a unit a case was dispatched to signs for it (default 1 working hour).
+    #[serde(default = "default_sign")]
+    pub sign: TimeLimit,
+}
+
+fn default_sign() -> TimeLimit {
+    TimeLimit::working_hours(1)
 }
 
 impl Default for StageLimits {
@@ -36,6 +43,7 @@ impl Default for StageLimits {
             close: TimeLimit::working_hours(2),
             callback: TimeLimit::working_days(2),
             report_in: TimeLimit::minutes(30),
+            sign: default_sign(),
         }
     }
 }

@@ -91,9 +91,9 @@ impl Reader {
         numbered_in(&self.rt.open_table(IDX_NUMBER)?, number)
     }
 
-    /// A holder's inbox (待办): cases held by `holder` in any of `states`, filtered by light
-    /// at `now`, most urgent first, at most `limit`. Reads only the holder index, then the
-    /// rows it returns.
+    /// A unit's inbox (待办): cases `holder` holds, or handles while they are handled (a
+    /// department's queue), in any of `states`, filtered by light at `now`, most urgent
+    /// first, at most `limit`. Reads only the holder index, then the rows it returns.
     pub fn inbox(
         &self,
         holder: &UnitId,

@@ -37,6 +37,9 @@ pub(super) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta
 
 pub(super) const PROJ: TableDefinition<&str, &[u8]> = TableDefinition::new("projection");
 
+/// (unit, state, due, case) → yellow-light time: each unit's inbox (待办), the holder's and,
+/// while a case is handled, each handler's that does not hold it
+/// ([`super::CaseSummary::inbox_units`]).
 pub(super) const IDX_HOLDER: TableDefinition<(&str, u8, i64, &str), i64> =
     TableDefinition::new("idx_holder");
 
@@ -108,11 +111,12 @@ pub const FORMAT: &str = "gridloop-store";
 /// version 6 a number index that holds every case of a number (案卷编号), so that two cases
 /// sharing one are found as such instead of one hiding the other; version 7 the citizen's
 /// 回访 answers (12345 解决率, 满意率), and states replayed under the rule that a case handed
-/// down to a community goes back to the unit that handed it down for 结案. An older store
-/// opens with
+/// down to a community goes back to the unit that handed it down for 结案; version 8 the
+/// receipts (签收) and 代录 acts, and every handler of an open case in the holder index (a
+/// department's inbox). An older store opens with
 /// a stale projection that
 /// [`crate::engine::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
-pub const STORE_VERSION: u64 = 7;
+pub const STORE_VERSION: u64 = 8;
 
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 pub(super) const REBUILDABLE_FROM: u64 = 2;

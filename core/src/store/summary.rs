@@ -65,6 +65,8 @@ pub struct CaseSummary {
     pub satisfied: Option<bool>,
     /// The citizen's answers at the latest 回访 (12345 解决率, 满意率).
     pub answers: Option<crate::workflow::Answers>,
+    /// The receipts of the units it was dispatched to (签收).
+    pub receipts: Vec<crate::workflow::Receipt>,
     /// Milestone times.
     pub milestones: Milestones,
     /// Units in scope.
@@ -81,6 +83,24 @@ pub struct CaseSummary {
 }
 
 impl CaseSummary {
+    /// The units whose inbox lists the case (待办): its holder, and while it is being
+    /// handled (处置中 to 待结案) every unit handling it that does not hold it — a
+    /// department's own queue, or a community working a case its street holds.
+    pub fn inbox_units(&self) -> Vec<&UnitId> {
+        let mut out = vec![&self.holder];
+        if matches!(
+            self.state,
+            State::Handling | State::Parked | State::ToCheck | State::ToClose
+        ) {
+            for h in &self.handlers {
+                if !out.contains(&h) {
+                    out.push(h);
+                }
+            }
+        }
+        out
+    }
+
     /// Builds the projection row from intake and replay.
     pub fn build(id: &CaseId, intake: &Intake, d: &Derived) -> CaseSummary {
         let c = &d.current;
@@ -112,6 +132,7 @@ impl CaseSummary {
             notes: c.notes,
             satisfied: c.satisfied,
             answers: c.answers,
+            receipts: c.receipts.clone(),
             milestones: c.milestones.clone(),
             units: c.units.iter().cloned().collect(),
             reporter: intake

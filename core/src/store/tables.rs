@@ -285,10 +285,12 @@ impl<'t> CaseTables<'t> {
     fn index(&mut self, s: &CaseSummary) -> Result<(), StoreError> {
         let id = s.id.as_str();
         let due = s.due.unwrap_or(NO_DUE);
-        self.holder.insert(
-            (s.holder.as_str(), s.state.to_u8(), due, id),
-            s.warn_at.unwrap_or(NO_DUE),
-        )?;
+        for u in s.inbox_units() {
+            self.holder.insert(
+                (u.as_str(), s.state.to_u8(), due, id),
+                s.warn_at.unwrap_or(NO_DUE),
+            )?;
+        }
         if s.due.is_some() {
             self.due.insert((due, id), s.holder.as_str())?;
         }
@@ -313,8 +315,9 @@ impl<'t> CaseTables<'t> {
     fn unindex(&mut self, s: &CaseSummary) -> Result<(), StoreError> {
         let id = s.id.as_str();
         let due = s.due.unwrap_or(NO_DUE);
-        self.holder
-            .remove((s.holder.as_str(), s.state.to_u8(), due, id))?;
+        for u in s.inbox_units() {
+            self.holder.remove((u.as_str(), s.state.to_u8(), due, id))?;
+        }
         if s.due.is_some() {
             self.due.remove((due, id))?;
         }
@@ -336,13 +339,18 @@ impl<'t> CaseTables<'t> {
     fn reindex(&mut self, old: &CaseSummary, new: &CaseSummary) -> Result<(), StoreError> {
         let id = new.id.as_str();
         let (od, nd) = (old.due.unwrap_or(NO_DUE), new.due.unwrap_or(NO_DUE));
-        if (&old.holder, old.state, od, old.warn_at) != (&new.holder, new.state, nd, new.warn_at) {
-            self.holder
-                .remove((old.holder.as_str(), old.state.to_u8(), od, id))?;
-            self.holder.insert(
-                (new.holder.as_str(), new.state.to_u8(), nd, id),
-                new.warn_at.unwrap_or(NO_DUE),
-            )?;
+        let (ou, nu) = (old.inbox_units(), new.inbox_units());
+        if (&ou, old.state, od, old.warn_at) != (&nu, new.state, nd, new.warn_at) {
+            for u in ou {
+                self.holder
+                    .remove((u.as_str(), old.state.to_u8(), od, id))?;
+            }
+            for u in nu {
+                self.holder.insert(
+                    (u.as_str(), new.state.to_u8(), nd, id),
+                    new.warn_at.unwrap_or(NO_DUE),
+                )?;
+            }
         }
         if (old.due, &old.holder) != (new.due, &new.holder) {
             if old.due.is_some() {

@@ -10,7 +10,7 @@ use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
 use crate::domain::unit::UnitKind;
 
-use super::case_state::{Answers, CaseState, Pending, Summons, record_acts};
+use super::case_state::{Answers, CaseState, Pending, Receipt, Summons, record_acts};
 use super::deadline::Deadline;
 use super::rules::Rules;
 use super::state::{Loop, State};
@@ -69,12 +69,27 @@ impl<'a> Rules<'a> {
                     .chain(assists.iter().cloned())
                     .collect();
                 n.units.extend(n.handlers.iter().cloned());
+                n.receipts = n
+                    .handlers
+                    .iter()
+                    .map(|u| Receipt {
+                        unit: u.clone(),
+                        due: self.calendar_for(u).add(at, lim.sign),
+                        signed: None,
+                    })
+                    .collect();
                 n.milestones.dispatched.get_or_insert(at);
                 let d = self.handling_deadline(&n, at);
                 n.overall = Some(d);
                 n.stage = Some(d);
             }
+            Action::SignFor { unit } => {
+                if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
+                    r.signed = Some(at);
+                }
+            }
             Action::DispatchDown { unit } => {
+                n.receipts.clear();
                 n.down_from = Some(s.holder.clone());
                 n.holder = unit.clone();
                 n.level = Loop::of(self.kind(unit).unwrap_or(UnitKind::District));
@@ -92,7 +107,10 @@ impl<'a> Rules<'a> {
                     n.stage = Some(Deadline::new(cal, at, lim.dispatch));
                 }
             }
-            Action::Feedback { .. } => {
+            Action::Feedback { unit, .. } => {
+                if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
+                    r.signed.get_or_insert(at);
+                }
                 n.state = State::ToCheck;
                 n.milestones.feedback = Some(at);
                 n.stage = Some(Deadline::new(cal, at, lim.check));
@@ -118,6 +136,7 @@ impl<'a> Rules<'a> {
                         RequestKind::SendBack => {
                             n.send_backs += 1;
                             n.handlers.clear();
+                            n.receipts.clear();
                             n.summons.clear();
                             n.overall = None;
                             if n.handlers.is_empty() && s.handlers.first() == Some(&s.holder) {
@@ -228,6 +247,7 @@ impl<'a> Rules<'a> {
                 n.units.insert(up);
                 n.state = State::ToRegister;
                 n.handlers.clear();
+                n.receipts.clear();
                 n.summons.clear();
                 n.self_handling = false;
                 n.down_from = None;

@@ -27,6 +27,18 @@ pub struct Summons {
     pub reported_in: Option<Millis>,
 }
 
+/// A unit's receipt of a case dispatched to it (签收): from dispatch it has the sign limit
+/// to sign for it, and answers for it from then on (首接负责).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The unit dispatched to.
+    pub unit: UnitId,
+    /// When it must have signed.
+    pub due: Millis,
+    /// When it signed, if it has (its first 反馈 signs for a unit that had not).
+    pub signed: Option<Millis>,
+}
+
 /// A request waiting for approval (待审批申请).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
@@ -91,6 +103,8 @@ pub enum Step {
     Callback,
     /// 报到 after a summons.
     ReportIn,
+    /// 签收 by a unit dispatched to (a first 反馈 without it signs late).
+    SignFor,
     /// 上报上级 (escalation).
     Escalate,
     /// An approved 回退, counted for the asking unit.
@@ -122,6 +136,8 @@ pub struct Act {
     pub ok: bool,
     /// Made while the node had no link to any peer (离线办理).
     pub offline: bool,
+    /// 代录: the unit that recorded the act on behalf of `unit`, when another did.
+    pub by: Option<UnitId>,
 }
 
 impl Act {
@@ -163,6 +179,8 @@ pub struct CaseState {
     pub down_from: Option<UnitId>,
     /// Departments summoned by a whistle.
     pub summons: Vec<Summons>,
+    /// The receipts of the units the case was last dispatched to (签收).
+    pub receipts: Vec<Receipt>,
     /// The current stage's deadline.
     pub stage: Option<Deadline>,
     /// The handling deadline, from dispatch (overall 处置时限).
@@ -231,6 +249,7 @@ impl CaseState {
 pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
     let stage_due = s.stage.map(|d| d.due);
     let overall_due = s.overall.map(|d| d.due);
+    let by = e.on_behalf_of().map(|_| e.unit.clone());
     let mut push = |step: Step, unit: &UnitId, due: Option<Millis>, ok: bool| {
         n.acts.push(Act {
             step,
@@ -240,8 +259,10 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             due,
             ok,
             offline: e.offline,
+            by: by.clone(),
         })
     };
+    let receipt_due = |unit: &UnitId| s.receipts.iter().find(|r| &r.unit == unit).map(|r| r.due);
     let mut fail_last = None;
     match &e.action {
         Action::Report | Action::Request { .. } => {}
@@ -268,7 +289,18 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
                 .flatten();
             push(Step::Dispatch, &e.unit, due, true)
         }
-        Action::Feedback { unit, .. } => push(Step::Feedback, unit, overall_due, true),
+        Action::Feedback { unit, .. } => {
+            // A first 反馈 from a unit that never signed for the case signs for it, late if
+            // its sign limit had passed.
+            if s.receipts
+                .iter()
+                .any(|r| &r.unit == unit && r.signed.is_none())
+            {
+                push(Step::SignFor, unit, receipt_due(unit), true);
+            }
+            push(Step::Feedback, unit, overall_due, true)
+        }
+        Action::SignFor { unit } => push(Step::SignFor, unit, receipt_due(unit), true),
         Action::Check { passed, .. } => {
             push(Step::Check, &e.unit, stage_due, *passed);
             if !passed {

@@ -29,7 +29,7 @@ mod replay;
 mod rules;
 mod state;
 
-pub use case_state::{Act, Answers, CaseState, Milestones, Pending, Step, Summons};
+pub use case_state::{Act, Answers, CaseState, Milestones, Pending, Receipt, Step, Summons};
 pub use deadline::Deadline;
 pub use refusal::{Reason, Refusal, RuleId, TextField, UnitRef};
 pub use replay::{Branch, Derived};

@@ -598,6 +598,24 @@ impl<'a> Generator<'a> {
             .overall
             .map(|d| self.rules.calendar.limit_minutes(d.limit))
             .unwrap_or(480);
+        // 签收: most departments sign within the hour; some never do before their 反馈.
+        if st
+            .receipts
+            .iter()
+            .any(|r| r.unit == lead && r.signed.is_none())
+            && self.pct(0.9)
+        {
+            let minutes = if self.pct(0.85) { 5..50 } else { 60..240 };
+            self.mv_r(
+                intake,
+                sim,
+                minutes,
+                &lead,
+                handler_role,
+                Action::SignFor { unit: lead.clone() },
+            );
+        }
+        let st = Self::cur(sim).clone();
         if st.pending.is_none() && st.extensions == 0 && st.send_backs == 0 {
             let r: f64 = self.rng.random();
             if r < 0.03 {
@@ -726,7 +744,16 @@ impl<'a> Generator<'a> {
             sim.done = true;
             return;
         }
-        self.mv(intake, sim, m.max(5), &lead, handler_role, feedback);
+        // A share of departments' feedback is recorded for them by the holder's dispatcher
+        // (代录), as centres do for units without a terminal.
+        if lead != h
+            && self.rules.district.unit(&lead).map(|u| u.kind) == Some(UnitKind::Department)
+            && self.pct(0.1)
+        {
+            self.mv(intake, sim, m.max(5), &h, Role::Dispatcher, feedback);
+        } else {
+            self.mv(intake, sim, m.max(5), &lead, handler_role, feedback);
+        }
     }
 }
 

@@ -149,6 +149,24 @@ pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
             },
         ));
         m.push((h.clone(), role, Action::ReportIn { unit: h.clone() }));
+        m.push((h.clone(), role, Action::SignFor { unit: h.clone() }));
+        // 代录: the holder's dispatcher records for the handler.
+        for u in [&f.district, &f.street] {
+            m.push((
+                u.clone(),
+                Role::Dispatcher,
+                Action::Feedback {
+                    unit: h.clone(),
+                    note: "代录".into(),
+                    photos: vec![],
+                },
+            ));
+            m.push((
+                u.clone(),
+                Role::Dispatcher,
+                Action::SignFor { unit: h.clone() },
+            ));
+        }
         m.push((
             h.clone(),
             role,

@@ -314,6 +314,24 @@ fn fields(
                 );
             }
             let c = &derived.current;
+            if !c.receipts.is_empty() {
+                row(
+                    lang.t("签收情况", "Signed for"),
+                    c.receipts
+                        .iter()
+                        .map(|r| match r.signed {
+                            Some(t) => format!("{} √ {}", unit_name(d, &r.unit), fmt_time(t)),
+                            None => format!(
+                                "{} {} {}",
+                                unit_name(d, &r.unit),
+                                lang.t("未签收，时限", "not yet, due"),
+                                fmt_time(r.due)
+                            ),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                );
+            }
             if !c.summons.is_empty() {
                 row(
                     lang.t("吹哨报到", "Summoned"),
@@ -478,7 +496,25 @@ fn timeline(
                 }
                 ui.label(fmt_time(e.at.millis));
                 ui.label(mv);
-                ui.label(format!("{} · {}", unit_name(d, &e.unit), e.role.label_zh()));
+                match e.on_behalf_of() {
+                    // 代录: recorded for the handling unit by another; said so in the trail.
+                    Some(u) => {
+                        ui.label(format!(
+                            "{} · {} {}{}",
+                            unit_name(d, &e.unit),
+                            e.role.label_zh(),
+                            lang.t("代录：", "for "),
+                            unit_name(d, u)
+                        ))
+                        .on_hover_text(lang.t(
+                            "由其他单位代为录入（监管分离：代录单独统计）",
+                            "Recorded on the unit's behalf by another (counted apart)",
+                        ));
+                    }
+                    None => {
+                        ui.label(format!("{} · {}", unit_name(d, &e.unit), e.role.label_zh()));
+                    }
+                }
                 if e.offline {
                     ui.horizontal(|ui| {
                         ui.label(RichText::new(&e.node.0).monospace());

@@ -55,11 +55,18 @@ pub enum Metric {
     Parked,
     /// 超时在办: open cases past a due time at `now`, for their holder.
     Overdue,
+    /// 按时签收率: units dispatched to that signed for the case within the sign limit.
+    OnTimeSign,
+    /// 代录率: a unit's 反馈 recorded on its behalf by another unit (监管分离 counts them
+    /// apart).
+    ProxyFeedback,
+    /// 代录数: 反馈 this unit recorded on another's behalf.
+    ProxyRecorded,
 }
 
 impl Metric {
     /// Every figure, in report order.
-    pub const ALL: [Metric; 25] = [
+    pub const ALL: [Metric; 28] = [
         Metric::CloseRate,
         Metric::OnTimeCloseRate,
         Metric::OnTimeAccept,
@@ -85,10 +92,13 @@ impl Metric {
         Metric::Closed,
         Metric::Parked,
         Metric::Overdue,
+        Metric::OnTimeSign,
+        Metric::ProxyFeedback,
+        Metric::ProxyRecorded,
     ];
 
     /// The figures shown in a unit table, in order.
-    pub const TABLE: [Metric; 19] = [
+    pub const TABLE: [Metric; 21] = [
         Metric::Reported,
         Metric::Registered,
         Metric::Dispatched,
@@ -108,6 +118,8 @@ impl Metric {
         Metric::SendBack,
         Metric::Parked,
         Metric::OnTimeReportIn,
+        Metric::OnTimeSign,
+        Metric::ProxyFeedback,
     ];
 
     /// Chinese name.
@@ -138,6 +150,9 @@ impl Metric {
             Metric::Closed => "结案数",
             Metric::Parked => "挂账数",
             Metric::Overdue => "超时在办",
+            Metric::OnTimeSign => "按时签收率",
+            Metric::ProxyFeedback => "代录率",
+            Metric::ProxyRecorded => "代录数",
         }
     }
 
@@ -169,6 +184,9 @@ impl Metric {
             Metric::Closed => "closed",
             Metric::Parked => "parked",
             Metric::Overdue => "overdue open",
+            Metric::OnTimeSign => "on-time sign-for",
+            Metric::ProxyFeedback => "feedback recorded for it",
+            Metric::ProxyRecorded => "feedback recorded for others",
         }
     }
 
@@ -200,6 +218,9 @@ impl Metric {
             Metric::Closed => "closed",
             Metric::Parked => "parked",
             Metric::Overdue => "overdue",
+            Metric::OnTimeSign => "on_time_sign",
+            Metric::ProxyFeedback => "proxy_feedback",
+            Metric::ProxyRecorded => "proxy_recorded",
         }
     }
 
@@ -218,6 +239,7 @@ impl Metric {
                 | Metric::Closed
                 | Metric::Parked
                 | Metric::Overdue
+                | Metric::ProxyRecorded
         )
     }
 
@@ -225,7 +247,11 @@ impl Metric {
     pub fn lower_is_better(self) -> bool {
         matches!(
             self,
-            Metric::Rework | Metric::Extension | Metric::SendBack | Metric::MissedReport
+            Metric::Rework
+                | Metric::Extension
+                | Metric::SendBack
+                | Metric::MissedReport
+                | Metric::ProxyFeedback
         )
     }
 }

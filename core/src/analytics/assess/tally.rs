@@ -59,8 +59,14 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
             }
             Step::Feedback => {
                 emit(u, r, Metric::Rework, !a.ok);
+                // 代录: counted for the handler, and apart for the unit that recorded it.
+                emit(u, None, Metric::ProxyFeedback, a.by.is_some());
+                if let Some(b) = &a.by {
+                    emit(b, None, Metric::ProxyRecorded, true);
+                }
                 handled.insert(u);
             }
+            Step::SignFor => emit(u, r, Metric::OnTimeSign, a.on_time()),
             Step::Check => emit(u, r, Metric::OnTimeCheck, a.on_time()),
             Step::Close => emit(u, r, Metric::OnTimeCloseStep, a.on_time()),
             Step::Callback => {}
@@ -124,6 +130,14 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
             Metric::MissedReport,
             matches!(s.source, Source::Hotline | Source::Public),
         );
+    }
+    // A unit that has not signed by its limit has missed it, signed or not later.
+    for x in s
+        .receipts
+        .iter()
+        .filter(|x| x.signed.is_none() && x.due <= ctx.now)
+    {
+        emit(&x.unit, Some(Role::Handler), Metric::OnTimeSign, false);
     }
     if s.state.is_open() && s.overdue(ctx.now) {
         emit(&s.holder, None, Metric::Overdue, true);

@@ -520,6 +520,7 @@ fn limits(text: &str) -> Result<StageLimits, ConfigError> {
         ("close", &raw.close, &mut l.close),
         ("callback", &raw.callback, &mut l.callback),
         ("report_in", &raw.report_in, &mut l.report_in),
+        ("sign", &raw.sign, &mut l.sign),
     ] {
         if let Some(t) = given {
             let limit = TimeLimit::parse(t)

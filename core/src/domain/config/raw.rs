@@ -128,4 +128,5 @@ pub(super) struct LimitsToml {
     pub(super) close: Option<String>,
     pub(super) callback: Option<String>,
     pub(super) report_in: Option<String>,
+    pub(super) sign: Option<String>,
 }

@@ -257,6 +257,11 @@ pub enum Reason {
         /// The unit.
         unit: UnitRef,
     },
+    /// 已签收.
+    AlreadySigned {
+        /// The unit.
+        unit: UnitRef,
+    },
 
     // ---- emergency (应急) ----
     /// 已启动预案: the case already opened an incident.
@@ -387,7 +392,9 @@ impl Reason {
             SelfHandledSendBack => "send_back",
             OtherRequest { .. } => "request",
             NoCallback { .. } => "source",
-            CallbackDone | AlreadyReportedIn { .. } | ItemDone { .. } => "done",
+            CallbackDone | AlreadyReportedIn { .. } | AlreadySigned { .. } | ItemDone { .. } => {
+                "done"
+            }
             CallbackDisagrees => "answers",
             NoConflict => "conflict",
             NoLevelAbove { .. } => "top",

@@ -396,6 +396,12 @@ fn cases() -> Vec<(&'static str, Reason, &'static str, &'static str)> {
             "城管执法局 (110101D01) was not summoned",
         ),
         (
+            "sign_for",
+            AlreadySigned { unit: dept() },
+            "sign_for.done",
+            "城管执法局 (110101D01) has already signed for the case",
+        ),
+        (
             "activate",
             AlreadyActivated,
             "activate.once",

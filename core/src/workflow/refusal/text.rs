@@ -157,6 +157,7 @@ impl Reason {
             NoDepartments => "请至少指定一个部门".into(),
             AlreadyReportedIn { unit } => format!("{}已经报到", unit.zh()),
             NotSummoned { unit } => format!("{}未被召集", unit.zh()),
+            AlreadySigned { unit } => format!("{}已经签收", unit.zh()),
             AlreadyActivated => "本案已启动应急预案".into(),
             NotIncidentClass { category } => format!(
                 "只有突发事件（{INCIDENT_CLASS}xx）案件可以启动预案；本案类别为 {}",
@@ -349,6 +350,7 @@ impl fmt::Display for Reason {
             NoDepartments => f.write_str("name at least one department"),
             AlreadyReportedIn { unit } => write!(f, "{unit} has already reported in"),
             NotSummoned { unit } => write!(f, "{unit} was not summoned"),
+            AlreadySigned { unit } => write!(f, "{unit} has already signed for the case"),
             AlreadyActivated => f.write_str("this case has already opened an emergency incident"),
             NotIncidentClass { category } => write!(
                 f,
@@ -461,6 +463,7 @@ fn act_zh(act: &str) -> &str {
         "escalate" => "上报上级",
         "whistle" => "吹哨",
         "report_in" => "报到",
+        "sign_for" => "签收",
         "supervise" => "督办",
         "urge" => "催办",
         "self_handle" => "自处置",

@@ -37,6 +37,32 @@ impl<'a> Rules<'a> {
         self.for_handler(r, s, e, unit)
     }
 
+    /// 签收: by (or for) a unit the case was dispatched to and that has not signed yet.
+    pub(super) fn check_sign_for(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        match s.receipts.iter().find(|x| &x.unit == unit) {
+            Some(x) if x.signed.is_none() => self.for_handler(r, s, e, unit),
+            Some(_) => Err(refuse(
+                "sign_for",
+                Reason::AlreadySigned {
+                    unit: self.unit_ref(unit),
+                },
+            )),
+            None => Err(refuse(
+                "sign_for",
+                Reason::NotHandling {
+                    unit: self.unit_ref(unit),
+                },
+            )),
+        }
+    }
+
     /// 申请 回退/延期/挂账: for a handler, with a reason; an extension asks for a later due
     /// time; a self-handled case is not sent back.
     #[allow(clippy::too_many_arguments)]

@@ -89,6 +89,7 @@ impl<'a> Rules<'a> {
             pending: None,
             satisfied: None,
             answers: None,
+            receipts: Vec::new(),
             notes: 0,
             milestones: Milestones {
                 reported: at,
@@ -102,6 +103,7 @@ impl<'a> Rules<'a> {
                 due: None,
                 ok: true,
                 offline: report.offline,
+                by: None,
             }],
             units: [holder].into_iter().collect(),
             lane: intake.emergency.clone(),

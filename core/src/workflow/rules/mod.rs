@@ -136,6 +136,7 @@ impl<'a> Rules<'a> {
             Action::Escalate { reason } => self.check_escalate(r, s, e, reason),
             Action::Whistle { departments } => self.check_whistle(r, s, e, departments),
             Action::ReportIn { unit } => self.check_report_in(r, s, e, unit),
+            Action::SignFor { unit } => self.check_sign_for(r, s, e, unit),
             Action::Supervise { note } | Action::Urge { note } => {
                 self.check_supervise(r, s, e, note)
             }
