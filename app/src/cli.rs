@@ -485,6 +485,10 @@ pub struct NewArgs {
     /// Photo references (处置前).
     #[arg(long)]
     pub photo: Vec<String>,
+    /// 诉求类型 of a 12345 case: consult, help, complaint, report or suggestion (咨询, 求助,
+    /// 投诉, 举报, 建议; default complaint).
+    #[arg(long)]
+    pub demand: Option<String>,
     /// Mark as a drill case.
     #[arg(long)]
     pub drill: bool,
@@ -732,6 +736,21 @@ pub enum Move {
         /// Departments (code or name), one or more.
         #[arg(long, required = true)]
         department: Vec<String>,
+    },
+    /// 先行联系: the unit handling a 12345 case has called the citizen.
+    Contact {
+        /// What was said.
+        #[arg(long)]
+        note: String,
+        /// The unit (code or name; default: this node's own unit).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// 直接答复: answer a 12345 咨询 on the call, which ends it.
+    Answer {
+        /// The answer given.
+        #[arg(long)]
+        note: String,
     },
     /// 签收: a unit the case was dispatched to signs for it.
     SignFor {

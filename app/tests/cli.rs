@@ -161,6 +161,21 @@ fn a_case_goes_through_every_stage_from_the_command_line() {
     assert!(ok(dir, &sign).contains("签收"));
     fails(dir, &sign, "has already signed");
     assert!(ok(dir, &["show", &n]).contains("签收     城管执法局 2026-11-23 09:40"));
+    // 先行联系: the department calls the citizen.
+    ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 09:45",
+            "act",
+            &n,
+            "--as",
+            "handler@110101D01",
+            "contact",
+            "--note",
+            "已电话联系，约定上午处理",
+        ],
+    );
     // 延期 asks for working time, added to the current due time.
     let req = |extra: &[&str]| {
         let mut a = vec![
@@ -887,4 +902,68 @@ fn a_deadline_in_a_year_without_a_calendar_file_is_flagged() {
     let n2 = report(dir);
     let show = ok(dir, &["show", &n2]);
     assert!(!show.contains("未配置节假日"), "{show}");
+}
+
+#[test]
+fn a_12345_consultation_is_answered_on_the_call() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let new = |source: &str, demand: &str| {
+        vec![
+            "--now",
+            NOW,
+            "new",
+            "--source",
+            source,
+            "--demand",
+            demand,
+            "--category",
+            "E0102",
+            "--grid",
+            GRID,
+            "--address",
+            "菊儿胡同3号",
+            "--description",
+            "咨询垃圾分类时间",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let args = new("hotline", "咨询");
+    let out = ok(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let n = out.split_whitespace().nth(1).unwrap().to_string();
+    let args = new("hotline", "questions");
+    fails(
+        dir,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "unknown 诉求类型 `questions`",
+    );
+    let args = new("supervisor", "咨询");
+    fails(
+        dir,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "a 诉求类型 belongs to a 12345 case",
+    );
+    let out = ok(
+        dir,
+        &[
+            "--now",
+            "2026-11-23 09:05",
+            "act",
+            &n,
+            "answer",
+            "--note",
+            "每日7-9时、18-20时投放",
+        ],
+    );
+    assert!(out.contains("已结案"), "{out}");
+    // A complaint is handled, not answered on the call.
+    let m = report(dir);
+    fails(
+        dir,
+        &["act", &m, "answer", "--note", "x"],
+        "only a 12345 consultation",
+    );
 }

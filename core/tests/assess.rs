@@ -46,6 +46,14 @@ fn ratio(a: &Assessment, unit: &UnitId, m: Metric) -> (u64, u64) {
     (r.hits, r.total)
 }
 
+/// 先行联系 by the first department.
+fn contact(f: &Fixture) -> Action {
+    Action::Contact {
+        unit: f.dept.clone(),
+        note: "已电话联系市民，约定上门".into(),
+    }
+}
+
 /// A hotline case accepted a day late and dispatched, never closed.
 fn late_case(f: &Fixture) -> TestCase<'_> {
     let mut c = f.case_at(&f.district, Intake, "hotline");
@@ -282,8 +290,17 @@ fn a_send_back_makes_the_dispatch_inaccurate() {
 #[test]
 fn hotline_three_rates_come_from_the_citizens_answers() {
     let f = Fixture::new();
-    // H1: on time all the way; called back: solved, satisfied.
+    // H1: on time all the way (signed for, the caller contacted first); called back: solved,
+    // satisfied.
     let mut h1 = f.handling_district_case();
+    h1.ok(
+        &f.dept,
+        Handler,
+        Action::SignFor {
+            unit: f.dept.clone(),
+        },
+    );
+    h1.ok(&f.dept, Handler, contact(&f));
     close(&f, &mut h1);
     h1.ok(
         &f.district,
@@ -292,7 +309,8 @@ fn hotline_three_rates_come_from_the_citizens_answers() {
     );
     // H2: accepted a day late, dispatched, never closed.
     let h2 = late_case(&f);
-    // H3: closed; not solved, dissatisfied: reopened with a fresh clock.
+    // H3: closed (its 反馈 signed for it in time) but the caller never contacted first; not
+    // solved, dissatisfied: reopened with a fresh clock.
     let mut h3 = f.handling_district_case();
     close(&f, &mut h3);
     h3.ok(
@@ -300,8 +318,18 @@ fn hotline_three_rates_come_from_the_citizens_answers() {
         Callback,
         Action::callback(false, Rating::Dissatisfied, "没修好"),
     );
-    // H4: closed; not solved (beyond the unit's power), but 基本满意: the case ends.
+    // H4: signed for, the caller contacted three hours late; closed; not solved (beyond the
+    // unit's power), but 基本满意: the case ends.
     let mut h4 = f.handling_district_case();
+    h4.ok(
+        &f.dept,
+        Handler,
+        Action::SignFor {
+            unit: f.dept.clone(),
+        },
+    );
+    h4.t += 3 * 3_600_000;
+    h4.ok(&f.dept, Handler, contact(&f));
     close(&f, &mut h4);
     h4.ok(
         &f.district,
@@ -342,8 +370,11 @@ fn hotline_three_rates_come_from_the_citizens_answers() {
     ];
     let a = assess(&f, &rows, T0 + 10 * DAY);
     // The 三率 count for the territory: the community of the cases' grid.
-    // 响应率: 受理 on time in H1, H3, H4, V; late in H2: 4/5.
-    assert_eq!(ratio(&a, &f.community, Metric::HotlineResponse), (4, 5));
+    // 响应率: a dispatched case's department signed for it and contacted the caller in time
+    // (H1 only: H2 did neither, H3 never called, H4 called late); V, never dispatched, was
+    // accepted in time: 2/5.
+    assert_eq!(ratio(&a, &f.community, Metric::HotlineResponse), (2, 5));
+    assert_eq!(ratio(&a, &f.dept, Metric::OnTimeContact), (1, 4));
     // 解决率: the citizens' answers, not the close rate: H1 solved; H3 and H4 not (H4 was
     // closed and archived all the same); H2 has no answer yet: 1/3.
     assert_eq!(ratio(&a, &f.community, Metric::HotlineResolution), (1, 3));
@@ -352,16 +383,16 @@ fn hotline_three_rates_come_from_the_citizens_answers() {
     // The close rate is another figure: H1 and H4 closed; H2 and H3 open past due: 2/4.
     assert_eq!(ratio(&a, &f.community, Metric::CloseRate), (2, 4));
     assert_eq!(ratio(&a, &f.dept, Metric::Rework), (1, 3));
-    // District 三率 score (10/45/45): 10×4/5 + 45×1/3 + 45×2/3 = 8 + 15 + 30 = 53.
+    // District 三率 score (10/45/45): 10×2/5 + 45×1/3 + 45×2/3 = 4 + 15 + 30 = 49.
     let total = a.total(&f.district_def);
     let score = a.config.hotline_score(&total).unwrap();
-    assert!((score - 53.0).abs() < 1e-9, "{score}");
+    assert!((score - 49.0).abs() < 1e-9, "{score}");
     // The street's composite (热线三率得分×40% + 按期结案率×30% + 结案率×20% + (1−漏报率)×10%):
-    // 0.53×40 + 0.5×30 + 0.5×20 + 0×10 (all four real cases of a patrol category came from
-    // the hotline) = 21.2 + 15 + 10 = 46.2; the only street with cases, ranked first.
+    // 0.49×40 + 0.5×30 + 0.5×20 + 0×10 (all four real cases of a patrol category came from
+    // the hotline) = 19.6 + 15 + 10 = 44.6; the only street with cases, ranked first.
     let street = a.streets.iter().find(|r| r.unit == f.street).unwrap();
     assert_eq!(street.rank, 1);
-    assert!((street.score.unwrap() - 46.2).abs() < 1e-9, "{:?}", street);
+    assert!((street.score.unwrap() - 44.6).abs() < 1e-9, "{:?}", street);
     assert_eq!(
         a.street_formula,
         "热线三率得分×40% + 按期结案率×30% + 结案率×20% + (1−漏报率)×10%"

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use gridloop_core::domain::calendar::Light;
 use gridloop_core::domain::event::{Action, Rating, RequestKind};
+use gridloop_core::domain::intake::Demand;
 use gridloop_core::domain::role::Role::*;
 use gridloop_core::workflow::{Loop, Reason, State, Step, TextField};
 
@@ -408,6 +409,73 @@ fn a_department_signs_for_its_case_and_the_centre_records_for_it_as_such() {
     assert_eq!((sign.by.as_ref(), &sign.unit), (None, &f.dept));
     let e = c.events.last().unwrap();
     assert_eq!(e.on_behalf_of(), Some(&f.dept));
+}
+
+#[test]
+fn a_consultation_is_answered_on_the_call_and_a_handler_contacts_the_caller_first() {
+    let f = Fixture::new();
+    // 咨询: answered on the call, which ends it; the caller is still called back.
+    let mut q = f.case_at(&f.district, Intake, "hotline");
+    q.intake.demand = Some(Demand::Consult);
+    let answer = || Action::Answer {
+        note: "告知办理地点和材料".into(),
+    };
+    q.refused(&f.district, Dispatcher, answer(), "answer.role");
+    q.refused(
+        &f.district,
+        Intake,
+        Action::Answer { note: " ".into() },
+        "answer.note",
+    );
+    q.ok(&f.district, Intake, answer());
+    assert_eq!(q.state().state, State::Closed);
+    q.ok(
+        &f.district,
+        Callback,
+        Action::callback(true, Rating::Satisfied, "满意"),
+    );
+    assert_eq!(q.state().state, State::Archived);
+    // An answer the caller is not content with is dispatched for handling, not left with
+    // nobody to handle it.
+    let mut q = f.case_at(&f.district, Intake, "hotline");
+    q.intake.demand = Some(Demand::Consult);
+    q.ok(&f.district, Intake, answer());
+    q.ok(
+        &f.district,
+        Callback,
+        Action::callback(false, Rating::Dissatisfied, "没说清楚"),
+    );
+    assert_eq!(q.state().state, State::ToDispatch);
+    q.ok(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept.clone(),
+            assists: vec![],
+        },
+    );
+    // A complaint is not answered on the call: it is handled.
+    let mut c = f.case_at(&f.district, Intake, "hotline");
+    c.refused(&f.district, Intake, answer(), "answer.demand");
+    // 先行联系 by the department dispatched to, once, with what was said.
+    let mut c = f.handling_district_case();
+    let call = |note: &str| Action::Contact {
+        unit: f.dept.clone(),
+        note: note.into(),
+    };
+    c.refused(&f.dept, Handler, call(""), "contact.note");
+    c.refused(&f.dept2, Handler, call("x"), "contact.role");
+    c.ok(&f.dept, Handler, call("已电话联系，约定明早处理"));
+    let r = &c.state().receipts[0];
+    assert!(
+        r.contacted.is_some() && r.signed.is_some(),
+        "a call signs for it too"
+    );
+    c.refused(&f.dept, Handler, call("再次联系"), "contact.done");
+    // A supervisor's report has no caller to contact.
+    let mut s = f.case_at(&f.district, Supervisor, "supervisor");
+    f.accept_and_dispatch(&mut s);
+    s.refused(&f.dept, Handler, call("x"), "contact.source");
 }
 
 #[test]

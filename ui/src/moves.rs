@@ -159,7 +159,17 @@ pub fn offered_in(
             {
                 cands.push(Action::SignFor { unit: u.clone() });
             }
+            if s.receipts
+                .iter()
+                .any(|r| &r.unit == u && r.contacted.is_none())
+            {
+                cands.push(Action::Contact {
+                    unit: u.clone(),
+                    note: TEXT.into(),
+                });
+            }
         }
+        cands.push(Action::Answer { note: TEXT.into() });
         for u in handler_units.iter().take(1) {
             cands.push(Action::Feedback {
                 unit: u.clone(),

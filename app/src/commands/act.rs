@@ -126,6 +126,14 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
                 .map(|d| resolve_unit(&engine, d))
                 .collect::<Result<_>>()?,
         },
+        Move::Contact { note, unit } => Action::Contact {
+            unit: match unit {
+                Some(u) => resolve_unit(&engine, &u)?,
+                None => actor.unit.clone(),
+            },
+            note,
+        },
+        Move::Answer { note } => Action::Answer { note },
         Move::SignFor { unit } => Action::SignFor {
             unit: match unit {
                 Some(u) => resolve_unit(&engine, &u)?,

@@ -36,6 +36,7 @@ pub fn new_case(dir: &Path, a: NewArgs, at: Millis) -> Result<()> {
         reporter,
         component_id: None,
         drill: a.drill,
+        demand: a.demand,
         emergency: if a.emergency {
             Some(super::emergency::lead_lane(&engine, &actor.unit)?)
         } else {

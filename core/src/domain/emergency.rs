@@ -81,6 +81,7 @@ impl EmergencyLimits {
             report_in: TimeLimit::minutes(self.report_in),
             // In an emergency a unit signs for its case as fast as it must report in.
             sign: TimeLimit::minutes(self.report_in),
+            contact: TimeLimit::minutes(self.report_in),
         }
     }
 

@@ -181,6 +181,10 @@ pub enum Action {
     /// 签收: a unit the case was dispatched to signs for it, and answers for it from then on
     /// (首接负责).
     SignFor { unit: UnitId },
+    /// 先行联系: the unit handling a 12345 case has contacted the caller, within its limit.
+    Contact { unit: UnitId, note: String },
+    /// 直接答复: the hotline answers a 咨询 on the call, which ends the case.
+    Answer { note: String },
     /// 督办: supervision note from above; shows on the holder's screen.
     Supervise { note: String },
     /// 催办: urging note from above.
@@ -221,6 +225,7 @@ impl Action {
     pub fn for_unit(&self) -> Option<&UnitId> {
         match self {
             Action::SignFor { unit }
+            | Action::Contact { unit, .. }
             | Action::Feedback { unit, .. }
             | Action::Request { unit, .. } => Some(unit),
             _ => None,
@@ -260,6 +265,8 @@ impl Action {
             Action::Whistle { .. } => "whistle",
             Action::ReportIn { .. } => "report_in",
             Action::SignFor { .. } => "sign_for",
+            Action::Contact { .. } => "contact",
+            Action::Answer { .. } => "answer",
             Action::Supervise { .. } => "supervise",
             Action::Urge { .. } => "urge",
             Action::SelfHandle => "self_handle",
@@ -303,6 +310,8 @@ impl Action {
             Action::Whistle { .. } => "吹哨",
             Action::ReportIn { .. } => "报到",
             Action::SignFor { .. } => "签收",
+            Action::Contact { .. } => "先行联系",
+            Action::Answer { .. } => "直接答复",
             Action::Supervise { .. } => "督办",
             Action::Urge { .. } => "催办",
             Action::SelfHandle => "自处置",
@@ -336,6 +345,8 @@ impl Action {
             | Action::Decide { note, .. }
             | Action::Check { note, .. }
             | Action::Callback { note, .. }
+            | Action::Contact { note, .. }
+            | Action::Answer { note }
             | Action::Supervise { note }
             | Action::Urge { note }
             | Action::SelfClose { note, .. }

@@ -78,6 +78,74 @@ impl Source {
     }
 }
 
+/// 诉求类型: what a 12345 caller asks for (接诉即办).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Demand {
+    /// 咨询: a question, which the hotline may answer directly (直接答复).
+    Consult,
+    /// 求助: a request for help.
+    Help,
+    /// 投诉: a complaint.
+    Complaint,
+    /// 举报: a report of wrongdoing.
+    Report,
+    /// 建议: a suggestion.
+    Suggestion,
+}
+
+impl Demand {
+    /// Every type, in the order 12345 lists them.
+    pub const ALL: [Demand; 5] = [
+        Demand::Consult,
+        Demand::Help,
+        Demand::Complaint,
+        Demand::Report,
+        Demand::Suggestion,
+    ];
+
+    /// The Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Demand::Consult => "咨询",
+            Demand::Help => "求助",
+            Demand::Complaint => "投诉",
+            Demand::Report => "举报",
+            Demand::Suggestion => "建议",
+        }
+    }
+
+    /// The English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Demand::Consult => "consultation",
+            Demand::Help => "request for help",
+            Demand::Complaint => "complaint",
+            Demand::Report => "report",
+            Demand::Suggestion => "suggestion",
+        }
+    }
+
+    /// The code used on the command line and in files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Demand::Consult => "consult",
+            Demand::Help => "help",
+            Demand::Complaint => "complaint",
+            Demand::Report => "report",
+            Demand::Suggestion => "suggestion",
+        }
+    }
+
+    /// Parses a type from its code or Chinese name.
+    pub fn parse(s: &str) -> Option<Demand> {
+        let s = s.trim();
+        Demand::ALL
+            .into_iter()
+            .find(|d| d.code() == s || d.label_zh() == s)
+    }
+}
+
 /// The reporter (反映人) — personal data, visible only to units in the case's scope.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reporter {
@@ -123,6 +191,9 @@ pub struct Intake {
     /// 应急通道: reported into an emergency incident, on its short limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency: Option<crate::domain::emergency::Lane>,
+    /// 诉求类型 of a 12345 case (接诉即办).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand: Option<Demand>,
 }
 
 impl Intake {

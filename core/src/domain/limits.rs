@@ -26,10 +26,18 @@ pub struct StageLimits {
     /// 签收: a unit a case was dispatched to signs for it (default 1 working hour).
     #[serde(default = "default_sign")]
     pub sign: TimeLimit,
+    /// 先行联系: the unit handling a 12345 case contacts the caller (default 2 working hours
+    /// from dispatch).
+    #[serde(default = "default_contact")]
+    pub contact: TimeLimit,
 }
 
 fn default_sign() -> TimeLimit {
     TimeLimit::working_hours(1)
+}
+
+fn default_contact() -> TimeLimit {
+    TimeLimit::working_hours(2)
 }
 
 impl Default for StageLimits {
@@ -44,6 +52,7 @@ impl Default for StageLimits {
             callback: TimeLimit::working_days(2),
             report_in: TimeLimit::minutes(30),
             sign: default_sign(),
+            contact: default_contact(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::catalogue::{Catalogue, CatalogueError};
 use crate::domain::config::ConfigBook;
 use crate::domain::event::{Action, Event, EventId};
 use crate::domain::hlc::{Hlc, HlcClock};
-use crate::domain::intake::{Intake, Reporter, Source};
+use crate::domain::intake::{Demand, Intake, Reporter, Source};
 use crate::domain::limits::StageLimits;
 use crate::domain::role::Actor;
 use crate::domain::unit::{District, UnitError};
@@ -77,6 +77,9 @@ pub struct NewCase {
     /// 应急通道: report into an emergency incident's priority lane.
     #[serde(default)]
     pub emergency: Option<crate::domain::emergency::Lane>,
+    /// 诉求类型 of a 12345 case (code or Chinese name; a hotline case without one is a 投诉).
+    #[serde(default)]
+    pub demand: Option<String>,
 }
 
 /// A case with its trail and derived state (案卷详情), for detail views and export.
@@ -249,6 +252,29 @@ impl Engine {
         if new.description.trim().is_empty() {
             return Err(EngineError::Invalid("description is empty".into()));
         }
+        let demand = match new
+            .demand
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            Some(d) => Some(Demand::parse(d).ok_or_else(|| {
+                EngineError::Invalid(format!(
+                    "unknown 诉求类型 `{d}`; expected one of {}",
+                    Demand::ALL
+                        .map(|x| format!("{} ({})", x.code(), x.label_zh()))
+                        .join(", ")
+                ))
+            })?),
+            None if source == Source::Hotline => Some(Demand::Complaint),
+            None => None,
+        };
+        if demand.is_some() && source != Source::Hotline {
+            return Err(EngineError::Invalid(format!(
+                "a 诉求类型 belongs to a 12345 case; this one came from {}",
+                source.label_zh()
+            )));
+        }
         Ok(Intake {
             number: String::new(),
             source,
@@ -263,6 +289,7 @@ impl Engine {
             drill: new.drill || source == Source::Drill,
             duplicate_of: None,
             emergency: new.emergency.clone(),
+            demand,
         })
     }
 

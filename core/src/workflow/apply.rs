@@ -76,6 +76,8 @@ impl<'a> Rules<'a> {
                         unit: u.clone(),
                         due: self.calendar_for(u).add(at, lim.sign),
                         signed: None,
+                        contact_due: self.calendar_for(u).add(at, lim.contact),
+                        contacted: None,
                     })
                     .collect();
                 n.milestones.dispatched.get_or_insert(at);
@@ -87,6 +89,22 @@ impl<'a> Rules<'a> {
                 if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
                     r.signed = Some(at);
                 }
+            }
+            Action::Contact { unit, .. } => {
+                if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
+                    r.contacted = Some(at);
+                    // Contacting the caller is work on the case: it signs for it too.
+                    r.signed.get_or_insert(at);
+                }
+            }
+            Action::Answer { .. } => {
+                n.state = State::Closed;
+                n.milestones.accepted = Some(at);
+                n.milestones.closed = Some(at);
+                n.stage = intake
+                    .source
+                    .needs_callback()
+                    .then(|| Deadline::new(cal, at, lim.callback));
             }
             Action::DispatchDown { unit } => {
                 n.receipts.clear();
@@ -226,6 +244,12 @@ impl<'a> Rules<'a> {
                 if *satisfied {
                     n.state = State::Archived;
                     n.stage = None;
+                } else if n.handlers.is_empty() && !n.self_handling {
+                    // A case nobody handled (a 咨询 answered on the call) is dispatched now.
+                    n.state = State::ToDispatch;
+                    n.satisfied = None;
+                    n.milestones.closed = None;
+                    n.stage = Some(Deadline::new(cal, at, lim.dispatch));
                 } else {
                     n.state = State::Handling;
                     n.satisfied = None;

@@ -37,6 +37,10 @@ pub struct Receipt {
     pub due: Millis,
     /// When it signed, if it has (its first 反馈 signs for a unit that had not).
     pub signed: Option<Millis>,
+    /// When it must have contacted the caller (先行联系; 12345 cases).
+    pub contact_due: Millis,
+    /// When it contacted the caller, if it has.
+    pub contacted: Option<Millis>,
 }
 
 /// A request waiting for approval (待审批申请).
@@ -105,6 +109,8 @@ pub enum Step {
     ReportIn,
     /// 签收 by a unit dispatched to (a first 反馈 without it signs late).
     SignFor,
+    /// 先行联系 with the caller of a 12345 case.
+    Contact,
     /// 上报上级 (escalation).
     Escalate,
     /// An approved 回退, counted for the asking unit.
@@ -301,6 +307,19 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             push(Step::Feedback, unit, overall_due, true)
         }
         Action::SignFor { unit } => push(Step::SignFor, unit, receipt_due(unit), true),
+        Action::Contact { unit, .. } => {
+            let due = s
+                .receipts
+                .iter()
+                .find(|r| &r.unit == unit)
+                .map(|r| r.contact_due);
+            push(Step::Contact, unit, due, true)
+        }
+        // 直接答复: the hotline's response, and the case's end.
+        Action::Answer { .. } => {
+            push(Step::Accept, &e.unit, stage_due, true);
+            push(Step::Close, &e.unit, stage_due, true);
+        }
         Action::Check { passed, .. } => {
             push(Step::Check, &e.unit, stage_due, *passed);
             if !passed {

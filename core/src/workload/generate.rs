@@ -11,7 +11,7 @@ use crate::domain::case_id::CaseId;
 use crate::domain::catalogue::{CaseKind, MinorClass};
 use crate::domain::event::{Action, Event, EventId, Rating, RequestKind};
 use crate::domain::hlc::Hlc;
-use crate::domain::intake::{Intake, Reporter, Source};
+use crate::domain::intake::{Demand, Intake, Reporter, Source};
 use crate::domain::role::{NodeId, Role};
 use crate::domain::unit::{GridCell, UnitId, UnitKind};
 use crate::engine::CaseRecord;
@@ -170,6 +170,17 @@ impl<'a> Generator<'a> {
             drill: false,
             duplicate_of: None,
             emergency: None,
+            demand: (source == Source::Hotline).then(|| {
+                // 诉求类型 as 12345 sees them: complaints and requests for help first.
+                let r: f64 = self.rng.random();
+                match r {
+                    r if r < 0.45 => Demand::Complaint,
+                    r if r < 0.70 => Demand::Help,
+                    r if r < 0.85 => Demand::Consult,
+                    r if r < 0.95 => Demand::Report,
+                    _ => Demand::Suggestion,
+                }
+            }),
         };
         let mut sim = Sim {
             events: Vec::new(),
@@ -400,6 +411,20 @@ impl<'a> Generator<'a> {
             let is_street = self.rules.district.unit(&h).map(|u| u.kind) == Some(UnitKind::Street);
             match Self::state(sim) {
                 State::Reported => {
+                    // Most 咨询 are answered on the call (直接答复).
+                    if intake.demand == Some(Demand::Consult) && self.pct(0.7) {
+                        self.mv_r(
+                            intake,
+                            sim,
+                            2..30,
+                            &h,
+                            Role::Intake,
+                            Action::Answer {
+                                note: "已按政策口径直接答复市民".into(),
+                            },
+                        );
+                        continue;
+                    }
                     let r: f64 = self.rng.random();
                     if r < 0.03 {
                         self.mv_r(
@@ -613,6 +638,27 @@ impl<'a> Generator<'a> {
                 &lead,
                 handler_role,
                 Action::SignFor { unit: lead.clone() },
+            );
+        }
+        // 先行联系: the unit handling a citizen's case calls them first, mostly in time.
+        if intake.source.needs_callback()
+            && Self::cur(sim)
+                .receipts
+                .iter()
+                .any(|r| r.unit == lead && r.contacted.is_none())
+            && self.pct(0.9)
+        {
+            let minutes = if self.pct(0.85) { 10..100 } else { 120..480 };
+            self.mv_r(
+                intake,
+                sim,
+                minutes,
+                &lead,
+                handler_role,
+                Action::Contact {
+                    unit: lead.clone(),
+                    note: "已电话联系诉求人，说明处理安排".into(),
+                },
             );
         }
         let st = Self::cur(sim).clone();

@@ -5,7 +5,7 @@ use gridloop_core::domain::calendar::{Millis, WorkCalendar};
 use gridloop_core::domain::catalogue::{Catalogue, CategoryCode};
 use gridloop_core::domain::event::{Action, Event, EventId};
 use gridloop_core::domain::hlc::Hlc;
-use gridloop_core::domain::intake::{Intake, Source};
+use gridloop_core::domain::intake::{Demand, Intake, Source};
 use gridloop_core::domain::limits::StageLimits;
 use gridloop_core::domain::role::{NodeId, Role};
 use gridloop_core::domain::unit::{District, GridCode, UnitId};
@@ -83,6 +83,7 @@ impl Fixture {
             drill: false,
             duplicate_of: None,
             emergency: None,
+            demand: (source == "hotline").then_some(Demand::Complaint),
         }
     }
 

@@ -120,6 +120,13 @@ pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
                 },
             ));
             m.push((u.clone(), r, Action::Reactivate));
+            m.push((
+                u.clone(),
+                r,
+                Action::Answer {
+                    note: "直接答复".into(),
+                },
+            ));
             if let Some(p) = &s.pending {
                 m.push((
                     u.clone(),
@@ -150,6 +157,14 @@ pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
         ));
         m.push((h.clone(), role, Action::ReportIn { unit: h.clone() }));
         m.push((h.clone(), role, Action::SignFor { unit: h.clone() }));
+        m.push((
+            h.clone(),
+            role,
+            Action::Contact {
+                unit: h.clone(),
+                note: "先行联系".into(),
+            },
+        ));
         // 代录: the holder's dispatcher records for the handler.
         for u in [&f.district, &f.street] {
             m.push((
@@ -258,7 +273,11 @@ pub fn base_doc(f: &Fixture, community_case: bool) -> CaseDoc {
     } else {
         (f.district.clone(), Role::Intake, "hotline")
     };
-    let intake = f.intake(source);
+    let mut intake = f.intake(source);
+    if !community_case {
+        // A 咨询, so that walks may answer it on the call as well as handle it.
+        intake.demand = Some(gridloop_core::domain::intake::Demand::Consult);
+    }
     let report = Event {
         id: EventId("report".into()),
         after: vec![],

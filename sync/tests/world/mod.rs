@@ -388,6 +388,10 @@ impl World {
         let mut for_handler: Vec<Action> = Vec::new();
         if let Some(h) = s.handlers.first() {
             for_handler.push(Action::SignFor { unit: h.clone() });
+            for_handler.push(Action::Contact {
+                unit: h.clone(),
+                note: note(),
+            });
             for_handler.push(Action::Feedback {
                 unit: h.clone(),
                 note: note(),

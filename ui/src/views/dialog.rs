@@ -285,6 +285,8 @@ impl MoveDialog {
                         }
                     },
                     Action::Supervise { .. } => Action::Supervise { note: text },
+                    Action::Contact { unit, .. } => Action::Contact { unit, note: text },
+                    Action::Answer { .. } => Action::Answer { note: text },
                     Action::Urge { .. } => Action::Urge { note: text },
                     Action::SelfClose { evidence, .. } => Action::SelfClose {
                         evidence,

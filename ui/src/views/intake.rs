@@ -2,7 +2,7 @@
 //! description, reporter; duplicate suggestions before saving.
 
 use egui::{Color32, RichText};
-use gridloop_core::domain::intake::{Reporter, Source};
+use gridloop_core::domain::intake::{Demand, Reporter, Source};
 use gridloop_core::domain::unit::{GridCode, UnitKind};
 use gridloop_core::engine::NewCase;
 use gridloop_core::store::CaseSummary;
@@ -16,6 +16,8 @@ use crate::views::{fmt_time, unit_name};
 pub struct IntakeForm {
     /// 问题来源.
     pub source: Option<Source>,
+    /// 诉求类型 of a 12345 case (接诉即办); 投诉 when not chosen.
+    pub demand: Option<Demand>,
     /// Category search text.
     pub category_query: String,
     /// Chosen category code.
@@ -111,6 +113,19 @@ impl IntakeForm {
                         }
                     });
                     ui.end_row();
+                    if f.source == Some(Source::Hotline) {
+                        ui.label(lang.t("诉求类型", "Request type"));
+                        ui.horizontal_wrapped(|ui| {
+                            for d in Demand::ALL {
+                                ui.radio_value(
+                                    &mut f.demand,
+                                    Some(d),
+                                    lang.t(d.label_zh(), d.label_en()),
+                                );
+                            }
+                        });
+                        ui.end_row();
+                    }
 
                     let l = ui.label(lang.t("类别", "Category"));
                     ui.vertical(|ui| {
@@ -370,6 +385,10 @@ impl IntakeForm {
             reporter,
             drill: f.drill,
             emergency: if f.outside_lane { None } else { lane },
+            demand: f
+                .demand
+                .filter(|_| f.source == Some(Source::Hotline))
+                .map(|d| d.code().to_string()),
             ..NewCase::default()
         };
         Some(Intent::Write(Write::Report {

@@ -62,11 +62,14 @@ pub enum Metric {
     ProxyFeedback,
     /// 代录数: 反馈 this unit recorded on another's behalf.
     ProxyRecorded,
+    /// 按时联系率: units handling a 12345 or public case that contacted the caller first
+    /// (先行联系) within the limit.
+    OnTimeContact,
 }
 
 impl Metric {
     /// Every figure, in report order.
-    pub const ALL: [Metric; 28] = [
+    pub const ALL: [Metric; 29] = [
         Metric::CloseRate,
         Metric::OnTimeCloseRate,
         Metric::OnTimeAccept,
@@ -95,10 +98,11 @@ impl Metric {
         Metric::OnTimeSign,
         Metric::ProxyFeedback,
         Metric::ProxyRecorded,
+        Metric::OnTimeContact,
     ];
 
     /// The figures shown in a unit table, in order.
-    pub const TABLE: [Metric; 21] = [
+    pub const TABLE: [Metric; 22] = [
         Metric::Reported,
         Metric::Registered,
         Metric::Dispatched,
@@ -119,6 +123,7 @@ impl Metric {
         Metric::Parked,
         Metric::OnTimeReportIn,
         Metric::OnTimeSign,
+        Metric::OnTimeContact,
         Metric::ProxyFeedback,
     ];
 
@@ -153,6 +158,7 @@ impl Metric {
             Metric::OnTimeSign => "按时签收率",
             Metric::ProxyFeedback => "代录率",
             Metric::ProxyRecorded => "代录数",
+            Metric::OnTimeContact => "按时联系率",
         }
     }
 
@@ -187,6 +193,7 @@ impl Metric {
             Metric::OnTimeSign => "on-time sign-for",
             Metric::ProxyFeedback => "feedback recorded for it",
             Metric::ProxyRecorded => "feedback recorded for others",
+            Metric::OnTimeContact => "on-time first contact",
         }
     }
 
@@ -221,6 +228,7 @@ impl Metric {
             Metric::OnTimeSign => "on_time_sign",
             Metric::ProxyFeedback => "proxy_feedback",
             Metric::ProxyRecorded => "proxy_recorded",
+            Metric::OnTimeContact => "on_time_contact",
         }
     }
 

@@ -23,7 +23,8 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
     let closed = matches!(s.state, State::Closed | State::Archived);
     let responsible = s.handlers.first().unwrap_or(&s.holder);
     let territory = s.grid.community();
-    let mut responded = false;
+    // The first 受理/不予受理/直接答复: a hotline case's response when it was never dispatched.
+    let mut first_response: Option<bool> = None;
     let mut handled: BTreeSet<&UnitId> = s.handlers.iter().collect();
     for a in &s.acts {
         let r = Some(a.role);
@@ -35,10 +36,7 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
             }
             Step::Accept | Step::Reject => {
                 emit(u, r, Metric::OnTimeAccept, a.on_time());
-                if hotline && !responded {
-                    responded = true;
-                    emit(&territory, None, Metric::HotlineResponse, a.on_time());
-                }
+                first_response.get_or_insert(a.on_time());
             }
             Step::Verify => emit(u, r, Metric::OnTimeVerify, a.on_time()),
             Step::Register => {
@@ -67,6 +65,7 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
                 handled.insert(u);
             }
             Step::SignFor => emit(u, r, Metric::OnTimeSign, a.on_time()),
+            Step::Contact => emit(u, r, Metric::OnTimeContact, a.on_time()),
             Step::Check => emit(u, r, Metric::OnTimeCheck, a.on_time()),
             Step::Close => emit(u, r, Metric::OnTimeCloseStep, a.on_time()),
             Step::Callback => {}
@@ -131,13 +130,42 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
             matches!(s.source, Source::Hotline | Source::Public),
         );
     }
-    // A unit that has not signed by its limit has missed it, signed or not later.
+    // A unit that has not signed (or contacted the caller) by its limit has missed it,
+    // whatever it does later.
     for x in s
         .receipts
         .iter()
         .filter(|x| x.signed.is_none() && x.due <= ctx.now)
     {
         emit(&x.unit, Some(Role::Handler), Metric::OnTimeSign, false);
+    }
+    if s.source.needs_callback() {
+        for x in &s.receipts {
+            if x.contacted.is_none() && x.contact_due <= ctx.now {
+                emit(&x.unit, Some(Role::Handler), Metric::OnTimeContact, false);
+            }
+        }
+    }
+    // 12345 响应率: a dispatched case's lead unit signed for it and contacted the caller,
+    // each in time (counted once both are done or due); a case never dispatched, its first
+    // 受理/答复 in time.
+    if hotline {
+        match s.receipts.first() {
+            Some(x) => {
+                let settled = (x.signed.is_some() || x.due <= ctx.now)
+                    && (x.contacted.is_some() || x.contact_due <= ctx.now);
+                if settled {
+                    let ok = x.signed.is_some_and(|t| t <= x.due)
+                        && x.contacted.is_some_and(|t| t <= x.contact_due);
+                    emit(&territory, None, Metric::HotlineResponse, ok);
+                }
+            }
+            None => {
+                if let Some(ok) = first_response {
+                    emit(&territory, None, Metric::HotlineResponse, ok);
+                }
+            }
+        }
     }
     if s.state.is_open() && s.overdue(ctx.now) {
         emit(&s.holder, None, Metric::Overdue, true);

@@ -521,6 +521,7 @@ fn limits(text: &str) -> Result<StageLimits, ConfigError> {
         ("callback", &raw.callback, &mut l.callback),
         ("report_in", &raw.report_in, &mut l.report_in),
         ("sign", &raw.sign, &mut l.sign),
+        ("contact", &raw.contact, &mut l.contact),
     ] {
         if let Some(t) = given {
             let limit = TimeLimit::parse(t)

@@ -129,4 +129,5 @@ pub(super) struct LimitsToml {
     pub(super) callback: Option<String>,
     pub(super) report_in: Option<String>,
     pub(super) sign: Option<String>,
+    pub(super) contact: Option<String>,
 }

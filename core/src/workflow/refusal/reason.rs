@@ -262,6 +262,18 @@ pub enum Reason {
         /// The unit.
         unit: UnitRef,
     },
+    /// 已先行联系.
+    AlreadyContacted {
+        /// The unit.
+        unit: UnitRef,
+    },
+    /// 无诉求人可联系: only a hotline or public case has a caller to contact first.
+    NoCaller {
+        /// The case's source.
+        source: Source,
+    },
+    /// 非咨询: only a 12345 咨询 is answered directly.
+    NotConsult,
 
     // ---- emergency (应急) ----
     /// 已启动预案: the case already opened an incident.
@@ -392,9 +404,13 @@ impl Reason {
             SelfHandledSendBack => "send_back",
             OtherRequest { .. } => "request",
             NoCallback { .. } => "source",
-            CallbackDone | AlreadyReportedIn { .. } | AlreadySigned { .. } | ItemDone { .. } => {
-                "done"
-            }
+            CallbackDone
+            | AlreadyReportedIn { .. }
+            | AlreadySigned { .. }
+            | AlreadyContacted { .. }
+            | ItemDone { .. } => "done",
+            NoCaller { .. } => "source",
+            NotConsult => "demand",
             CallbackDisagrees => "answers",
             NoConflict => "conflict",
             NoLevelAbove { .. } => "top",

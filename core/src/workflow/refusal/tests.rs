@@ -402,6 +402,26 @@ fn cases() -> Vec<(&'static str, Reason, &'static str, &'static str)> {
             "城管执法局 (110101D01) has already signed for the case",
         ),
         (
+            "contact",
+            AlreadyContacted { unit: dept() },
+            "contact.done",
+            "城管执法局 (110101D01) has already contacted the caller",
+        ),
+        (
+            "contact",
+            NoCaller {
+                source: Source::Supervisor,
+            },
+            "contact.source",
+            "only hotline and public cases have a caller to contact; this one came from 监督员上报",
+        ),
+        (
+            "answer",
+            NotConsult,
+            "answer.demand",
+            "only a 12345 consultation (咨询) is answered directly",
+        ),
+        (
             "activate",
             AlreadyActivated,
             "activate.once",

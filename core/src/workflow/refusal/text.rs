@@ -158,6 +158,12 @@ impl Reason {
             AlreadyReportedIn { unit } => format!("{}已经报到", unit.zh()),
             NotSummoned { unit } => format!("{}未被召集", unit.zh()),
             AlreadySigned { unit } => format!("{}已经签收", unit.zh()),
+            AlreadyContacted { unit } => format!("{}已经先行联系诉求人", unit.zh()),
+            NoCaller { source } => format!(
+                "只有热线和公众上报的案件有诉求人可联系；本案来源为{}",
+                source.label_zh()
+            ),
+            NotConsult => "只有12345咨询类诉求可以直接答复".into(),
             AlreadyActivated => "本案已启动应急预案".into(),
             NotIncidentClass { category } => format!(
                 "只有突发事件（{INCIDENT_CLASS}xx）案件可以启动预案；本案类别为 {}",
@@ -351,6 +357,13 @@ impl fmt::Display for Reason {
             AlreadyReportedIn { unit } => write!(f, "{unit} has already reported in"),
             NotSummoned { unit } => write!(f, "{unit} was not summoned"),
             AlreadySigned { unit } => write!(f, "{unit} has already signed for the case"),
+            AlreadyContacted { unit } => write!(f, "{unit} has already contacted the caller"),
+            NoCaller { source } => write!(
+                f,
+                "only hotline and public cases have a caller to contact; this one came from {}",
+                source.label_zh()
+            ),
+            NotConsult => f.write_str("only a 12345 consultation (咨询) is answered directly"),
             AlreadyActivated => f.write_str("this case has already opened an emergency incident"),
             NotIncidentClass { category } => write!(
                 f,
@@ -464,6 +477,8 @@ fn act_zh(act: &str) -> &str {
         "whistle" => "吹哨",
         "report_in" => "报到",
         "sign_for" => "签收",
+        "contact" => "先行联系",
+        "answer" => "直接答复",
         "supervise" => "督办",
         "urge" => "催办",
         "self_handle" => "自处置",

@@ -3,7 +3,7 @@
 
 use crate::domain::calendar::{Millis, TimeLimit};
 use crate::domain::event::{Action, Event, EventId, RequestKind};
-use crate::domain::intake::Intake;
+use crate::domain::intake::{Demand, Intake, Source};
 use crate::domain::role::Role;
 use crate::domain::unit::UnitId;
 
@@ -61,6 +61,62 @@ impl<'a> Rules<'a> {
                 },
             )),
         }
+    }
+
+    /// 先行联系: on a hotline or public case being handled, once per handling unit, with a
+    /// note of the call, by (or for) that unit.
+    pub(super) fn check_contact(
+        &self,
+        r: &str,
+        intake: &Intake,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+        note: &str,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        if !intake.source.needs_callback() {
+            return Err(refuse(
+                "contact",
+                Reason::NoCaller {
+                    source: intake.source,
+                },
+            ));
+        }
+        self.need_text(r, TextField::Note, note)?;
+        match s.receipts.iter().find(|x| &x.unit == unit) {
+            Some(x) if x.contacted.is_none() => self.for_handler(r, s, e, unit),
+            Some(_) => Err(refuse(
+                "contact",
+                Reason::AlreadyContacted {
+                    unit: self.unit_ref(unit),
+                },
+            )),
+            None => Err(refuse(
+                "contact",
+                Reason::NotHandling {
+                    unit: self.unit_ref(unit),
+                },
+            )),
+        }
+    }
+
+    /// 直接答复: a 12345 咨询 answered on the call, by the holder's 受理员/值班长, with the
+    /// answer given.
+    pub(super) fn check_answer(
+        &self,
+        r: &str,
+        intake: &Intake,
+        s: &CaseState,
+        e: &Event,
+        note: &str,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Reported])?;
+        if intake.source != Source::Hotline || intake.demand != Some(Demand::Consult) {
+            return Err(refuse("answer", Reason::NotConsult));
+        }
+        self.need_text(r, TextField::Note, note)?;
+        self.roles_at(r, e, &[Role::Intake, Role::ShiftLead], &s.holder, false)
     }
 
     /// 申请 回退/延期/挂账: for a handler, with a reason; an extension asks for a later due

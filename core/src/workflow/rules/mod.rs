@@ -137,6 +137,8 @@ impl<'a> Rules<'a> {
             Action::Whistle { departments } => self.check_whistle(r, s, e, departments),
             Action::ReportIn { unit } => self.check_report_in(r, s, e, unit),
             Action::SignFor { unit } => self.check_sign_for(r, s, e, unit),
+            Action::Contact { unit, note } => self.check_contact(r, intake, s, e, unit, note),
+            Action::Answer { note } => self.check_answer(r, intake, s, e, note),
             Action::Supervise { note } | Action::Urge { note } => {
                 self.check_supervise(r, s, e, note)
             }
