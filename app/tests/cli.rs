@@ -967,3 +967,32 @@ fn a_12345_consultation_is_answered_on_the_call() {
         "only a 12345 consultation",
     );
 }
+
+#[test]
+fn the_walkthrough_tours_the_loops_with_a_department_node_and_a_12345_order() {
+    let d = tempfile::tempdir().unwrap();
+    let out = ok(
+        d.path(),
+        &[
+            "walkthrough",
+            "--keep",
+            d.path().join("w").to_str().unwrap(),
+        ],
+    );
+    for line in [
+        "环卫中心处置人员 签收",
+        "环卫中心处置人员 先行联系",
+        "环卫中心处置人员 处置反馈",
+        "东城区回访员 回访         → 已归档",
+        "东城区受理员 直接答复       → 已结案",
+        "处置反馈（代录：城管执法局）",
+        "refused by rule `check.role`",
+        "冲突处理",
+    ] {
+        assert!(out.contains(line), "the walkthrough shows `{line}`:\n{out}");
+    }
+    // The department's moves were made on its own node's store.
+    let p = d.path().join("w").join("department");
+    let listed = ok(&p, &["list", "--json"]);
+    assert!(listed.contains("\"state\":\"to_check\""), "{listed}");
+}

@@ -13,10 +13,11 @@ use gridloop_core::engine::{CaseRecord, Engine, NewCase};
 use gridloop_core::store::Store;
 use gridloop_core::workload::bulk;
 use gridloop_core::workload::generate::node_of;
+use gridloop_sync::config::{ConfigHistory, Release};
 
 use gridloop_core::domain::config::ConfigBook;
 
-use crate::common::{STORE_FILE, engine_over, parse_time};
+use crate::common::{CONFIG_FILE, STORE_FILE, engine_over, parse_time};
 
 struct Walk {
     t: Millis,
@@ -29,9 +30,19 @@ impl Walk {
     }
 }
 
+/// Opens a standalone node on the demo package in `dir/name`, its configuration written
+/// beside the store so that `gridloop --data dir/name …` can inspect it afterwards.
 fn open(dir: &Path, name: &str, unit: &UnitId, role: Role) -> Result<Engine> {
-    let store = Store::open(&dir.join(name).join(STORE_FILE))?;
+    let data = dir.join(name);
+    let store = Store::open(&data.join(STORE_FILE))?;
     store.set_node(&node_of(unit), unit, role)?;
+    let files = gridloop_core::domain::config::demo_files();
+    let root = gridloop_core::domain::unit::District::demo()
+        .root()
+        .id
+        .clone();
+    ConfigHistory::of(Release::new(root, String::new(), 1, Millis::MIN, files).local())
+        .write(&data.join(CONFIG_FILE))?;
     engine_over(store, ConfigBook::demo())
 }
 
@@ -58,9 +69,21 @@ fn say(engine: &Engine, who: &Actor, what: &str, id: &CaseId) -> Result<()> {
 }
 
 fn mv(engine: &Engine, w: &mut Walk, who: &Actor, id: &CaseId, action: Action) -> Result<()> {
-    let label = action.label_zh();
+    // 代录: a move recorded for another unit says whose work it is.
+    let label = match action.for_unit().filter(|u| **u != who.unit) {
+        Some(u) => format!(
+            "{}（代录：{}）",
+            action.label_zh(),
+            engine
+                .district
+                .unit(u)
+                .map(|x| x.name.as_str())
+                .unwrap_or(u.as_str())
+        ),
+        None => action.label_zh().to_string(),
+    };
     engine.act(who, id, action, w.step(20))?;
-    say(engine, who, label, id)
+    say(engine, who, &label, id)
 }
 
 fn copy(from: &Engine, to: &Engine, id: &CaseId) -> Result<()> {
@@ -101,6 +124,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
     let d = open(dir, "district", &district, Role::Intake)?;
     let s = open(dir, "street", &street, Role::ShiftLead)?;
     let c = open(dir, "community", &community, Role::GridWorker)?;
+    let p = open(dir, "department", &dept, Role::Handler)?;
     let name = |u: &UnitId| {
         d.district
             .unit(u)
@@ -134,9 +158,12 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         ..NewCase::default()
     };
 
-    say!("1. 区级大循环 — a hotline case through the district, down to the street (属地):");
+    say!(
+        "1. 区级大循环 — a 12345 work order (投诉) through the district, down to the street (属地), handled by a department on its own node, from 签收 to 回访:"
+    );
     let who = at(&district, Role::Intake);
     let mut hot = case("hotline", "E0102", "胡同口垃圾堆放多日无人清理");
+    hot.demand = Some("投诉".into());
     hot.reporter = Some(gridloop_core::domain::intake::Reporter {
         name: "王先生".into(),
         phone: "13800001234".into(),
@@ -173,10 +200,31 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
             assists: vec![],
         },
     )?;
+    // The department works from its own node: the case reaches it, it signs for it, calls
+    // the citizen first and feeds back; its moves travel back to the centre.
+    copy(&d, &p, &id)?;
+    let handler = at(&dept, Role::Handler);
     mv(
-        &d,
+        &p,
         &mut w,
-        &at(&dept, Role::Handler),
+        &handler,
+        &id,
+        Action::SignFor { unit: dept.clone() },
+    )?;
+    mv(
+        &p,
+        &mut w,
+        &handler,
+        &id,
+        Action::Contact {
+            unit: dept.clone(),
+            note: "已电话联系王先生，约定上午清运".into(),
+        },
+    )?;
+    mv(
+        &p,
+        &mut w,
+        &handler,
         &id,
         Action::Feedback {
             unit: dept.clone(),
@@ -184,6 +232,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
             photos: vec!["photo://after-1.jpg".into()],
         },
     )?;
+    copy(&p, &d, &id)?;
     mv(
         &d,
         &mut w,
@@ -206,7 +255,29 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         &mut w,
         &at(&district, Role::Callback),
         &id,
-        Action::callback(true, Rating::Satisfied, "市民满意"),
+        Action::callback(true, Rating::Satisfied, "市民表示已解决，满意"),
+    )?;
+
+    say!("\n1b. 接诉即办 — a 12345 咨询 answered on the call (直接答复), then called back:");
+    let mut ask = case("hotline", "E0102", "咨询垃圾分类投放时间");
+    ask.demand = Some("咨询".into());
+    let q = d.report(&who, &ask, w.step(5))?.id;
+    say(&d, &who, "上报", &q)?;
+    mv(
+        &d,
+        &mut w,
+        &who,
+        &q,
+        Action::Answer {
+            note: "告知投放时间：每日7-9时、18-20时".into(),
+        },
+    )?;
+    mv(
+        &d,
+        &mut w,
+        &at(&district, Role::Callback),
+        &q,
+        Action::callback(true, Rating::Fair, "基本满意"),
     )?;
 
     say!("\n2. 社区微循环 — a grid worker finds a problem and the community handles it itself:");
@@ -261,21 +332,23 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
             departments: vec![law.clone(), dept.clone()],
         },
     )?;
+    // 城管执法局 has no node here: the street records its report-in and feedback for it
+    // (代录), and the trail says so.
     mv(
         &s,
         &mut w,
-        &at(&law, Role::Handler),
+        &at(&street, Role::Dispatcher),
         &id3,
         Action::ReportIn { unit: law.clone() },
     )?;
     mv(
         &s,
         &mut w,
-        &at(&law, Role::Handler),
+        &at(&street, Role::Dispatcher),
         &id3,
         Action::Feedback {
             unit: law.clone(),
-            note: "已拆除".into(),
+            note: "已拆除（代录）".into(),
             photos: vec![],
         },
     )?;

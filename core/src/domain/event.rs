@@ -220,11 +220,12 @@ pub enum Action {
 }
 
 impl Action {
-    /// The handling unit a move is made for (签收, 反馈, 申请 name it): the unit whose work it
-    /// records, which may differ from the unit that made it (代录).
+    /// The handling unit a move is made for (签收, 报到, 先行联系, 反馈, 申请 name it): the unit
+    /// whose work it records, which may differ from the unit that made it (代录).
     pub fn for_unit(&self) -> Option<&UnitId> {
         match self {
             Action::SignFor { unit }
+            | Action::ReportIn { unit }
             | Action::Contact { unit, .. }
             | Action::Feedback { unit, .. }
             | Action::Request { unit, .. } => Some(unit),
