@@ -30,6 +30,9 @@ import -window root docs/screenshot.png
 echo "wrote docs/screenshot.png"
 xdotool mousemove 668 13 click 1           # 统计考核
 sleep 10                                   # the month and five before it, on a worker thread
+xdotool mousemove 700 500                  # scroll to the rankings and their formulas
+for _ in 1 2 3 4 5 6 7; do xdotool click 5; sleep 0.2; done
+sleep 2
 import -window root docs/screenshot-assess.png
 echo "wrote docs/screenshot-assess.png"
 xdotool mousemove 781 13 click 1           # 演练

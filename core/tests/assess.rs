@@ -595,6 +595,22 @@ fn streets_rank_by_the_composite_score_and_tie_only_when_scores_tie() {
             .iter()
             .all(|r| r.rank == 0 && r.score.is_none())
     );
+    // A department with a case not yet due has only lower-is-better rates at zero (no rework,
+    // no send-back): it is not scored 100 and ranked first for that, it is not ranked.
+    let mut fresh = f.case_at(&f.district, Supervisor, "supervisor");
+    f.accept_and_register(&mut fresh);
+    fresh.ok(
+        &f.district,
+        Dispatcher,
+        Action::Dispatch {
+            lead: f.dept2.clone(),
+            assists: vec![],
+        },
+    );
+    let b = assess(&f, &[row(&fresh, "n")], T0 + 3_600_000);
+    let d2 = b.departments.iter().find(|r| r.unit == f.dept2).unwrap();
+    assert_eq!(d2.figures.value(Metric::SendBack), Some(0.0));
+    assert_eq!((d2.rank, d2.score), (0, None));
     // Departments rank by theirs: the one that handled all three (按期结案率 2/3, 结案率
     // 2/3, 1−返工率 1, 1−回退率 1, 1−延期率 1: 40×2/3 + 20×2/3 + 20 + 10 + 10 = 80).
     let dept = a.departments.iter().find(|r| r.unit == f.dept).unwrap();

@@ -129,6 +129,24 @@ impl AssessConfig {
         weighted(&parts.iter().map(|(_, w, v)| (*w, *v)).collect::<Vec<_>>())
     }
 
+    /// A unit's ranking score by the weight table `table`: [`AssessConfig::score_of`] its
+    /// parts, but only when a part that measures done work counted (a closure, an on-time or
+    /// 三率 figure): a unit whose only counted parts are lower-is-better rates at zero (it had
+    /// nothing due yet) is not scored 100 for it — it has no score this period.
+    pub fn ranking_score(&self, table: &BTreeMap<String, f64>, f: &Figures) -> Option<f64> {
+        let merit = table.iter().any(|(key, w)| {
+            *w > 0.0
+                && match key.as_str() {
+                    "hotline" => self.hotline_score(f).is_some(),
+                    k => Metric::from_key(k)
+                        .is_some_and(|m| !m.lower_is_better() && f.value(m).is_some()),
+                }
+        });
+        merit
+            .then(|| Self::score_of(&self.score_parts(table, f)))
+            .flatten()
+    }
+
     /// The formula of a weight table, as shown beside a ranking: `按期结案率×40% + …`.
     pub fn formula(&self, table: &BTreeMap<String, f64>) -> String {
         let total: f64 = table.values().filter(|w| **w > 0.0).sum();

@@ -441,7 +441,7 @@ fn finish(
                     rank: 0,
                     unit: u.id.clone(),
                     name: u.name.clone(),
-                    score: AssessConfig::score_of(&parts),
+                    score: config.ranking_score(table, &figures),
                     parts,
                     figures,
                 }
