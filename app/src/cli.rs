@@ -646,9 +646,10 @@ pub enum Move {
     },
     /// 派遣 to a department (一案双派 with --assist).
     Dispatch {
-        /// Lead department (code or name).
+        /// Lead department (code or name); default: the suggested one (派遣建议, from the
+        /// departments' duties), when the suggestion is a department.
         #[arg(long)]
-        lead: String,
+        lead: Option<String>,
         /// Assisting departments.
         #[arg(long)]
         assist: Vec<String>,

@@ -226,6 +226,13 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
         c.send_backs,
         c.notes
     );
+    if let Some(s) = engine.rules().suggest_dispatch(c) {
+        let (how, u) = match &s.route {
+            gridloop_core::workflow::Route::Department(u) => ("派遣", u),
+            gridloop_core::workflow::Route::Territory(u) => ("属地派遣", u),
+        };
+        say!("派遣建议 {how} {} — {}", unit_name(engine, u), s.why_zh);
+    }
     if let Some(p) = &c.pending {
         say!(
             "待审批   {} 申请 ({}) — {}",

@@ -996,3 +996,44 @@ fn the_walkthrough_tours_the_loops_with_a_department_node_and_a_12345_order() {
     let listed = ok(&p, &["list", "--json"]);
     assert!(listed.contains("\"state\":\"to_check\""), "{listed}");
 }
+
+#[test]
+fn dispatch_follows_the_suggestion_from_the_departments_duties() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let n = report(dir);
+    ok(dir, &["act", &n, "accept"]);
+    ok(dir, &["act", &n, "--as", "shift_lead@110101", "register"]);
+    // 暴露垃圾 is an event: the district's suggestion is its territory, said with why.
+    let shown = ok(dir, &["show", &n]);
+    assert!(
+        shown.contains("派遣建议 属地派遣 东华门街道 — 事件先属地"),
+        "{shown}"
+    );
+    fails(
+        dir,
+        &["act", &n, "--as", "dispatcher@110101", "dispatch"],
+        "the suggestion is 属地派遣 to 东华门街道",
+    );
+    ok(
+        dir,
+        &[
+            "act",
+            &n,
+            "--as",
+            "dispatcher@110101",
+            "dispatch-down",
+            "--unit",
+            "110101001",
+        ],
+    );
+    // The street sends it on to the department whose duties name it: 环卫中心.
+    assert!(ok(dir, &["show", &n]).contains("派遣建议 派遣 环卫中心"));
+    let out = ok(
+        dir,
+        &["act", &n, "--as", "dispatcher@110101001", "dispatch"],
+    );
+    assert!(out.contains("处置中"), "{out}");
+    assert!(ok(dir, &["show", &n]).contains("处置单位 环卫中心"));
+}

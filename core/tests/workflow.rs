@@ -1085,3 +1085,65 @@ fn refusals_carry_their_facts() {
     );
     assert_eq!(why.rule, "escalate.reason");
 }
+
+#[test]
+fn dispatch_is_suggested_by_the_departments_duties_and_the_rules_of_practice() {
+    use gridloop_core::domain::catalogue::CategoryCode;
+    use gridloop_core::domain::unit::UnitId;
+    use gridloop_core::workflow::Route;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = gridloop_core::engine::Engine::demo(
+        gridloop_core::store::Store::open(&dir.path().join("s.redb")).unwrap(),
+    );
+    let rules = engine.rules();
+    let f = Fixture::new();
+    let sanitation = f.district_def.departments()[1].id.clone(); // 环卫中心: E0102, C0301
+    let state = |category: &str, holder: &UnitId| {
+        let mut s = f.registered_district_case().state();
+        s.category = CategoryCode::parse(category).unwrap();
+        s.holder = holder.clone();
+        s
+    };
+    // An event at the district goes to its territory first (先属地后属主) ...
+    let s = rules
+        .suggest_dispatch(&state("E0102", &f.district))
+        .unwrap();
+    assert_eq!(s.route, Route::Territory(f.street.clone()));
+    assert!(s.why_zh.contains("事件先属地"), "{}", s.why_zh);
+    // ... and the street sends it on to the department that answers for it.
+    let s = rules.suggest_dispatch(&state("E0102", &f.street)).unwrap();
+    assert_eq!(s.route, Route::Department(sanitation.clone()));
+    assert!(s.why_zh.contains("环卫中心"), "{}", s.why_zh);
+    // A component goes to its owner first (先属主后属地), even from the district.
+    let s = rules
+        .suggest_dispatch(&state("C0301", &f.district))
+        .unwrap();
+    assert_eq!(s.route, Route::Department(sanitation));
+    assert!(s.why_zh.contains("部件先属主"), "{}", s.why_zh);
+    // Nobody answers for 公用电话亭 or 高空坠物隐患: the territory takes them (属地兜底).
+    for category in ["C0115", "E0411"] {
+        let s = rules.suggest_dispatch(&state(category, &f.street)).unwrap();
+        assert_eq!(s.route, Route::Territory(f.community.clone()));
+        assert!(s.why_zh.contains("属地兜底"), "{}", s.why_zh);
+    }
+    let s = rules
+        .suggest_dispatch(&state("C0115", &f.district))
+        .unwrap();
+    assert_eq!(s.route, Route::Territory(f.street.clone()));
+    // Only a case waiting for dispatch gets a suggestion.
+    let mut handling = state("E0102", &f.street);
+    handling.state = State::Handling;
+    assert!(rules.suggest_dispatch(&handling).is_none());
+    // Every suggestion is a move the rules allow the holder's dispatcher to make.
+    let c = f.registered_district_case();
+    let sug = rules.suggest_dispatch(&c.state()).unwrap();
+    let action = match sug.route {
+        Route::Department(lead) => Action::Dispatch {
+            lead,
+            assists: vec![],
+        },
+        Route::Territory(unit) => Action::DispatchDown { unit },
+    };
+    let mut c = c;
+    c.ok(&f.district, Dispatcher, action);
+}

@@ -215,7 +215,12 @@ fn a_whole_case_from_report_to_callback_through_clicks() {
     assert_eq!(state_of(&d, &id).state, State::ToDispatch);
 
     role(&mut h, "派遣员");
-    move_with_dialog(&mut h, "派遣", None);
+    click(&mut h, "派遣");
+    // The dialog says what the duties and the rules of practice suggest, and why: an event
+    // goes to its territory first.
+    h.get_by_label_contains("建议：属地派遣");
+    h.get_by_label_contains("事件先属地");
+    click(&mut h, "确定");
     let s = state_of(&d, &id);
     assert_eq!(s.state, State::Handling, "dispatched: {s:?}");
     let lead = s.handlers[0].clone();
@@ -336,6 +341,60 @@ fn a_department_signs_for_and_feeds_back_from_its_own_terminal() {
     assert_eq!(
         (&fb.unit, fb.role, fb.on_behalf_of()),
         (&dept, Role::Handler, None)
+    );
+}
+
+#[test]
+fn the_dispatch_dialog_preselects_the_department_the_duties_name() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Dispatcher);
+    let at = |r: Role| Actor::new("d", root.clone(), r);
+    let grid = district.grids().next().unwrap().code.clone();
+    // 垃圾箱 (C0301) is a component: its owner, 环卫中心, first (先属主后属地).
+    let case = d
+        .report(
+            &at(Role::Intake),
+            &NewCase {
+                source: "supervisor".into(),
+                category: "C0301".into(),
+                grid: grid.as_str().into(),
+                address: "东四北大街5号".into(),
+                description: "垃圾箱破损".into(),
+                ..NewCase::default()
+            },
+            T0,
+        )
+        .unwrap();
+    d.act(&at(Role::Intake), &case.id, Action::Accept, T0 + 60_000)
+        .unwrap();
+    d.act(
+        &at(Role::ShiftLead),
+        &case.id,
+        Action::Register {
+            category: case.category.clone(),
+            grid: grid.clone(),
+        },
+        T0 + 120_000,
+    )
+    .unwrap();
+    let mut h = harness(workstation(&f, std::slice::from_ref(&d)));
+    h.get_all_by_label("待派遣").next().unwrap().click();
+    settle(&mut h);
+    h.get_by_label(&case.number).click();
+    settle(&mut h);
+    click(&mut h, "派遣");
+    h.get_by_label_contains("部件先属主");
+    click(&mut h, "确定");
+    let s = state_of(&d, &case.id);
+    assert_eq!(s.state, State::Handling);
+    let sanitation = district.departments()[1].clone();
+    assert_eq!(sanitation.name, "环卫中心");
+    assert_eq!(
+        s.handlers,
+        vec![sanitation.id],
+        "the suggested department, not the first listed"
     );
 }
 

@@ -36,7 +36,10 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
         },
         Move::Void { reason } => Action::Void { reason },
         Move::Dispatch { lead, assist } => Action::Dispatch {
-            lead: resolve_unit(&engine, &lead)?,
+            lead: match lead {
+                Some(l) => resolve_unit(&engine, &l)?,
+                None => suggested_department(&engine, cur)?,
+            },
             assists: assist
                 .iter()
                 .map(|a| resolve_unit(&engine, a))
@@ -179,4 +182,33 @@ fn pending(
         .as_ref()
         .map(|p| p.id.clone())
         .ok_or_else(|| anyhow!("no request is waiting for approval on this case"))
+}
+
+/// The department the dispatch suggestion names (派遣建议), or an error saying what it
+/// suggests instead and how to name a department.
+fn suggested_department(
+    engine: &gridloop_core::engine::Engine,
+    cur: &gridloop_core::workflow::CaseState,
+) -> Result<gridloop_core::domain::unit::UnitId> {
+    use gridloop_core::workflow::Route;
+    let name = |u: &gridloop_core::domain::unit::UnitId| {
+        engine
+            .district
+            .unit(u)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| u.to_string())
+    };
+    match engine.rules().suggest_dispatch(cur) {
+        Some(s) => match s.route {
+            Route::Department(u) => Ok(u),
+            Route::Territory(u) => bail!(
+                "the suggestion is 属地派遣 to {} ({}) — {}; use `dispatch-down --unit {}`, or name a department with --lead",
+                name(&u),
+                u,
+                s.why_en,
+                u
+            ),
+        },
+        None => bail!("no dispatch suggestion for this case; name a department with --lead"),
+    }
 }

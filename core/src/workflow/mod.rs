@@ -20,12 +20,14 @@
 //! | `rules` | [`Rules`] and [`Rules::check`], by move family: intake, dispatch, handling, escalation, emergency |
 //! | `apply` | [`Rules::apply`] |
 //! | `replay` | [`Rules::replay`], [`Rules::check_live`], [`Derived`], [`Branch`] |
+//! | `routing` | [`Rules::suggest_dispatch`]: 派遣建议 from the departments' duties |
 
 mod apply;
 mod case_state;
 mod deadline;
 mod refusal;
 mod replay;
+mod routing;
 mod rules;
 mod state;
 
@@ -33,5 +35,6 @@ pub use case_state::{Act, Answers, CaseState, Milestones, Pending, Receipt, Step
 pub use deadline::Deadline;
 pub use refusal::{Reason, Refusal, RuleId, TextField, UnitRef};
 pub use replay::{Branch, Derived};
+pub use routing::{Route, Suggestion};
 pub use rules::Rules;
 pub use state::{Loop, State};

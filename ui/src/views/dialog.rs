@@ -6,7 +6,7 @@ use gridloop_core::domain::calendar::{LimitUnit, TimeLimit};
 use gridloop_core::domain::event::{Action, Rating, RequestKind};
 use gridloop_core::domain::role::Actor;
 use gridloop_core::domain::unit::UnitId;
-use gridloop_core::workflow::CaseState;
+use gridloop_core::workflow::{CaseState, Route};
 
 use crate::context::ViewCx;
 use crate::moves::Offer;
@@ -22,6 +22,9 @@ pub struct MoveDialog {
     days: u32,
     resolved: Option<bool>,
     rating: Option<Rating>,
+    /// Whether the dispatch suggestion has been put in the choice (once, so the operator
+    /// may choose otherwise).
+    suggested: bool,
     error: Option<String>,
 }
 
@@ -48,6 +51,7 @@ impl MoveDialog {
             days: 3,
             resolved: None,
             rating: None,
+            suggested: false,
             error: None,
             offer,
         }
@@ -88,6 +92,35 @@ impl MoveDialog {
                 | Action::Whistle { .. } => None,
                 _ => Some(lang.t("处理意见", "Opinion")),
             };
+            // 派遣建议: where the duties and the rules of practice send the case, and why.
+            if matches!(
+                dlg.offer.action,
+                Action::Dispatch { .. } | Action::DispatchDown { .. }
+            ) && let Some(sug) = current.and_then(|s| node.engine.rules().suggest_dispatch(s))
+            {
+                let (target, how) = match &sug.route {
+                    Route::Department(u) => (u, lang.t("派遣", "dispatch to")),
+                    Route::Territory(u) => (u, lang.t("属地派遣", "hand down to")),
+                };
+                ui.colored_label(
+                    Color32::from_rgb(30, 110, 200),
+                    format!(
+                        "{}：{how} {} — {}",
+                        lang.t("建议", "Suggested"),
+                        unit_name(d, target),
+                        lang.t(&sug.why_zh, &sug.why_en)
+                    ),
+                );
+                let fits = matches!(
+                    (&dlg.offer.action, &sug.route),
+                    (Action::Dispatch { .. }, Route::Department(_))
+                        | (Action::DispatchDown { .. }, Route::Territory(_))
+                );
+                if fits && !dlg.suggested {
+                    dlg.lead = Some(target.clone());
+                }
+                dlg.suggested = true;
+            }
             match &dlg.offer.action {
                 Action::Register { .. } => {
                     ui.label(lang.t("类别（可改正）", "Category (correct if needed)"));
