@@ -518,7 +518,7 @@ fn send_back_needs_approval_and_returns_to_dispatch() {
     c.refused(&f.dept, Handler, f.feedback(), "feedback.pending");
     c.refused(
         &f.district,
-        Dispatcher,
+        Supervisor,
         Action::Decide {
             request: id.clone(),
             approve: true,
@@ -753,6 +753,15 @@ fn whistle_summons_departments_which_report_in() {
             departments: vec![f.dept.clone()],
         },
         "whistle.role",
+    );
+    // 街道领导吹哨: the street's leader may summon as well as its shift lead.
+    let mut by_leader = c.clone();
+    by_leader.ok(
+        &f.street,
+        Leader,
+        Action::Whistle {
+            departments: vec![f.dept.clone()],
+        },
     );
     c.ok(
         &f.street,
@@ -1146,4 +1155,33 @@ fn dispatch_is_suggested_by_the_departments_duties_and_the_rules_of_practice() {
     };
     let mut c = c;
     c.ok(&f.district, Dispatcher, action);
+}
+
+#[test]
+fn a_12345_send_back_goes_to_the_dispatcher_and_others_to_the_shift_lead() {
+    let f = Fixture::new();
+    let send_back = |f: &Fixture| Action::Request {
+        kind: RequestKind::SendBack,
+        unit: f.dept.clone(),
+        reason: "非本部门职责".into(),
+        until: None,
+    };
+    let decide = |c: &TestCase<'_>| Action::Decide {
+        request: c.state().pending.clone().expect("pending").id,
+        approve: true,
+        note: "同意退单".into(),
+    };
+    // 退单 of a 12345 work order: the dispatcher who sent it decides.
+    let mut hot = f.handling_district_case();
+    hot.ok(&f.dept, Handler, send_back(&f));
+    let d = decide(&hot);
+    hot.ok(&f.district, Dispatcher, d);
+    assert_eq!(hot.state().state, State::ToDispatch);
+    // Any other case's 回退 still needs a 值班长 or 领导.
+    let mut sup = f.case_at(&f.district, Supervisor, "supervisor");
+    f.accept_and_dispatch(&mut sup);
+    sup.ok(&f.dept, Handler, send_back(&f));
+    let d = decide(&sup);
+    sup.refused(&f.district, Dispatcher, d.clone(), "decide.回退.role");
+    sup.ok(&f.district, ShiftLead, d);
 }

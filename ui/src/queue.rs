@@ -23,6 +23,8 @@ pub enum Queue {
     ToDispatch,
     /// 处置中.
     Handling,
+    /// 待审批: requests waiting for approval (回退/退单, 延期, 挂账).
+    Approvals,
     /// 待核查.
     ToCheck,
     /// 待结案.
@@ -40,12 +42,13 @@ pub enum Queue {
 
 impl Queue {
     /// The queues in the order the inbox lists them.
-    pub const ALL: [Queue; 11] = [
+    pub const ALL: [Queue; 12] = [
         Queue::Emergency,
         Queue::ToAccept,
         Queue::ToRegister,
         Queue::ToDispatch,
         Queue::Handling,
+        Queue::Approvals,
         Queue::ToCheck,
         Queue::ToClose,
         Queue::ToCallback,
@@ -62,6 +65,7 @@ impl Queue {
             Queue::ToRegister => ("待立案", "To register"),
             Queue::ToDispatch => ("待派遣", "To dispatch"),
             Queue::Handling => ("处置中", "Handling"),
+            Queue::Approvals => ("待审批", "Approvals"),
             Queue::ToCheck => ("待核查", "To check"),
             Queue::ToClose => ("待结案", "To close"),
             Queue::ToCallback => ("待回访", "To call back"),
@@ -79,6 +83,7 @@ impl Queue {
             Queue::ToRegister => &[State::ToRegister],
             Queue::ToDispatch => &[State::ToDispatch],
             Queue::Handling => &[State::Handling, State::Parked],
+            Queue::Approvals => &[State::Handling],
             Queue::ToCheck => &[State::ToCheck],
             Queue::ToClose => &[State::ToClose],
             Queue::ToCallback => &[State::Closed],
@@ -89,7 +94,7 @@ impl Queue {
     /// Whether the queue keeps only some of its states' cases (so rows must be read to
     /// know what it holds).
     fn filtered(self) -> bool {
-        matches!(self, Queue::Conflict | Queue::Emergency)
+        matches!(self, Queue::Conflict | Queue::Emergency | Queue::Approvals)
     }
 
     /// Whether a case belongs in this queue at `now` (for the filtered queues).
@@ -97,6 +102,7 @@ impl Queue {
         match self {
             Queue::ToCallback => s.state == State::Closed && s.due.is_some(),
             Queue::Conflict => s.conflict,
+            Queue::Approvals => s.state == State::Handling && s.pending.is_some(),
             Queue::Emergency => {
                 (s.lane.is_some() || s.incident.as_ref().is_some_and(|i| i.active()))
                     && State::CLOCKED.contains(&s.state)

@@ -312,7 +312,7 @@ fn a_department_signs_for_and_feeds_back_from_its_own_terminal() {
     // The department's own terminal: its queue holds the case it does not hold.
     let mut h = harness(workstation(&f, std::slice::from_ref(&p)));
     assert_eq!(h.state_mut().count(gridloop_ui::queue::Queue::Handling), 1);
-    h.get_all_by_label("处置中").next().unwrap().click();
+    h.get_by_label("处置中  1").click();
     settle(&mut h);
     h.get_by_label(&case.number).click();
     settle(&mut h);
@@ -380,7 +380,7 @@ fn the_dispatch_dialog_preselects_the_department_the_duties_name() {
     )
     .unwrap();
     let mut h = harness(workstation(&f, std::slice::from_ref(&d)));
-    h.get_all_by_label("待派遣").next().unwrap().click();
+    h.get_by_label("待派遣  1").click();
     settle(&mut h);
     h.get_by_label(&case.number).click();
     settle(&mut h);
@@ -396,6 +396,51 @@ fn the_dispatch_dialog_preselects_the_department_the_duties_name() {
         vec![sanitation.id],
         "the suggested department, not the first listed"
     );
+}
+
+#[test]
+fn requests_waiting_for_approval_have_their_own_queue() {
+    let f = fixture();
+    let district = District::demo();
+    let root = district.root().id.clone();
+    let dept = district.departments()[0].id.clone();
+    let d = engine_at(f._dir.path(), "d", &root, Role::Dispatcher);
+    let grid = district.grids().next().unwrap().code.clone();
+    let case = dispatched(&d, "d", &root, "supervisor", &grid, &dept);
+    let quiet = dispatched(&d, "d", &root, "supervisor", &grid, &dept);
+    // The centre records the department's extension request for it (代录).
+    let due = case.overall_due.unwrap();
+    d.act(
+        &Actor::new("d", root.clone(), Role::Dispatcher),
+        &case.id,
+        Action::Request {
+            kind: gridloop_core::domain::event::RequestKind::Extension,
+            unit: dept.clone(),
+            reason: "需协调施工".into(),
+            until: Some(due + 86_400_000),
+        },
+        T0 + 240_000,
+    )
+    .unwrap();
+    let mut h = harness(workstation(&f, std::slice::from_ref(&d)));
+    use gridloop_ui::queue::Queue;
+    assert_eq!(
+        h.state_mut().count(Queue::Approvals),
+        1,
+        "only the case with a request"
+    );
+    assert_eq!(h.state_mut().count(Queue::Handling), 2);
+    h.get_by_label("待审批  1").click();
+    settle(&mut h);
+    assert!(h.query_by_label(&quiet.number).is_none());
+    h.get_by_label(&case.number).click();
+    settle(&mut h);
+    role(&mut h, "值班长");
+    move_with_dialog(&mut h, "批准", Some("同意延期一天"));
+    let s = state_of(&d, &case.id);
+    assert_eq!((s.extensions, s.pending), (1, None));
+    h.state_mut().invalidate();
+    assert_eq!(h.state_mut().count(Queue::Approvals), 0);
 }
 
 #[test]

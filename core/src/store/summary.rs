@@ -67,6 +67,8 @@ pub struct CaseSummary {
     pub answers: Option<crate::workflow::Answers>,
     /// The receipts of the units it was dispatched to (签收).
     pub receipts: Vec<crate::workflow::Receipt>,
+    /// The kind of the request waiting for approval (待审批: 回退/延期/挂账), if one waits.
+    pub pending: Option<crate::domain::event::RequestKind>,
     /// Milestone times.
     pub milestones: Milestones,
     /// Units in scope.
@@ -133,6 +135,7 @@ impl CaseSummary {
             satisfied: c.satisfied,
             answers: c.answers,
             receipts: c.receipts.clone(),
+            pending: c.pending.as_ref().map(|p| p.kind),
             milestones: c.milestones.clone(),
             units: c.units.iter().cloned().collect(),
             reporter: intake

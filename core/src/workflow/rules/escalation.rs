@@ -53,7 +53,8 @@ impl<'a> Rules<'a> {
         if self.kind(h) != Some(UnitKind::Street) {
             return Err(refuse("whistle", Reason::NotStreet));
         }
-        self.roles_at(r, e, &[Role::ShiftLead], h, false)?;
+        // 街道吹哨: the street's 值班长 or its 领导.
+        self.roles_at(r, e, &[Role::ShiftLead, Role::Leader], h, false)?;
         if departments.is_empty() {
             return Err(refuse("whistle", Reason::NoDepartments));
         }

@@ -169,14 +169,17 @@ impl<'a> Rules<'a> {
         cal.add(from, more)
     }
 
-    /// 审批, tiered: 回退 and a first 延期 by a 值班长/领导, a further 延期 and 挂账 by a 领导,
+    /// 审批, tiered: 回退 and a first 延期 by a 值班长/领导 (a 12345 退单 by its 派遣员 too), a
+    /// further 延期 and 挂账 by a 领导,
     /// at or above the holder (a send-back of a case handed down: the unit that handed it).
     pub(super) fn check_decide(
         &self,
+        intake: &Intake,
         s: &CaseState,
         e: &Event,
         request: &EventId,
     ) -> Result<(), Refusal> {
+        let hotline = intake.source == Source::Hotline;
         let h = &s.holder;
         let Some(p) = &s.pending else {
             return Err(refuse("decide", Reason::NoPendingRequest));
@@ -191,6 +194,10 @@ impl<'a> Rules<'a> {
             ));
         }
         let (roles, tier): (&[Role], &str) = match p.kind {
+            // 退单 of a 12345 work order goes to the dispatcher who sent it (接诉即办).
+            RequestKind::SendBack if hotline => {
+                (&[Role::Dispatcher, Role::ShiftLead, Role::Leader], "回退")
+            }
             RequestKind::SendBack => (&[Role::ShiftLead, Role::Leader], "回退"),
             RequestKind::Extension if s.extensions == 0 => {
                 (&[Role::ShiftLead, Role::Leader], "first 延期")

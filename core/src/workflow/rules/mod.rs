@@ -127,7 +127,7 @@ impl<'a> Rules<'a> {
                 reason,
                 until,
             } => self.check_request(r, s, e, *kind, unit, reason, *until),
-            Action::Decide { request, .. } => self.check_decide(s, e, request),
+            Action::Decide { request, .. } => self.check_decide(intake, s, e, request),
             Action::Reactivate => self.check_reactivate(r, s, e),
             Action::Check { .. } => self.check_check(r, s, e),
             Action::Close => self.check_close(r, s, e),
