@@ -38,6 +38,7 @@ impl Command {
                 | Command::Show { .. }
                 | Command::Act { .. }
                 | Command::Import { .. }
+                | Command::ImportOrders { .. }
                 | Command::Export { .. }
                 | Command::Generate { .. }
                 | Command::Status
@@ -56,7 +57,9 @@ impl Command {
             }
         };
         match self {
-            Command::Import { file } | Command::Export { file } => fix(file),
+            Command::Import { file }
+            | Command::ImportOrders { file, .. }
+            | Command::Export { file } => fix(file),
             Command::Report(a) => {
                 a.out.as_mut().map(fix);
                 a.config.as_mut().map(fix);
@@ -127,6 +130,17 @@ pub enum Command {
     Import {
         /// The file.
         file: PathBuf,
+    },
+    /// Take in 12345 work orders from the city hotline platform (工单导入): a JSON-lines
+    /// file, one order per line in the fields docs/work-orders.md lists. Each becomes a
+    /// hotline case numbered by its order number; an order already here is left as it is.
+    /// The whole file is checked before anything is written.
+    ImportOrders {
+        /// The file.
+        file: PathBuf,
+        /// Take them in as `role@unit` (default: this node's 受理员).
+        #[arg(long = "as")]
+        as_: Option<String>,
     },
     /// Export cases to a JSON-lines file (导出).
     Export {

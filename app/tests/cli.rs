@@ -1037,3 +1037,78 @@ fn dispatch_follows_the_suggestion_from_the_departments_duties() {
     assert!(out.contains("处置中"), "{out}");
     assert!(ok(dir, &["show", &n]).contains("处置单位 环卫中心"));
 }
+
+#[test]
+fn work_orders_from_the_city_platform_are_taken_in_once() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let order = |no: &str, demand: &str, category: &str| {
+        format!(
+            r#"{{"order_no":"{no}","received":"2026-11-23 08:47","demand":"{demand}","category":"{category}","grid":"{GRID}","address":"菊儿胡同3号","content":"胡同口垃圾多日无人清理","caller":"王女士","phone":"13800001111","platform_extra":"ignored"}}"#
+        )
+    };
+    let file = dir.join("orders.jsonl");
+    let good = [
+        order("BJ12345-20261123-000017", "投诉", "E0102"),
+        String::new(),
+        order("BJ12345-20261123-000018", "咨询", "E0102"),
+    ]
+    .join("\n");
+    std::fs::write(&file, &good).unwrap();
+    let f = file.to_str().unwrap();
+    let out = ok(dir, &["import-orders", f]);
+    assert!(out.contains("took in 2 work orders"), "{out}");
+    let shown = ok(dir, &["show", "BJ12345-20261123-000018"]);
+    assert!(
+        shown.contains("12345热线") && shown.contains("待受理"),
+        "{shown}"
+    );
+    // Again: the same orders are recognised, nothing is added.
+    let out = ok(dir, &["import-orders", f]);
+    assert!(
+        out.contains("took in 0") && out.contains("2 already here"),
+        "{out}"
+    );
+    // The 咨询 may be answered on the call.
+    ok(
+        dir,
+        &[
+            "act",
+            "BJ12345-20261123-000018",
+            "answer",
+            "--note",
+            "已答复",
+        ],
+    );
+    // One wrong line refuses the whole file, naming the line; nothing is taken in.
+    let before = snapshot(dir);
+    let bad = [
+        order("BJ12345-20261123-000019", "投诉", "E0102"),
+        order("BJ12345-20261123-000020", "投诉", "X9999"),
+        order("BJ 12345", "投诉", "E0102"),
+    ]
+    .join("\n");
+    std::fs::write(&file, bad).unwrap();
+    let err = fails(dir, &["import-orders", f], "orders.jsonl:2");
+    assert!(
+        err.contains("X9999") && err.contains("orders.jsonl:3"),
+        "{err}"
+    );
+    assert_eq!(snapshot(dir), before, "nothing taken in");
+    // An order number a case of another identity carries is refused before anything is
+    // written.
+    let n = report(dir);
+    let before = snapshot(dir);
+    std::fs::write(
+        &file,
+        [
+            order("BJ12345-20261123-000021", "投诉", "E0102"),
+            order(&n, "投诉", "E0102"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    fails(dir, &["import-orders", f], "is already held by case");
+    assert_eq!(snapshot(dir), before);
+}

@@ -794,3 +794,44 @@ fn a_department_finds_the_cases_dispatched_to_it_in_its_own_inbox() {
     assert!(inbox(&dept, &all).is_empty());
     assert_eq!(inbox(&root, &[State::Closed]), vec![id.clone()]);
 }
+
+#[test]
+fn a_work_order_taken_in_twice_or_on_two_nodes_is_one_case() {
+    use gridloop_core::domain::role::{Actor, Role};
+    use gridloop_core::workload::orders::{WorkOrder, order_case_id, receive};
+    let dir = tempfile::tempdir().unwrap();
+    let a = Engine::demo(Store::open(&dir.path().join("a.redb")).unwrap());
+    let b = Engine::demo(Store::open(&dir.path().join("b.redb")).unwrap());
+    let root = a.district.root().id.clone();
+    let order = WorkOrder {
+        order_no: "BJ12345-20261123-000017".into(),
+        received: "2026-11-23 08:47".into(),
+        demand: "投诉".into(),
+        category: "E0102".into(),
+        grid: a.district.grids().next().unwrap().code.to_string(),
+        address: "菊儿胡同3号".into(),
+        content: "胡同口垃圾多日无人清理".into(),
+        caller: Some("王女士".into()),
+        phone: Some("13800001111".into()),
+    };
+    let at = YEAR_2026 + 330 * 86_400_000;
+    let actor = |n: &str| Actor::new(n, root.clone(), Role::Intake);
+    let first = receive(&a, &actor("a"), &order, at).unwrap().unwrap();
+    assert_eq!(first.number, order.order_no);
+    assert_eq!(first.id, order_case_id(&order.order_no));
+    assert_eq!(first.source, gridloop_core::domain::intake::Source::Hotline);
+    assert!(
+        receive(&a, &actor("a"), &order, at + 60_000)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(a.store.read().unwrap().count().unwrap(), 1);
+    // Another node taking in the same order makes the same case: their copies merge.
+    let other = receive(&b, &actor("b"), &order, at).unwrap().unwrap();
+    assert_eq!(other.id, first.id);
+    // A blank or spaced number is refused, naming it.
+    let mut bad = order.clone();
+    bad.order_no = "BJ 1".into();
+    let err = receive(&a, &actor("a"), &bad, at).unwrap_err();
+    assert!(err.to_string().contains("`BJ 1`"), "{err}");
+}

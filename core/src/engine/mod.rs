@@ -301,8 +301,36 @@ impl Engine {
         new: &NewCase,
         now: Millis,
     ) -> Result<CaseSummary, EngineError> {
-        let mut intake = self.validate(new)?;
-        let id = CaseId::random();
+        let intake = self.validate(new)?;
+        let created = self.create(actor, intake, &CaseId::random(), None, now)?;
+        Ok(created.expect("a fresh random id names no stored case"))
+    }
+
+    /// Reports a case taken in from elsewhere (外部来件) under its own `id` and `number`, as
+    /// a 12345 work order is ([`crate::workload::orders`]). `Ok(None)` when `id` is already
+    /// here; a number another case carries is refused, naming that case.
+    pub fn report_as(
+        &self,
+        actor: &Actor,
+        new: &NewCase,
+        id: &CaseId,
+        number: &str,
+        now: Millis,
+    ) -> Result<Option<CaseSummary>, EngineError> {
+        let intake = self.validate(new)?;
+        self.create(actor, intake, id, Some(number), now)
+    }
+
+    /// Creates case `id` from `intake`, numbered `number` or the unit's next number of the
+    /// day, in one durable transaction; `Ok(None)` if `id` is already stored.
+    fn create(
+        &self,
+        actor: &Actor,
+        mut intake: Intake,
+        id: &CaseId,
+        number: Option<&str>,
+        now: Millis,
+    ) -> Result<Option<CaseSummary>, EngineError> {
         let report = Event {
             id: EventId::random(),
             after: Vec::new(),
@@ -316,17 +344,29 @@ impl Engine {
         let rules = self.rules();
         rules.initial(&intake, &report)?;
         let wt = self.store.begin(true)?;
-        let day = local_day(now);
-        intake.number = Store::next_number(&wt, &actor.unit, &day)?;
-        let doc = CaseDoc::create(&id, &intake, &report)?;
+        if Store::holds_in(&wt, id)? {
+            return Ok(None);
+        }
+        intake.number = match number {
+            Some(n) => {
+                if let Some(other) = Store::numbered_in_txn(&wt, n)?.first() {
+                    return Err(EngineError::Invalid(format!(
+                        "number {n} is already held by case {other}; not taken in again under another identity"
+                    )));
+                }
+                n.to_string()
+            }
+            None => Store::next_number(&wt, &actor.unit, &local_day(now))?,
+        };
+        let doc = CaseDoc::create(id, &intake, &report)?;
         let derived = rules.replay(&intake, std::slice::from_ref(&report))?;
-        let summary = CaseSummary::build(&id, &intake, &derived);
-        let mut changes = changes_of(&doc, &id, &[], &actor.node.0);
+        let summary = CaseSummary::build(id, &intake, &derived);
+        let mut changes = changes_of(&doc, id, &[], &actor.node.0);
         self.sign_own(&mut changes);
         Store::put_case(
             &wt,
             &CaseWrite {
-                id: &id,
+                id,
                 doc: Some(&doc),
                 trail: None,
                 changes,
@@ -337,7 +377,7 @@ impl Engine {
         )?;
         wt.commit().map_err(StoreError::from)?;
         tracing::info!(case = %id, number = %intake.number, "reported");
-        Ok(summary)
+        Ok(Some(summary))
     }
 
     /// Makes a move on a case: checks it against the live state (conflicts included),

@@ -472,6 +472,16 @@ impl Store {
         load_doc(&wt.open_table(DOCS)?, id)
     }
 
+    /// Whether case `id` is stored, inside a write transaction.
+    pub fn holds_in(wt: &WriteTransaction, id: &CaseId) -> Result<bool, StoreError> {
+        Ok(wt.open_table(DOCS)?.get(id.as_str())?.is_some())
+    }
+
+    /// The cases that carry case number `number`, inside a write transaction.
+    pub fn numbered_in_txn(wt: &WriteTransaction, number: &str) -> Result<Vec<CaseId>, StoreError> {
+        numbered_in(&wt.open_table(IDX_NUMBER)?, number)
+    }
+
     /// A case's stored document bytes, inside a write transaction (`None` if absent): to be
     /// loaded off the transaction's thread.
     pub fn doc_bytes_in(wt: &WriteTransaction, id: &CaseId) -> Result<Option<Vec<u8>>, StoreError> {
