@@ -38,11 +38,23 @@ pub struct Generator<'a> {
     grids: Vec<&'a GridCell>,
     minors: Vec<&'a MinorClass>,
     departments: Vec<UnitId>,
+    /// 高频诉求地: the few grids (about one in twenty) where a third of the problems are.
+    hot_grids: Vec<usize>,
+    /// 高频诉求事: the categories that dominate a district's caseload, most common first.
+    hot_minors: Vec<usize>,
+    /// 高频诉求人: callers who ring again and again, the first ones most.
+    callers: Vec<Reporter>,
     start: Millis,
     span: Millis,
     now: Millis,
     seq: u64,
 }
+
+/// The categories that dominate a city district's caseload (高发问题), most common first.
+const HOT_CATEGORIES: [&str; 12] = [
+    "E0102", "E0504", "E0503", "E0202", "E0113", "E0104", "E0505", "E0506", "E0509", "C0301",
+    "E0101", "E0604",
+];
 
 impl<'a> Generator<'a> {
     /// A generator for cases reported between `start` and `start + span_days`, played out up
@@ -62,12 +74,34 @@ impl<'a> Generator<'a> {
             .iter()
             .map(|u| u.id.clone())
             .collect();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let hot_grids: Vec<usize> = (0..grids.len().div_ceil(20))
+            .map(|_| rng.random_range(0..grids.len()))
+            .collect();
+        let hot_minors: Vec<usize> = HOT_CATEGORIES
+            .iter()
+            .filter_map(|c| minors.iter().position(|m| m.code.as_str() == *c))
+            .collect();
+        let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+        let callers: Vec<Reporter> = (0..300)
+            .map(|i| Reporter {
+                name: format!(
+                    "{}{}",
+                    surnames[i % surnames.len()],
+                    if i % 3 == 0 { "女士" } else { "先生" }
+                ),
+                phone: format!("13{:09}", rng.random_range(0..1_000_000_000u64)),
+            })
+            .collect();
         Generator {
             rules,
-            rng: StdRng::seed_from_u64(seed),
+            rng,
             grids,
             minors,
             departments,
+            hot_grids,
+            hot_minors,
+            callers,
             start,
             span: i64::from(span_days) * 24 * 60 * MINUTE,
             now,
@@ -78,16 +112,27 @@ impl<'a> Generator<'a> {
     /// The next case, as a record with its whole trail so far.
     pub fn next_case(&mut self) -> CaseRecord {
         self.seq += 1;
-        let grid = self.grids[self.rng.random_range(0..self.grids.len())];
-        // Events are more common than components, and a few categories dominate.
-        let minor = loop {
-            let m = self.minors[self.rng.random_range(0..self.minors.len())];
-            let keep = match m.code.kind() {
-                CaseKind::Event => true,
-                CaseKind::Component => self.rng.random_bool(0.6),
-            };
-            if keep {
-                break m;
+        // A third of the problems are in a few hot spots (高频诉求地).
+        let grid = if self.rng.random_bool(0.33) && !self.hot_grids.is_empty() {
+            self.grids[self.hot_grids[self.rng.random_range(0..self.hot_grids.len())]]
+        } else {
+            self.grids[self.rng.random_range(0..self.grids.len())]
+        };
+        // A few categories dominate (高频诉求事), the first most; the rest are spread thin,
+        // events more than components.
+        let minor = if self.rng.random_bool(0.55) && !self.hot_minors.is_empty() {
+            let k = self.zipf(self.hot_minors.len());
+            self.minors[self.hot_minors[k]]
+        } else {
+            loop {
+                let m = self.minors[self.rng.random_range(0..self.minors.len())];
+                let keep = match m.code.kind() {
+                    CaseKind::Event => true,
+                    CaseKind::Component => self.rng.random_bool(0.6),
+                };
+                if keep {
+                    break m;
+                }
             }
         };
         let roll: f64 = self.rng.random();
@@ -126,19 +171,30 @@ impl<'a> Generator<'a> {
                 Role::Intake,
             )
         };
-        let reported = self.report_time();
+        // The hotline answers round the clock; everyone else reports in the day.
+        let reported = self.report_time(source == Source::Hotline);
         let day = crate::engine::local_day(reported);
         let id = CaseId(format!(
             "{:016x}{:016x}",
             self.rng.random::<u64>(),
             self.seq
         ));
-        let reporter = matches!(source, Source::Hotline | Source::Public).then(|| Reporter {
-            name: format!(
-                "{}先生",
-                ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"][self.rng.random_range(0..8)]
-            ),
-            phone: format!("13{:09}", self.rng.random_range(0..1_000_000_000u64)),
+        // A quarter of the callers have called before (高频诉求人), a few of them often.
+        let reporter = matches!(source, Source::Hotline | Source::Public).then(|| {
+            if self.rng.random_bool(0.25) {
+                let u: f64 = self.rng.random();
+                let k = ((self.callers.len() as f64) * u.powi(3)) as usize;
+                self.callers[k.min(self.callers.len() - 1)].clone()
+            } else {
+                Reporter {
+                    name: format!(
+                        "{}先生",
+                        ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"]
+                            [self.rng.random_range(0..8)]
+                    ),
+                    phone: format!("13{:09}", self.rng.random_range(0..1_000_000_000u64)),
+                }
+            }
         });
         let intake = Intake {
             number: format!("{}-{}-{:07}", reporter_unit, day, self.seq),
@@ -203,13 +259,31 @@ impl<'a> Generator<'a> {
         }
     }
 
-    fn report_time(&mut self) -> Millis {
-        // Mostly in working hours: pick a day, then a time between 07:00 and 21:00 local.
+    fn report_time(&mut self, round_the_clock: bool) -> Millis {
+        // Pick a day, then a time between 07:00 and 21:00 local; the hotline takes a share of
+        // its calls at night (21:00 to 07:00).
         let day = self
             .rng
             .random_range(0..(self.span / (24 * 60 * MINUTE)).max(1));
-        let minute = self.rng.random_range(7 * 60..21 * 60);
+        let minute = if round_the_clock && self.rng.random_bool(0.12) {
+            (21 * 60 + self.rng.random_range(0..10 * 60)) % (24 * 60)
+        } else {
+            self.rng.random_range(7 * 60..21 * 60)
+        };
         self.start + day * 24 * 60 * MINUTE + minute * MINUTE + self.rng.random_range(0..MINUTE)
+    }
+
+    /// An index below `n`, the first most likely (weights 1, 1/2, 1/3 …: Zipf).
+    fn zipf(&mut self, n: usize) -> usize {
+        let total: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
+        let mut u: f64 = self.rng.random::<f64>() * total;
+        for k in 0..n {
+            u -= 1.0 / (k + 1) as f64;
+            if u <= 0.0 {
+                return k;
+            }
+        }
+        n - 1
     }
 
     fn event(&self, sim: &Sim, unit: &UnitId, role: Role, action: Action) -> Event {
@@ -577,7 +651,7 @@ impl<'a> Generator<'a> {
                     // Most callers say solved and satisfied (the seeds report ~98 %); an
                     // unsolved case is more often rated down.
                     let resolved = self.pct(0.93);
-                    let (good, fair) = if resolved { (0.88, 0.10) } else { (0.3, 0.4) };
+                    let (good, fair) = if resolved { (0.88, 0.08) } else { (0.3, 0.4) };
                     let roll = self.pct(good);
                     let rating = if roll {
                         Rating::Satisfied
