@@ -116,7 +116,8 @@ fn light_mark(l: Light) -> &'static str {
     }
 }
 
-fn unit_name(engine: &Engine, id: &gridloop_core::domain::unit::UnitId) -> String {
+/// A unit's name, or its code when the district does not know it.
+pub(crate) fn unit_name(engine: &Engine, id: &gridloop_core::domain::unit::UnitId) -> String {
     engine
         .district
         .unit(id)

@@ -152,22 +152,13 @@ pub fn offered_in(
             } else {
                 s.handlers.clone()
             };
+        // The rules offer them only where the unit has not signed or called yet.
         for u in &handler_units {
-            if s.receipts
-                .iter()
-                .any(|r| &r.unit == u && r.signed.is_none())
-            {
-                cands.push(Action::SignFor { unit: u.clone() });
-            }
-            if s.receipts
-                .iter()
-                .any(|r| &r.unit == u && r.contacted.is_none())
-            {
-                cands.push(Action::Contact {
-                    unit: u.clone(),
-                    note: TEXT.into(),
-                });
-            }
+            cands.push(Action::SignFor { unit: u.clone() });
+            cands.push(Action::Contact {
+                unit: u.clone(),
+                note: TEXT.into(),
+            });
         }
         cands.push(Action::Answer { note: TEXT.into() });
         for u in handler_units.iter().take(1) {

@@ -191,19 +191,12 @@ fn suggested_department(
     cur: &gridloop_core::workflow::CaseState,
 ) -> Result<gridloop_core::domain::unit::UnitId> {
     use gridloop_core::workflow::Route;
-    let name = |u: &gridloop_core::domain::unit::UnitId| {
-        engine
-            .district
-            .unit(u)
-            .map(|x| x.name.clone())
-            .unwrap_or_else(|| u.to_string())
-    };
     match engine.rules().suggest_dispatch(cur) {
         Some(s) => match s.route {
             Route::Department(u) => Ok(u),
             Route::Territory(u) => bail!(
                 "the suggestion is 属地派遣 to {} ({}) — {}; use `dispatch-down --unit {}`, or name a department with --lead",
-                name(&u),
+                crate::output::unit_name(engine, &u),
                 u,
                 s.why_en,
                 u

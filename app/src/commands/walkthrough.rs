@@ -74,11 +74,7 @@ fn mv(engine: &Engine, w: &mut Walk, who: &Actor, id: &CaseId, action: Action) -
         Some(u) => format!(
             "{}（代录：{}）",
             action.label_zh(),
-            engine
-                .district
-                .unit(u)
-                .map(|x| x.name.as_str())
-                .unwrap_or(u.as_str())
+            crate::output::unit_name(engine, u)
         ),
         None => action.label_zh().to_string(),
     };

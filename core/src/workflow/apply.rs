@@ -86,12 +86,12 @@ impl<'a> Rules<'a> {
                 n.stage = Some(d);
             }
             Action::SignFor { unit } => {
-                if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
+                if let Some(r) = n.receipt_mut(unit) {
                     r.signed = Some(at);
                 }
             }
             Action::Contact { unit, .. } => {
-                if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
+                if let Some(r) = n.receipt_mut(unit) {
                     r.contacted = Some(at);
                     // Contacting the caller is work on the case: it signs for it too.
                     r.signed.get_or_insert(at);
@@ -126,7 +126,7 @@ impl<'a> Rules<'a> {
                 }
             }
             Action::Feedback { unit, .. } => {
-                if let Some(r) = n.receipts.iter_mut().find(|r| &r.unit == unit) {
+                if let Some(r) = n.receipt_mut(unit) {
                     r.signed.get_or_insert(at);
                 }
                 n.state = State::ToCheck;

@@ -225,6 +225,16 @@ pub struct CaseState {
 }
 
 impl CaseState {
+    /// The receipt of `unit` (签收, 先行联系), if the case was last dispatched to it.
+    pub fn receipt(&self, unit: &UnitId) -> Option<&Receipt> {
+        self.receipts.iter().find(|r| &r.unit == unit)
+    }
+
+    /// [`CaseState::receipt`], to fill in.
+    pub fn receipt_mut(&mut self, unit: &UnitId) -> Option<&mut Receipt> {
+        self.receipts.iter_mut().find(|r| &r.unit == unit)
+    }
+
     /// The earliest running deadline's thresholds (warn, due), if any clock runs.
     pub fn thresholds(&self) -> Option<(Millis, Millis)> {
         // A closed case's only clock is the callback's, kept in `stage` when one is due.
@@ -268,7 +278,7 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             by: by.clone(),
         })
     };
-    let receipt_due = |unit: &UnitId| s.receipts.iter().find(|r| &r.unit == unit).map(|r| r.due);
+    let receipt_due = |unit: &UnitId| s.receipt(unit).map(|r| r.due);
     let mut fail_last = None;
     match &e.action {
         Action::Report | Action::Request { .. } => {}
@@ -298,21 +308,14 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
         Action::Feedback { unit, .. } => {
             // A first 反馈 from a unit that never signed for the case signs for it, late if
             // its sign limit had passed.
-            if s.receipts
-                .iter()
-                .any(|r| &r.unit == unit && r.signed.is_none())
-            {
+            if s.receipt(unit).is_some_and(|r| r.signed.is_none()) {
                 push(Step::SignFor, unit, receipt_due(unit), true);
             }
             push(Step::Feedback, unit, overall_due, true)
         }
         Action::SignFor { unit } => push(Step::SignFor, unit, receipt_due(unit), true),
         Action::Contact { unit, .. } => {
-            let due = s
-                .receipts
-                .iter()
-                .find(|r| &r.unit == unit)
-                .map(|r| r.contact_due);
+            let due = s.receipt(unit).map(|r| r.contact_due);
             push(Step::Contact, unit, due, true)
         }
         // 直接答复: the hotline's response, and the case's end.

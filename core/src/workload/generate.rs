@@ -698,12 +698,7 @@ impl<'a> Generator<'a> {
             .map(|d| self.rules.calendar.limit_minutes(d.limit))
             .unwrap_or(480);
         // 签收: most departments sign within the hour; some never do before their 反馈.
-        if st
-            .receipts
-            .iter()
-            .any(|r| r.unit == lead && r.signed.is_none())
-            && self.pct(0.9)
-        {
+        if st.receipt(&lead).is_some_and(|r| r.signed.is_none()) && self.pct(0.9) {
             let minutes = if self.pct(0.85) { 5..50 } else { 60..240 };
             self.mv_r(
                 intake,
@@ -717,9 +712,8 @@ impl<'a> Generator<'a> {
         // 先行联系: the unit handling a citizen's case calls them first, mostly in time.
         if intake.source.needs_callback()
             && Self::cur(sim)
-                .receipts
-                .iter()
-                .any(|r| r.unit == lead && r.contacted.is_none())
+                .receipt(&lead)
+                .is_some_and(|r| r.contacted.is_none())
             && self.pct(0.9)
         {
             let minutes = if self.pct(0.85) { 10..100 } else { 120..480 };

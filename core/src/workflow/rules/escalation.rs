@@ -73,21 +73,19 @@ impl<'a> Rules<'a> {
         unit: &UnitId,
     ) -> Result<(), Refusal> {
         self.need_state(r, s, &[State::Handling])?;
-        match s.summons.iter().find(|x| &x.unit == unit) {
-            Some(x) if x.reported_in.is_none() => self.for_handler(r, s, e, unit),
-            Some(_) => Err(refuse(
-                "report_in",
-                Reason::AlreadyReportedIn {
-                    unit: self.unit_ref(unit),
-                },
-            )),
-            None => Err(refuse(
-                "report_in",
-                Reason::NotSummoned {
-                    unit: self.unit_ref(unit),
-                },
-            )),
-        }
+        let u = self.unit_ref(unit);
+        self.once_for(
+            r,
+            s,
+            e,
+            unit,
+            s.summons
+                .iter()
+                .find(|x| &x.unit == unit)
+                .map(|x| x.reported_in.is_some()),
+            Reason::AlreadyReportedIn { unit: u.clone() },
+            Reason::NotSummoned { unit: u },
+        )
     }
 
     /// 督办/催办: on an open or parked case, with a note, by a 领导 at or above or a 值班长

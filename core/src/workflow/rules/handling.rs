@@ -46,21 +46,16 @@ impl<'a> Rules<'a> {
         unit: &UnitId,
     ) -> Result<(), Refusal> {
         self.need_state(r, s, &[State::Handling])?;
-        match s.receipts.iter().find(|x| &x.unit == unit) {
-            Some(x) if x.signed.is_none() => self.for_handler(r, s, e, unit),
-            Some(_) => Err(refuse(
-                "sign_for",
-                Reason::AlreadySigned {
-                    unit: self.unit_ref(unit),
-                },
-            )),
-            None => Err(refuse(
-                "sign_for",
-                Reason::NotHandling {
-                    unit: self.unit_ref(unit),
-                },
-            )),
-        }
+        let u = self.unit_ref(unit);
+        self.once_for(
+            r,
+            s,
+            e,
+            unit,
+            s.receipt(unit).map(|x| x.signed.is_some()),
+            Reason::AlreadySigned { unit: u.clone() },
+            Reason::NotHandling { unit: u },
+        )
     }
 
     /// 先行联系: on a hotline or public case being handled, once per handling unit, with a
@@ -84,21 +79,16 @@ impl<'a> Rules<'a> {
             ));
         }
         self.need_text(r, TextField::Note, note)?;
-        match s.receipts.iter().find(|x| &x.unit == unit) {
-            Some(x) if x.contacted.is_none() => self.for_handler(r, s, e, unit),
-            Some(_) => Err(refuse(
-                "contact",
-                Reason::AlreadyContacted {
-                    unit: self.unit_ref(unit),
-                },
-            )),
-            None => Err(refuse(
-                "contact",
-                Reason::NotHandling {
-                    unit: self.unit_ref(unit),
-                },
-            )),
-        }
+        let u = self.unit_ref(unit);
+        self.once_for(
+            r,
+            s,
+            e,
+            unit,
+            s.receipt(unit).map(|x| x.contacted.is_some()),
+            Reason::AlreadyContacted { unit: u.clone() },
+            Reason::NotHandling { unit: u },
+        )
     }
 
     /// 直接答复: a 12345 咨询 answered on the call, by the holder's 受理员/值班长, with the

@@ -251,6 +251,27 @@ impl<'a> Rules<'a> {
         }
     }
 
+    /// A move a handling unit makes once (签收, 先行联系, 报到), by or for `unit`: `made` is
+    /// `Some(done)` when the unit has the record the move fills, `None` when it has none.
+    /// Refused with `already` when done, with `missing` when there is no record.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn once_for(
+        &self,
+        rule: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+        made: Option<bool>,
+        already: Reason,
+        missing: Reason,
+    ) -> Result<(), Refusal> {
+        match made {
+            Some(false) => self.for_handler(rule, s, e, unit),
+            Some(true) => Err(refuse(rule, already)),
+            None => Err(refuse(rule, missing)),
+        }
+    }
+
     /// The case is in one of the `allowed` states.
     pub(super) fn need_state(
         &self,
