@@ -118,7 +118,8 @@ pub enum Command {
     Act {
         /// Case id or 案卷编号.
         case: String,
-        /// Act as `role@unit` instead of the node's default role and unit.
+        /// Act as `role@unit[:person]` (经办人 after the colon; `:person` alone keeps the node's
+        /// default role and unit).
         #[arg(long = "as")]
         as_: Option<String>,
         /// The move.
@@ -510,7 +511,7 @@ pub struct NewArgs {
     /// covering this node.
     #[arg(long)]
     pub emergency: bool,
-    /// Report as `role@unit` instead of the node's default.
+    /// Report as `role@unit[:person]` instead of the node's default.
     #[arg(long = "as")]
     pub as_: Option<String>,
 }

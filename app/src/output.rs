@@ -282,7 +282,10 @@ pub fn detail(engine: &Engine, rec: &CaseRecord, d: &Derived, now: Millis) {
             time(e.millis()),
             e.action.label_zh(),
             unit_name(engine, &e.unit),
-            e.role.label_zh(),
+            match &e.person {
+                Some(p) => format!("{} {p}", e.role.label_zh()),
+                None => e.role.label_zh().to_string(),
+            },
             e.id,
             e.action
                 .opinion()

@@ -130,9 +130,15 @@ fn a_case_goes_through_every_stage_from_the_command_line() {
             "act",
             &n,
             "--as",
-            "shift_lead@110101",
+            "shift_lead@110101:王芳",
             "register",
         ],
+    );
+    // 经办人: the person named with --as is on the move.
+    assert!(
+        ok(dir, &["show", &n]).contains("东城区 值班长 王芳"),
+        "{}",
+        ok(dir, &["show", &n])
     );
     ok(
         dir,
@@ -422,6 +428,29 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     init_district(dir);
     let n = report(dir);
     let before = snapshot(dir);
+
+    // A person --as cannot name.
+    fails(
+        dir,
+        &["act", &n, "--as", "shift_lead@110101:", "accept"],
+        "no person after `:`",
+    );
+    fails(
+        dir,
+        &["act", &n, "--as", ":王\u{7}芳", "accept"],
+        "no control characters",
+    );
+    fails(
+        dir,
+        &[
+            "act",
+            &n,
+            "--as",
+            &format!(":{}", "王".repeat(33)),
+            "accept",
+        ],
+        "at most 32 characters",
+    );
 
     fails(
         dir,

@@ -438,6 +438,65 @@ fn the_shift_lead_and_dispatcher_composites() {
 }
 
 #[test]
+fn post_figures_are_per_person_as_well_as_per_unit_and_role() {
+    let f = Fixture::new();
+    // Two 值班长 at the district: 王芳 registers two cases on time and closes one; 李强
+    // voids one. A third move names nobody (an older trail).
+    let mut h1 = f.handling_district_case();
+    h1.person = Some("王芳".into());
+    close(&f, &mut h1);
+    let h2 = f.handling_district_case();
+    let mut v = f.case_at(&f.district, Intake, "hotline");
+    v.person = Some("张敏".into());
+    v.ok(&f.district, Intake, Action::Accept);
+    v.person = Some("李强".into());
+    v.ok(
+        &f.district,
+        ShiftLead,
+        Action::Void {
+            reason: "重复".into(),
+        },
+    );
+    let rows = [row(&h1, "h1"), row(&h2, "h2"), row(&v, "v")];
+    let a = assess(&f, &rows, T0 + 10 * DAY);
+    let post = |post: Post, person: Option<&str>| {
+        a.posts
+            .iter()
+            .find(|p| p.unit == f.district && p.post == post && p.person.as_deref() == person)
+    };
+    // 李强 only voided: 按时立案率 1/1, 准确立案率 0/1, no 结案: (25 + 0) / 65 → 38.5, E.
+    let li = post(Post::ShiftLead, Some("李强")).expect("李强 scored");
+    assert!(
+        (li.score - 25.0 / 65.0 * 100.0).abs() < 1e-9,
+        "{}",
+        li.score
+    );
+    assert_eq!(li.grade, Grade::E);
+    // 王芳 closed h1 on time (h1's 立案 was made before she signed in, by nobody named).
+    let wang = post(Post::ShiftLead, Some("王芳")).expect("王芳 scored");
+    assert_eq!(wang.parts[2].2, Some(1.0), "{:?}", wang.parts);
+    assert_eq!(
+        wang.parts[0].2, None,
+        "she registered nothing: {:?}",
+        wang.parts
+    );
+    // The post at the unit counts everyone's acts, named or not: 3 立案/作废, 2 accurate.
+    let all = post(Post::ShiftLead, None).expect("the post at the unit");
+    assert_eq!(all.parts[1].2, Some(2.0 / 3.0), "{:?}", all.parts);
+    // 受理员 张敏 accepted one case on time.
+    let zhang = post(Post::Intake, Some("张敏")).expect("受理员 scored");
+    assert_eq!(zhang.parts[0].2, Some(1.0));
+    // Each post is followed by its people.
+    let order: Vec<_> = a
+        .posts
+        .iter()
+        .filter(|p| p.unit == f.district && p.post == Post::ShiftLead)
+        .map(|p| p.person.clone())
+        .collect();
+    assert_eq!(order, [None, Some("李强".into()), Some("王芳".into())]);
+}
+
+#[test]
 fn a_community_closes_its_own_case_and_the_street_total_includes_it() {
     let f = Fixture::new();
     let mut c = f.case_at(&f.community, GridWorker, "grid_patrol");

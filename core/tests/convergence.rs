@@ -71,7 +71,7 @@ proptest! {
             let d = derive(&f, &r.doc);
             let intake = r.doc.intake().unwrap();
             let resolution = menu(&f, &d).into_iter().filter(|(_, _, a)| matches!(a, Action::Resolve { .. })).find_map(|(unit, role, action)| {
-                let e = Event { id: EventId("resolve".into()), after: d.after_for(&action), at: Hlc::at(r.t + 60_000), node: NodeId(format!("resolver-{unit}")), unit, role, action, offline: false };
+                let e = Event { id: EventId("resolve".into()), after: d.after_for(&action), at: Hlc::at(r.t + 60_000), node: NodeId(format!("resolver-{unit}")), unit, role, action, offline: false, person: None, };
                 f.rules().check_live(&intake, &d, &e).is_ok().then_some(e)
             });
             let e = resolution.expect("a leader at the district may always resolve");

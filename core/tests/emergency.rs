@@ -371,6 +371,7 @@ fn a_node_knows_its_mode_from_its_store() {
         node: NodeId("d".into()),
         unit: f.district.clone(),
         role: ShiftLead,
+        person: None,
     };
     assert!(!e.mode(&f.community).unwrap().emergency(), "平时 at first");
     let plans = Plans::builtin();

@@ -145,6 +145,7 @@ fn every_move_writes_its_author_unit_apart_and_reads_back_the_same() {
             role: Role::Handler,
             action,
             offline: i % 2 == 0,
+            person: None,
         };
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(repeated_keys(&text), Vec::<String>::new(), "{text}");

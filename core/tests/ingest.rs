@@ -135,6 +135,7 @@ fn scene(address: &str) -> Scene {
             node: NodeId("c".into()),
             unit: community.clone(),
             role: Role::GridWorker,
+            person: None,
         },
         new: NewCase {
             source: "grid_patrol".into(),
@@ -171,6 +172,7 @@ fn the_fast_path_ends_where_loading_and_applying_every_change_ends() {
         node: NodeId("s".into()),
         unit: street.clone(),
         role: Role::Leader,
+        person: None,
     };
     let id = c.engine.report(&worker, &new, T0).unwrap().id;
     c.engine
@@ -490,6 +492,7 @@ fn a_unit_added_by_a_later_version_is_known_to_a_receiver_started_before_it() {
         node: NodeId(node.into()),
         unit: unit.clone(),
         role,
+        person: None,
     };
     let e = &sender.engine;
     let id = e.report(&worker, &new, T0).unwrap().id;
@@ -554,6 +557,7 @@ fn a_change_refused_before_its_configuration_arrived_is_judged_again_after() {
         node: NodeId(node.into()),
         unit: unit.clone(),
         role,
+        person: None,
     };
     let e = &sender.engine;
     let id = e.report(&worker, &new, T0).unwrap().id;

@@ -66,6 +66,7 @@ fn a_change_that_skips_its_actors_previous_change_is_refused_and_the_case_still_
             note: "催办".into(),
         },
         offline: false,
+        person: None,
     };
     // c12's first change, applied.
     let mut mine = doc.fork_as(&NodeId("c12".into()));

@@ -346,6 +346,7 @@ fn a_drill_purge_removes_exactly_the_earlier_drill_cases_from_every_table() {
         node: NodeId("c".into()),
         unit: community.clone(),
         role: Role::GridWorker,
+        person: None,
     };
     let hour = 3_600_000;
     let mut drills = Vec::new();
@@ -709,6 +710,7 @@ fn a_department_finds_the_cases_dispatched_to_it_in_its_own_inbox() {
         node: NodeId("n".into()),
         unit: unit.clone(),
         role,
+        person: None,
     };
     let now = YEAR_2026 + 40 * 86_400_000;
     let case = engine

@@ -155,6 +155,7 @@ async fn a_version_the_peer_cannot_take_is_refused_and_cases_still_flow() {
         node: NodeId("d".into()),
         unit: d_unit.clone(),
         role: Role::Intake,
+        person: None,
     };
     let new = NewCase {
         source: "hotline".into(),

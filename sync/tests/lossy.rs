@@ -149,6 +149,7 @@ impl Net {
             node: NodeId(name.clone()),
             unit: unit.clone(),
             role,
+            person: None,
         };
         let held = engine
             .store

@@ -34,6 +34,7 @@ impl Peer {
             node: NodeId(self.name.into()),
             unit: self.unit.clone(),
             role: self.role,
+            person: None,
         };
         let new = NewCase {
             source: "grid_patrol".into(),
@@ -124,6 +125,7 @@ async fn pair(backlog: usize) -> (Peer, Peer, Vec<CaseId>) {
                 node: NodeId(name.into()),
                 unit: unit.clone(),
                 role,
+                person: None,
             };
             for i in 0..backlog {
                 let new = NewCase {

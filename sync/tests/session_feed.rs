@@ -162,6 +162,7 @@ fn a_case_brought_into_a_street_and_moved_there_arrives_whole_at_its_community()
         node: NodeId("d".into()),
         unit: w.p.root.clone(),
         role,
+        person: None,
     };
     let engine = w.nodes[0].rep.engine().clone();
     let now = w.now();
@@ -201,6 +202,7 @@ fn a_case_brought_into_a_street_and_moved_there_arrives_whole_at_its_community()
         node: NodeId("s1".into()),
         unit: w.p.s1.clone(),
         role: Role::Dispatcher,
+        person: None,
     };
     let lead = w.p.depts[0].clone();
     w.nodes[1]
@@ -241,6 +243,7 @@ fn a_purged_drill_case_is_dropped_on_receipt_and_never_asked_for() {
         node: NodeId("c11".into()),
         unit: c11.clone(),
         role: Role::GridWorker,
+        person: None,
     };
     let drill = NewCase {
         source: "drill".into(),
@@ -376,6 +379,7 @@ fn lane_cases_cross_a_reconnect_ahead_of_the_backlog() {
         node: NodeId("d".into()),
         unit: w.p.root.clone(),
         role,
+        person: None,
     };
     let grid = w.p.grid(&w.p.c11);
     let hotline = |i: usize| NewCase {

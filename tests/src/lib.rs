@@ -62,6 +62,7 @@ impl TestNode {
             node: NodeId(self.name.clone()),
             unit: self.unit.clone(),
             role,
+            person: None,
         }
     }
 
@@ -71,6 +72,7 @@ impl TestNode {
             node: NodeId(self.name.clone()),
             unit: unit.clone(),
             role,
+            person: None,
         }
     }
 

@@ -182,6 +182,7 @@ pub fn event_at(
         role,
         action,
         offline: false,
+        person: None,
     }
 }
 

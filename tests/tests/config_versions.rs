@@ -147,6 +147,7 @@ fn a_later_version_leaves_the_past_alone_and_runs_the_moves_after_it() {
         node: NodeId("d".into()),
         unit: district.clone(),
         role: Role::Intake,
+        person: None,
     };
     let grid = engine
         .district
@@ -223,6 +224,7 @@ fn a_unit_that_works_every_day_runs_its_handling_clock_round_the_clock() {
         node: NodeId("d".into()),
         unit: district.clone(),
         role,
+        person: None,
     };
     let grid = engine
         .district

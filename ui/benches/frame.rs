@@ -92,6 +92,7 @@ fn run(engine: Arc<Engine>, now: i64) -> Run {
         node: me.node.clone(),
         unit: me.unit.clone(),
         role: Role::Intake,
+        person: None,
     };
     let live: Vec<Duration> = (0..120)
         .map(|i| {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gridloop_core::domain::calendar::Millis;
 use gridloop_core::domain::emergency::Lane;
-use gridloop_core::domain::role::{Actor, NodeId, Role};
+use gridloop_core::domain::role::{Actor, Role};
 use gridloop_core::store::CaseSummary;
 use gridloop_core::store::mode::Mode;
 
@@ -24,6 +24,9 @@ pub struct ViewCx<'a> {
     pub nodes: &'a [NodeHandle],
     /// The operator's role (岗位) at the node's unit.
     pub role: Role,
+    /// The operator's name as they signed in (经办人), recorded on every move; blank names
+    /// nobody.
+    pub person: &'a str,
     /// The interface language.
     pub lang: Lang,
     /// The network behind the window, if any (单机 without).
@@ -42,13 +45,9 @@ impl ViewCx<'_> {
         (self.clock)()
     }
 
-    /// The operator (操作人): a person with the chosen role at the node's unit.
+    /// The operator (操作人): the person signed in, with the chosen role at the node's unit.
     pub fn actor(&self) -> Actor {
-        Actor {
-            node: NodeId(self.node.name.clone()),
-            unit: self.node.unit.clone(),
-            role: self.role,
-        }
+        Actor::new(self.node.name.clone(), self.node.unit.clone(), self.role).by(Some(self.person))
     }
 
     /// The priority lane (应急通道) of the most severe open incident covering the node, if

@@ -240,6 +240,7 @@ pub fn offered_in(
                 role: a.role,
                 action: action.clone(),
                 offline: false,
+                person: None,
             };
             if rules.check_live(intake, derived, &e).is_ok() {
                 offers.push(Offer {

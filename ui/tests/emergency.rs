@@ -263,6 +263,7 @@ fn the_district_purges_drill_cases_from_the_drill_view_after_confirming() {
         node: NodeId("d".into()),
         unit: district.root().id.clone(),
         role: Role::Dispatcher,
+        person: None,
     };
     let case = |drill: bool, at: Millis| {
         let new = gridloop_core::engine::NewCase {

@@ -144,6 +144,7 @@ pub fn run(keep: Option<&Path>) -> Result<()> {
         node: node_of(unit),
         unit: unit.clone(),
         role,
+        person: None,
     };
     let case = |source: &str, cat: &str, desc: &str| NewCase {
         source: source.into(),

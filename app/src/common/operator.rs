@@ -23,27 +23,46 @@ pub fn resolve_unit(engine: &Engine, s: &str) -> Result<UnitId> {
         })
 }
 
-/// The operator: the node's default unit and role, or `role@unit` from `--as`.
+/// The operator: the node's default unit and role, or `role@unit` from `--as`, with the
+/// person (经办人) after a colon: `dispatcher@110101:王芳`, or `:王芳` for the node's default
+/// unit and role.
 pub fn actor(engine: &Engine, as_: Option<&str>) -> Result<Actor> {
     let node = engine.node()?;
-    match as_ {
-        None => Ok(Actor {
-            node: node.node,
-            unit: node.unit,
-            role: node.role,
-        }),
-        Some(s) => {
-            let (role, unit) = s.split_once('@').ok_or_else(|| {
-                anyhow!("bad --as `{s}`: expected ROLE@UNIT, e.g. dispatcher@110101")
-            })?;
-            let role = Role::parse(role).ok_or_else(|| anyhow!("unknown role `{role}` in --as"))?;
-            Ok(Actor {
-                node: node.node,
-                unit: resolve_unit(engine, unit)?,
-                role,
-            })
+    let default = Actor {
+        node: node.node,
+        unit: node.unit,
+        role: node.role,
+        person: None,
+    };
+    let Some(s) = as_ else {
+        return Ok(default);
+    };
+    let (post, person) = match s.split_once(':') {
+        Some((post, person)) => {
+            if person.trim().is_empty() {
+                bail!("bad --as `{s}`: no person after `:` (e.g. dispatcher@110101:王芳)");
+            }
+            if let Some(why) = Actor::person_problem(person) {
+                bail!("bad --as `{s}`: {why}");
+            }
+            (post, Some(person))
         }
+        None => (s, None),
+    };
+    if post.is_empty() {
+        return Ok(default.by(person));
     }
+    let (role, unit) = post.split_once('@').ok_or_else(|| {
+        anyhow!("bad --as `{s}`: expected ROLE@UNIT[:PERSON], e.g. dispatcher@110101:王芳")
+    })?;
+    let role = Role::parse(role).ok_or_else(|| anyhow!("unknown role `{role}` in --as"))?;
+    Ok(Actor {
+        node: default.node,
+        unit: resolve_unit(engine, unit)?,
+        role,
+        person: None,
+    }
+    .by(person))
 }
 
 /// The operator, checked against this node's roster entry (if it has joined a district): a

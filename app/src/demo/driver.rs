@@ -50,6 +50,7 @@ fn step(name: &str, unit: &UnitId, engine: &Engine, rng: &mut impl Rng) -> Resul
         node: NodeId(name.to_string()),
         unit: unit.clone(),
         role,
+        person: None,
     };
     let open = [
         State::Reported,

@@ -85,6 +85,7 @@ fn purge_on(
         node: gridloop_core::domain::role::NodeId(me.node),
         unit: me.unit,
         role,
+        person: None,
     };
     let now = crate::common::clock();
     let done = issue_purge(replica, &who, before, note, now).map_err(|e| format!("{e:#}"))?;

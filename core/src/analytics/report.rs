@@ -254,6 +254,7 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
         header: vec![
             "单位".into(),
             "岗位".into(),
+            "经办人".into(),
             "综合得分".into(),
             "等级".into(),
             "构成".into(),
@@ -274,6 +275,10 @@ pub fn sheets(a: &Assessment, district: &District, cal: &WorkCalendar, scope: &s
                 vec![
                     unit_name(district, &p.unit).into(),
                     p.post.label_zh().into(),
+                    p.person
+                        .clone()
+                        .unwrap_or_else(|| "（岗位合计）".into())
+                        .into(),
                     Cell::Score(Some(p.score)),
                     p.grade.letter().into(),
                     parts.into(),

@@ -433,6 +433,9 @@ struct StoredEvent {
     /// Made offline (absent when not).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     o: bool,
+    /// The person who made it (absent when not named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    p: Option<String>,
 }
 
 impl StoredEvent {
@@ -446,6 +449,7 @@ impl StoredEvent {
             r: e.role,
             m: e.action.clone(),
             o: e.offline,
+            p: e.person.clone(),
         }
     }
 
@@ -459,6 +463,7 @@ impl StoredEvent {
             role: self.r,
             action: self.m,
             offline: self.o,
+            person: self.p,
         }
     }
 }

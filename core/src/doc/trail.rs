@@ -267,6 +267,7 @@ mod tests {
             role: Role::GridWorker,
             action,
             offline: false,
+            person: None,
         }
     }
 

@@ -386,6 +386,11 @@ pub struct Event {
     /// Made while the author's node had no link to any peer (离线办理).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub offline: bool,
+    /// The person who made the move (经办人), as they signed in at the workstation or named
+    /// themselves with `--as`; the node's key still signs the change. Absent on moves made
+    /// before people were recorded, and on a node's own automatic moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 impl Event {

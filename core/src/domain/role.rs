@@ -124,6 +124,9 @@ pub struct Actor {
     pub unit: UnitId,
     /// The person's post at that unit.
     pub role: Role,
+    /// The person (经办人): a name or staff number, recorded on every move they make.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 impl Actor {
@@ -133,6 +136,29 @@ impl Actor {
             node: NodeId(node.into()),
             unit: unit.into(),
             role,
+            person: None,
+        }
+    }
+
+    /// This actor, as the person named (经办人); a blank name names nobody.
+    pub fn by(mut self, person: Option<&str>) -> Actor {
+        self.person = person
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        self
+    }
+
+    /// Why `person` cannot name an operator, if it cannot: at most 32 characters, no
+    /// control characters, no `@`/`:` (they separate `--as`'s parts).
+    pub fn person_problem(person: &str) -> Option<&'static str> {
+        let p = person.trim();
+        if p.chars().count() > 32 {
+            Some("a person's name is at most 32 characters")
+        } else if p.chars().any(|c| c.is_control() || c == '@' || c == ':') {
+            Some("a person's name has no control characters, `@` or `:`")
+        } else {
+            None
         }
     }
 }

@@ -331,6 +331,7 @@ impl Engine {
         number: Option<&str>,
         now: Millis,
     ) -> Result<Option<CaseSummary>, EngineError> {
+        check_person(actor)?;
         let report = Event {
             id: EventId::random(),
             after: Vec::new(),
@@ -340,6 +341,7 @@ impl Engine {
             role: actor.role,
             action: Action::Report,
             offline: self.is_offline(),
+            person: actor.person.clone(),
         };
         let rules = self.rules();
         rules.initial(&intake, &report)?;
@@ -389,6 +391,7 @@ impl Engine {
         action: Action,
         now: Millis,
     ) -> Result<CaseSummary, EngineError> {
+        check_person(actor)?;
         let wt = self.store.begin(true)?;
         let mut doc = Store::doc_in(&wt, id)?;
         let intake = doc.intake()?;
@@ -410,6 +413,7 @@ impl Engine {
             role: actor.role,
             action,
             offline: self.is_offline(),
+            person: actor.person.clone(),
         };
         rules.check_live(&intake, &derived, &event)?;
         let before = doc.heads();
@@ -491,6 +495,7 @@ impl Engine {
             role: actor.role,
             action,
             offline: false,
+            person: None,
         };
         let report = probe(Action::Report, vec![], now);
         let rules = self.rules();
@@ -563,6 +568,17 @@ pub fn changes_of(
             origin: String::new(),
         })
         .collect()
+}
+
+/// The actor's person (经办人), if named, is a name an operator can have.
+fn check_person(actor: &Actor) -> Result<(), EngineError> {
+    match actor.person.as_deref().and_then(Actor::person_problem) {
+        Some(why) => Err(EngineError::Invalid(format!(
+            "operator `{}`: {why}",
+            actor.person.as_deref().unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The Beijing-time calendar day of `now` as `yyyymmdd`, for case numbers.

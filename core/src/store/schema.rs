@@ -114,10 +114,12 @@ pub const FORMAT: &str = "gridloop-store";
 /// down to a community goes back to the unit that handed it down for 结案; version 8 the
 /// receipts (签收) and 代录 acts, and every handler of an open case in the holder index (a
 /// department's inbox); version 9 先行联系 in the receipts and 直接答复 (接诉即办); version 10
-/// the kind of a request waiting for approval (待审批). An older store opens with
+/// the kind of a request waiting for approval (待审批); version 11 the person on every assessed
+/// act (经办人) and the moves of this version's loop (督办单, 申诉, 并案, 双向考核, each
+/// unit's own 反馈 in 一案双派). An older store opens with
 /// a stale projection that
 /// [`crate::engine::rebuild::rebuild_projection`] rebuilds from the documents (nothing else changes).
-pub const STORE_VERSION: u64 = 10;
+pub const STORE_VERSION: u64 = 11;
 
 /// The oldest layout whose documents, log and feeds this code reads as they are.
 pub(super) const REBUILDABLE_FROM: u64 = 2;

@@ -144,6 +144,9 @@ pub struct Act {
     pub offline: bool,
     /// 代录: the unit that recorded the act on behalf of `unit`, when another did.
     pub by: Option<UnitId>,
+    /// The person who made the move (经办人), when the move names one. (Stored with
+    /// postcard, which needs every field written: never skipped.)
+    pub person: Option<String>,
 }
 
 impl Act {
@@ -276,6 +279,7 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             ok,
             offline: e.offline,
             by: by.clone(),
+            person: e.person.clone(),
         })
     };
     let receipt_due = |unit: &UnitId| s.receipt(unit).map(|r| r.due);

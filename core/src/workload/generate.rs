@@ -303,6 +303,7 @@ impl<'a> Generator<'a> {
             role,
             action,
             offline: false,
+            person: None,
         }
     }
 

@@ -98,6 +98,7 @@ impl Fixture {
             role,
             action: Action::Report,
             offline: false,
+            person: None,
         };
         TestCase {
             f: self,
@@ -105,6 +106,7 @@ impl Fixture {
             events: vec![report],
             t: T0,
             n: 0,
+            person: None,
         }
     }
 
@@ -189,6 +191,8 @@ pub struct TestCase<'a> {
     pub events: Vec<Event>,
     pub t: Millis,
     n: u32,
+    /// The person (经办人) the next moves name.
+    pub person: Option<String>,
 }
 
 impl<'a> TestCase<'a> {
@@ -221,6 +225,7 @@ impl<'a> TestCase<'a> {
             role,
             action,
             offline: false,
+            person: self.person.clone(),
         }
     }
 

@@ -252,6 +252,7 @@ pub fn play(f: &Fixture, c: &mut Copy, picks: &[usize], serial: &mut u32) {
                     role,
                     action,
                     offline: false,
+                    person: None,
                 }
             })
             .filter(|e| f.rules().check_live(&intake, &d, e).is_ok())
@@ -287,6 +288,7 @@ pub fn base_doc(f: &Fixture, community_case: bool) -> CaseDoc {
         role,
         action: Action::Report,
         offline: false,
+        person: None,
     };
     CaseDoc::create(
         &CaseId("0123456789abcdef0123456789abcdef".into()),

@@ -156,6 +156,7 @@ impl Harness {
                 node: NodeId("c11".into()),
                 unit: c11.clone(),
                 role: Role::GridWorker,
+                person: None,
             };
             let id = sender.report(&actor, &new, T0 + i).expect("report").id;
             let doc = sender.store.doc(&id).expect("doc");
@@ -286,6 +287,7 @@ impl Harness {
             role,
             action,
             offline: false,
+            person: None,
         };
         // Usually on the current document; sometimes on an older one (a concurrent move).
         let mut base = doc.clone();
@@ -511,6 +513,7 @@ impl Harness {
             role: Role::GridWorker,
             action: Action::SelfHandle,
             offline: false,
+            person: None,
         };
         let mut d = doc.fork_as(&NodeId("c11".into()));
         let before = d.heads();

@@ -312,6 +312,7 @@ impl World {
             node: NodeId(node.name.clone()),
             unit: node.unit.clone(),
             role,
+            person: None,
         };
         let id = node
             .rep
@@ -487,6 +488,7 @@ impl World {
                 role: *role,
                 action: action.clone(),
                 offline: false,
+                person: None,
             };
             rules.check_live(&intake, &derived, &event).is_ok()
         });
@@ -529,6 +531,7 @@ impl World {
             node: NodeId(node.name.clone()),
             unit,
             role,
+            person: None,
         };
         if let Err(e) = node.rep.engine().act(&actor, &id, action, self.now()) {
             panic!(

@@ -617,6 +617,7 @@ impl AssessState {
                 egui::Grid::new("posts").striped(true).show(ui, |ui| {
                     ui.label(lang.t("单位", "Unit"));
                     ui.label(lang.t("岗位", "Post"));
+                    ui.label(lang.t("经办人", "Person"));
                     ui.label(lang.t("得分", "Score"));
                     ui.label(lang.t("等级", "Grade"));
                     ui.end_row();
@@ -642,6 +643,10 @@ impl AssessState {
                                 .collect::<Vec<_>>()
                                 .join("\n"),
                         );
+                        ui.label(match &p.person {
+                            Some(name) => name.clone(),
+                            None => lang.t("（合计）", "(all)").to_string(),
+                        });
                         ui.label(format!("{:.1}", p.score));
                         ui.label(p.grade.letter());
                         ui.end_row();

@@ -496,13 +496,18 @@ fn timeline(
                 }
                 ui.label(fmt_time(e.at.millis));
                 ui.label(mv);
+                // 经办人: the person, when the move names one.
+                let who = match &e.person {
+                    Some(p) => format!("{} {p}", e.role.label_zh()),
+                    None => e.role.label_zh().to_string(),
+                };
                 match e.on_behalf_of() {
                     // 代录: recorded for the handling unit by another; said so in the trail.
                     Some(u) => {
                         ui.label(format!(
                             "{} · {} {}{}",
                             unit_name(d, &e.unit),
-                            e.role.label_zh(),
+                            who,
                             lang.t("代录：", "for "),
                             unit_name(d, u)
                         ))
@@ -512,7 +517,7 @@ fn timeline(
                         ));
                     }
                     None => {
-                        ui.label(format!("{} · {}", unit_name(d, &e.unit), e.role.label_zh()));
+                        ui.label(format!("{} · {who}", unit_name(d, &e.unit)));
                     }
                 }
                 if e.offline {

@@ -112,6 +112,7 @@ impl DrillWorld for Window<'_> {
             node: NodeId(node.name.clone()),
             unit: node.unit.clone(),
             role,
+            person: None,
         };
         node.engine
             .report(&actor, &inj.new_case(), self.cx.now())

@@ -86,6 +86,24 @@ impl Workstation {
             if role != self.desk.role {
                 self.set_role(role);
             }
+            let mut person = self.desk.person.clone();
+            let l = ui.label(lang.t("经办人", "Operator"));
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut person)
+                        .desired_width(72.0)
+                        .hint_text(lang.t("姓名/工号", "name/ID")),
+                )
+                .labelled_by(l.id)
+                .on_hover_text(lang.t(
+                    "签入的经办人：每一步操作都记下此人",
+                    "The operator signed in: every move names them",
+                ));
+            if edit.changed()
+                && let Err(why) = self.set_person(&person)
+            {
+                self.notify(format!("经办人 operator: {why}"), true);
+            }
             ui.separator();
             for v in View::ALL {
                 if ui.selectable_label(self.view == v, v.label(lang)).clicked() {

@@ -58,6 +58,8 @@ struct Desk {
     nodes: Vec<NodeHandle>,
     current: usize,
     role: Role,
+    /// The operator signed in (经办人).
+    person: String,
     lang: Lang,
     net: Option<Arc<dyn Network>>,
     clock: Clock,
@@ -73,6 +75,7 @@ impl Desk {
             node: self.nodes.get(self.current)?,
             nodes: &self.nodes,
             role: self.role,
+            person: &self.person,
             lang: self.lang,
             net: self.net.as_ref(),
             mode: &self.mode.2,
@@ -144,6 +147,7 @@ impl Workstation {
                 nodes,
                 current: 0,
                 role: Role::Intake,
+                person: String::new(),
                 lang: Lang::Zh,
                 net,
                 clock: Arc::new(wall_clock),
@@ -229,6 +233,21 @@ impl Workstation {
     pub fn set_role(&mut self, role: Role) {
         self.desk.role = role;
         self.inbox.case_stale();
+    }
+
+    /// Signs the operator in by name or staff number (经办人): every move they make names
+    /// them. A name an operator cannot have is refused with why, and the one signed in stays.
+    pub fn set_person(&mut self, person: &str) -> Result<(), &'static str> {
+        if let Some(why) = Actor::person_problem(person) {
+            return Err(why);
+        }
+        self.desk.person = person.trim().to_string();
+        Ok(())
+    }
+
+    /// The operator signed in (经办人), blank when nobody is.
+    pub fn person(&self) -> &str {
+        &self.desk.person
     }
 
     /// The last line said in the status bar, and whether it was an error.

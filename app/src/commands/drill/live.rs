@@ -56,6 +56,7 @@ impl Demo<'_> {
             node: NodeId(n.name.clone()),
             unit: n.unit.clone(),
             role,
+            person: None,
         };
         let s = n.engine().report(&actor, &inj.new_case(), now)?;
         Ok((n.name.clone(), s.number))

@@ -30,27 +30,39 @@ impl Grade {
     }
 }
 
-/// A post assessed by a composite (岗位): 监督员, 值班长 or 派遣员.
+/// A post assessed by a composite (岗位): 监督员, 受理员, 值班长, 派遣员 or 处置人员.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Post {
     /// 监督员.
     Supervisor,
+    /// 受理员.
+    Intake,
     /// 值班长.
     ShiftLead,
     /// 派遣员.
     Dispatcher,
+    /// 处置人员 (a department's or a unit's handling staff).
+    Handler,
 }
 
 impl Post {
     /// Every assessed post.
-    pub const ALL: [Post; 3] = [Post::Supervisor, Post::ShiftLead, Post::Dispatcher];
+    pub const ALL: [Post; 5] = [
+        Post::Supervisor,
+        Post::Intake,
+        Post::ShiftLead,
+        Post::Dispatcher,
+        Post::Handler,
+    ];
 
     /// The role whose acts the post's figures count.
     pub fn role(self) -> Role {
         match self {
             Post::Supervisor => Role::Supervisor,
+            Post::Intake => Role::Intake,
             Post::ShiftLead => Role::ShiftLead,
             Post::Dispatcher => Role::Dispatcher,
+            Post::Handler => Role::Handler,
         }
     }
 

@@ -78,6 +78,9 @@ pub struct PostScore {
     pub unit: UnitId,
     /// The post.
     pub post: Post,
+    /// The person (经办人), for a person's own composite; `None` for the post at the unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
     /// Score 0..=100.
     pub score: f64,
     /// Its grade.
@@ -195,6 +198,7 @@ struct Acc {
     drill: u64,
     units: HashMap<UnitId, Figures>,
     posts: HashMap<(UnitId, Role), Figures>,
+    people: HashMap<(UnitId, Role, String), Figures>,
     reporters: HashMap<String, u64>,
     places: HashMap<GridCode, (u64, String)>,
     issues: HashMap<CategoryCode, u64>,
@@ -212,13 +216,20 @@ impl Acc {
         self.cases += 1;
         let units = &mut self.units;
         let posts = &mut self.posts;
-        tally(s, ctx, &mut |u, role, m, hit| {
+        let people = &mut self.people;
+        tally(s, ctx, &mut |u, who, m, hit| {
             match units.get_mut(u) {
                 Some(f) => f.bump(m, hit),
                 None => units.entry(u.clone()).or_default().bump(m, hit),
             }
-            if let Some(r) = role {
+            if let Some((r, person)) = who {
                 posts.entry((u.clone(), r)).or_default().bump(m, hit);
+                if let Some(p) = person {
+                    people
+                        .entry((u.clone(), r, p.to_string()))
+                        .or_default()
+                        .bump(m, hit);
+                }
             }
         });
         if matches!(s.source, Source::Hotline | Source::Public) {
@@ -256,6 +267,9 @@ impl Acc {
         }
         for (k, v) in o.posts {
             self.posts.entry(k).or_default().add(&v);
+        }
+        for (k, v) in o.people {
+            self.people.entry(k).or_default().add(&v);
         }
         for (k, v) in o.reporters {
             *self.reporters.entry(k).or_default() += v;
@@ -375,15 +389,8 @@ fn finish(
     let root = district.root().id.clone();
     rollups.entry(root).or_default();
 
-    let mut posts = Vec::new();
-    let mut keys: Vec<&(UnitId, Role)> = acc.posts.keys().collect();
-    keys.sort();
-    for key in keys {
-        let (unit, role) = key;
-        let Some(post) = Post::ALL.into_iter().find(|p| p.role() == *role) else {
-            continue;
-        };
-        let f = &acc.posts[key];
+    let post_score = |unit: &UnitId, role: Role, person: Option<&String>, f: &Figures| {
+        let post = Post::ALL.into_iter().find(|p| p.role() == role)?;
         let parts: Vec<(&'static str, f64, Option<f64>)> = match post {
             Post::Supervisor => {
                 let missed = rollups
@@ -397,6 +404,11 @@ fn finish(
                     ("按时核查率", 20.0, f.value(Metric::OnTimeCheck)),
                 ]
             }
+            Post::Intake => vec![
+                ("按时受理率", 50.0, f.value(Metric::OnTimeAccept)),
+                ("按时立案率", 20.0, f.value(Metric::OnTimeRegister)),
+                ("准确立案率", 30.0, f.value(Metric::AccurateRegister)),
+            ],
             Post::ShiftLead => vec![
                 ("按时立案率", 25.0, f.value(Metric::OnTimeRegister)),
                 ("准确立案率", 40.0, f.value(Metric::AccurateRegister)),
@@ -412,23 +424,41 @@ fn finish(
                     ("准确派遣率", 40.0, f.value(Metric::AccurateDispatch)),
                 ]
             }
+            Post::Handler => vec![
+                ("按时签收率", 20.0, f.value(Metric::OnTimeSign)),
+                ("按时联系率", 20.0, f.value(Metric::OnTimeContact)),
+                ("1-返工率", 60.0, f.value(Metric::Rework).map(|v| 1.0 - v)),
+            ],
         };
-        let Some(score) = weighted(&parts.iter().map(|(_, w, v)| (*w, *v)).collect::<Vec<_>>())
-        else {
-            continue;
-        };
-        let parts = parts
-            .into_iter()
-            .map(|(n, w, v)| (n.to_string(), w, v))
-            .collect();
-        posts.push(PostScore {
+        let score = weighted(&parts.iter().map(|(_, w, v)| (*w, *v)).collect::<Vec<_>>())?;
+        Some(PostScore {
             unit: unit.clone(),
             post,
+            person: person.cloned(),
             score,
             grade: config.grade(score),
-            parts,
-        });
-    }
+            parts: parts
+                .into_iter()
+                .map(|(n, w, v)| (n.to_string(), w, v))
+                .collect(),
+        })
+    };
+    let mut keys: Vec<&(UnitId, Role)> = acc.posts.keys().collect();
+    keys.sort();
+    let mut posts: Vec<PostScore> = keys
+        .into_iter()
+        .filter_map(|k| post_score(&k.0, k.1, None, &acc.posts[k]))
+        .collect();
+    // 经办人: the same composites per person, under their unit's post.
+    let mut people: Vec<&(UnitId, Role, String)> = acc.people.keys().collect();
+    people.sort();
+    let people: Vec<PostScore> = people
+        .into_iter()
+        .filter_map(|k| post_score(&k.0, k.1, Some(&k.2), &acc.people[k]))
+        .collect();
+    posts.extend(people);
+    // Each post at a unit, followed by its people.
+    posts.sort_by(|a, b| (&a.unit, a.post, &a.person).cmp(&(&b.unit, b.post, &b.person)));
 
     let rank = |kind: UnitKind, table: &BTreeMap<String, f64>| -> Vec<Ranked> {
         let mut rows: Vec<Ranked> = district

@@ -10,9 +10,13 @@ pub(super) struct Ctx<'a> {
     pub(super) catalogue: &'a Catalogue,
 }
 
-/// Receives one contribution: the unit credited, the acting role (for post figures), the
-/// figure and whether it hit.
-pub(super) type Emit<'a> = dyn FnMut(&UnitId, Option<Role>, Metric, bool) + 'a;
+/// Who made an act, for post figures (岗位): the role, and the person (经办人) when the move
+/// named one.
+pub(super) type Who<'a> = (Role, Option<&'a str>);
+
+/// Receives one contribution: the unit credited, who acted (for post figures), the figure
+/// and whether it hit.
+pub(super) type Emit<'a> = dyn FnMut(&UnitId, Option<Who<'_>>, Metric, bool) + 'a;
 
 /// Feeds one case's contributions to `emit(unit, role, metric, hit)`: the single definition
 /// of every figure, shared by the totals and the drill-down.
@@ -27,7 +31,7 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
     let mut first_response: Option<bool> = None;
     let mut handled: BTreeSet<&UnitId> = s.handlers.iter().collect();
     for a in &s.acts {
-        let r = Some(a.role);
+        let r = Some((a.role, a.person.as_deref()));
         let u = &a.unit;
         match a.step {
             Step::Report => {
@@ -125,7 +129,7 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
     if !gone && patrol {
         emit(
             &territory,
-            Some(Role::Supervisor),
+            Some((Role::Supervisor, None)),
             Metric::MissedReport,
             matches!(s.source, Source::Hotline | Source::Public),
         );
@@ -137,12 +141,22 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
         .iter()
         .filter(|x| x.signed.is_none() && x.due <= ctx.now)
     {
-        emit(&x.unit, Some(Role::Handler), Metric::OnTimeSign, false);
+        emit(
+            &x.unit,
+            Some((Role::Handler, None)),
+            Metric::OnTimeSign,
+            false,
+        );
     }
     if s.source.needs_callback() {
         for x in &s.receipts {
             if x.contacted.is_none() && x.contact_due <= ctx.now {
-                emit(&x.unit, Some(Role::Handler), Metric::OnTimeContact, false);
+                emit(
+                    &x.unit,
+                    Some((Role::Handler, None)),
+                    Metric::OnTimeContact,
+                    false,
+                );
             }
         }
     }

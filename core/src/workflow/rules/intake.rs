@@ -104,6 +104,7 @@ impl<'a> Rules<'a> {
                 ok: true,
                 offline: report.offline,
                 by: None,
+                person: report.person.clone(),
             }],
             units: [holder].into_iter().collect(),
             lane: intake.emergency.clone(),
