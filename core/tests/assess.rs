@@ -783,6 +783,39 @@ fn the_generated_district_looks_like_one() {
         &AssessConfig::default(),
     );
     assert!(a.top_reporters[0].count >= 5, "{:?}", a.top_reporters[0]);
+    // Rest days (weekends, and 1–3 January's 元旦 holiday) bring fewer reports than working
+    // days: patrols keep 30 %, the hotline 70 %.
+    let (mut rest, mut work) = ((0usize, 0usize), (0usize, 0usize));
+    for d in 0..days {
+        let date = f.calendar.local_date(YEAR_2026 + d * DAY + DAY / 2);
+        let n = rows
+            .iter()
+            .filter(|r| f.calendar.local_date(r.reported) == date)
+            .count();
+        let c = if f.calendar.is_working_day(date) {
+            &mut work
+        } else {
+            &mut rest
+        };
+        c.0 += n;
+        c.1 += 1;
+    }
+    let per = |(n, d): (usize, usize)| n as f64 / d as f64;
+    assert!(rest.1 >= 8, "30 days from 1 January hold weekends and 元旦: {rest:?}");
+    assert!(
+        per(rest) < 0.7 * per(work),
+        "a rest day {:.0}, a working day {:.0}",
+        per(rest),
+        per(work)
+    );
+    // Every generated move names its person, a few per post (三班倒).
+    let people: std::collections::BTreeSet<_> = a
+        .posts
+        .iter()
+        .filter(|p| p.unit == f.district && p.post == Post::Dispatcher)
+        .filter_map(|p| p.person.clone())
+        .collect();
+    assert!((2..=3).contains(&people.len()), "{people:?}");
     assert!(a.dominant_issue.as_ref().unwrap().1 > 0.08);
     // Satisfaction high but not perfect: about 6 % of first answers are 不满意, and a 不满意
     // reopens the case, which is usually called back content, so the latest answers run

@@ -261,10 +261,20 @@ impl<'a> Generator<'a> {
 
     fn report_time(&mut self, round_the_clock: bool) -> Millis {
         // Pick a day, then a time between 07:00 and 21:00 local; the hotline takes a share of
-        // its calls at night (21:00 to 07:00).
-        let day = self
-            .rng
-            .random_range(0..(self.span / (24 * 60 * MINUTE)).max(1));
+        // its calls at night (21:00 to 07:00). Rest days (weekends and the calendar's
+        // holidays) bring fewer reports: patrols run a skeleton shift (30 % of a working
+        // day's), the hotline keeps 70 % of its calls.
+        let days = (self.span / (24 * 60 * MINUTE)).max(1);
+        let keep = if round_the_clock { 0.7 } else { 0.3 };
+        let mut day = self.rng.random_range(0..days);
+        for _ in 0..16 {
+            let noon = self.start + day * 24 * 60 * MINUTE + 12 * 60 * MINUTE;
+            let cal = self.rules.calendar;
+            if cal.is_working_day(cal.local_date(noon)) || self.rng.random_bool(keep) {
+                break;
+            }
+            day = self.rng.random_range(0..days);
+        }
         let minute = if round_the_clock && self.rng.random_bool(0.12) {
             (21 * 60 + self.rng.random_range(0..10 * 60)) % (24 * 60)
         } else {
@@ -303,7 +313,7 @@ impl<'a> Generator<'a> {
             role,
             action,
             offline: false,
-            person: None,
+            person: Some(person_of(unit, role, sim.t)),
         }
     }
 
@@ -889,3 +899,26 @@ impl Sim {
         self.events.push(e);
     }
 }
+
+/// A generated person (经办人) at `unit` in `role`: one of three staff per post, the one on
+/// shift at `t` (shifts change every 8 hours).
+fn person_of(unit: &UnitId, role: Role, t: Millis) -> String {
+    const SURNAMES: [&str; 12] = [
+        "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙",
+    ];
+    const GIVEN: [&str; 12] = [
+        "芳", "伟", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    ];
+    let shift = (t / (8 * 3_600_000)).rem_euclid(3) as u64;
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in unit.as_str().bytes().chain(role.code().bytes()) {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    let h = h.wrapping_add(shift.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    format!(
+        "{}{}",
+        SURNAMES[(h % 12) as usize],
+        GIVEN[((h >> 8) % 12) as usize]
+    )
+}
+
