@@ -837,3 +837,169 @@ fn a_work_order_taken_in_twice_or_on_two_nodes_is_one_case() {
     let err = receive(&a, &actor("a"), &bad, at).unwrap_err();
     assert!(err.to_string().contains("`BJ 1`"), "{err}");
 }
+
+#[test]
+fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store() {
+    use gridloop_core::analytics::assess::{AssessConfig, assess};
+    use gridloop_core::domain::event::Action;
+    use gridloop_core::domain::period::Period;
+    use gridloop_core::domain::role::{Actor, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("d.redb")).unwrap());
+    let d = &engine.district;
+    let root = d.root().id.clone();
+    let dept = d.departments()[0].id.clone();
+    let grid = d.grids().next().unwrap().code.to_string();
+    let at = |unit: &gridloop_core::domain::unit::UnitId, role| {
+        Actor::new("n", unit.clone(), role).by(Some("王芳"))
+    };
+    let now = YEAR_2026 + 40 * 86_400_000;
+    let new = |desc: &str| gridloop_core::engine::NewCase {
+        source: "hotline".into(),
+        category: "E0102".into(),
+        grid: grid.clone(),
+        address: "东四北大街1号".into(),
+        description: desc.into(),
+        ..Default::default()
+    };
+    let report = |desc: &str| {
+        engine
+            .report(&at(&root, Role::Intake), &new(desc), now)
+            .unwrap()
+            .id
+    };
+    let parent = report("垃圾");
+    let dup = report("垃圾，又一位市民来电");
+    let mv = |id: &gridloop_core::domain::case_id::CaseId, role, action: Action, t: i64| {
+        engine.act(&at(&root, role), id, action, now + t).unwrap()
+    };
+    // Not into itself.
+    let err = engine
+        .merge(&at(&root, Role::Intake), &dup, &dup, "重复", now + 500)
+        .unwrap_err();
+    assert!(err.to_string().contains("merged into itself"), "{err}");
+    let (c, p) = engine
+        .merge(&at(&root, Role::Intake), &dup, &parent, "同一问题", now + 1_000)
+        .unwrap();
+    assert_eq!(c.state, State::Merged);
+    assert_eq!(c.merged_into.as_ref(), Some(&parent));
+    assert_eq!(p.children, [dup.clone()]);
+    // A case merged elsewhere answers for nobody.
+    let third = report("第三位");
+    let err = engine
+        .merge(&at(&root, Role::Intake), &third, &dup, "重复", now + 1_500)
+        .unwrap_err();
+    assert!(err.to_string().contains("merged"), "{err}");
+    // The duplicate leaves every count.
+    let period = Period::parse("2026-02").unwrap();
+    let a = assess(&engine, period.clone(), now + 2_000, &AssessConfig::default()).unwrap();
+    assert_eq!((a.cases, a.merged_cases), (2, 1));
+    // Carry the 主案 to 结案: the duplicate closes with it, named by the same person.
+    mv(&parent, Role::Intake, Action::Accept, 2_000);
+    let cur = engine.derive(&engine.record(parent.as_str()).unwrap()).unwrap().current;
+    mv(
+        &parent,
+        Role::ShiftLead,
+        Action::Register {
+            category: cur.category,
+            grid: cur.grid,
+        },
+        3_000,
+    );
+    let dispatch = Action::Dispatch {
+        lead: dept.clone(),
+        assists: vec![],
+    };
+    mv(&parent, Role::Dispatcher, dispatch, 4_000);
+    engine
+        .act(
+            &Actor::new("n", dept.clone(), Role::Handler),
+            &parent,
+            Action::Feedback {
+                unit: dept.clone(),
+                note: "已清理".into(),
+                photos: vec![],
+            },
+            now + 5_000,
+        )
+        .unwrap();
+    let pass = Action::Check {
+        passed: true,
+        note: "ok".into(),
+    };
+    mv(&parent, Role::Supervisor, pass, 6_000);
+    mv(&parent, Role::ShiftLead, Action::Close, 7_000);
+    let row = engine.store.read().unwrap().summary(&dup).unwrap().unwrap();
+    assert_eq!(row.state, State::Closed, "closed with its 主案");
+    let rec = engine.record(dup.as_str()).unwrap();
+    let last = engine.derive(&rec).unwrap().current.last;
+    let e = rec.events.iter().find(|e| e.id == last).unwrap();
+    assert!(matches!(e.action, Action::ParentClosed { .. }));
+    assert_eq!(e.person.as_deref(), Some("王芳"));
+    // Its own caller is called back.
+    mv(&dup, Role::Callback, Action::callback(true, gridloop_core::domain::event::Rating::Satisfied, "满意"), 8_000);
+    let a = assess(&engine, period, now + 9_000, &AssessConfig::default()).unwrap();
+    assert_eq!((a.cases, a.merged_cases), (2, 1), "still out of every count");
+}
+
+#[test]
+fn a_red_light_raises_one_supervision_order_from_the_holders_superior() {
+    use gridloop_core::domain::event::Action;
+    use gridloop_core::domain::role::{Actor, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("d.redb")).unwrap());
+    let d = &engine.district;
+    let root = d.root().id.clone();
+    let dept = d.departments()[0].id.clone();
+    let grid = d.grids().next().unwrap().code.to_string();
+    let now = YEAR_2026 + 40 * 86_400_000;
+    let act = |unit: &gridloop_core::domain::unit::UnitId, role, id, action, t| {
+        engine
+            .act(&Actor::new("n", unit.clone(), role), id, action, now + t)
+            .unwrap()
+    };
+    let id = engine
+        .report(
+            &Actor::new("n", root.clone(), Role::Intake),
+            &gridloop_core::engine::NewCase {
+                source: "hotline".into(),
+                category: "E0102".into(),
+                grid,
+                address: "东四北大街1号".into(),
+                description: "垃圾".into(),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap()
+        .id;
+    act(&root, Role::Intake, &id, Action::Accept, 1_000);
+    let cur = engine.derive(&engine.record(id.as_str()).unwrap()).unwrap().current;
+    let register = Action::Register {
+        category: cur.category,
+        grid: cur.grid,
+    };
+    act(&root, Role::ShiftLead, &id, register, 2_000);
+    let dispatch = Action::Dispatch {
+        lead: dept.clone(),
+        assists: vec![],
+    };
+    let row = act(&root, Role::Dispatcher, &id, dispatch, 3_000);
+    // Before the due time: nothing.
+    assert!(engine.raise_overdue_orders("n", &root, now + 4_000).unwrap().is_empty());
+    let late = row.due.unwrap() + 60_000;
+    let raised = engine.raise_overdue_orders("n", &root, late).unwrap();
+    assert_eq!(raised.len(), 1);
+    let o = &raised[0].orders[0];
+    assert!(o.auto && o.unit == dept && o.due > late && o.replied.is_none());
+    assert!(raised[0].inbox_units().contains(&&dept));
+    // One order until it is answered.
+    assert!(engine.raise_overdue_orders("n", &root, late + 60_000).unwrap().is_empty());
+    let reply = Action::Reply {
+        order: o.id.clone(),
+        note: "已加派人手".into(),
+    };
+    act(&dept, Role::Handler, &id, reply, late - now + 120_000);
+    let again = engine.raise_overdue_orders("n", &root, late + 180_000).unwrap();
+    assert_eq!(again.len(), 1, "still red after the reply: a new order");
+}

@@ -1185,3 +1185,210 @@ fn a_12345_send_back_goes_to_the_dispatcher_and_others_to_the_shift_lead() {
     sup.refused(&f.district, Dispatcher, d.clone(), "decide.回退.role");
     sup.ok(&f.district, ShiftLead, d);
 }
+
+#[test]
+fn a_joint_dispatch_waits_for_each_units_own_feedback() {
+    let f = Fixture::new();
+    let mut c = f.registered_district_case();
+    let joint = |units: Vec<_>| Action::JointDispatch { units };
+    let fb = |unit: &gridloop_core::domain::unit::UnitId| Action::Feedback {
+        unit: unit.clone(),
+        note: "已处置".into(),
+        photos: vec![],
+    };
+    c.refused(&f.district, Dispatcher, joint(vec![f.dept.clone()]), "joint_dispatch.target");
+    c.refused(
+        &f.district,
+        Dispatcher,
+        joint(vec![f.other_street(), f.dept.clone()]),
+        "joint_dispatch.target",
+    );
+    // 属地 (the street) and 属主 (the department).
+    c.ok(&f.district, Dispatcher, joint(vec![f.street.clone(), f.dept.clone()]));
+    assert!(c.state().joint);
+    assert_eq!(c.state().receipts.len(), 2);
+    c.ok(&f.dept, Handler, fb(&f.dept));
+    assert_eq!(c.state().state, State::Handling, "the street has not fed back");
+    c.refused(&f.dept, Handler, fb(&f.dept), "feedback.done");
+    c.ok(&f.street, ShiftLead, fb(&f.street));
+    assert_eq!(c.state().state, State::ToCheck);
+    // A failed 核查 sends both back, and both feedbacks count as rework.
+    c.ok(
+        &f.district,
+        Supervisor,
+        Action::Check {
+            passed: false,
+            note: "未完成".into(),
+        },
+    );
+    let failed: Vec<_> = c
+        .state()
+        .acts
+        .iter()
+        .filter(|a| a.step == Step::Feedback && !a.ok)
+        .map(|a| a.unit.clone())
+        .collect();
+    assert_eq!(failed, [f.dept.clone(), f.street.clone()]);
+    c.ok(&f.dept, Handler, fb(&f.dept));
+    assert_eq!(c.state().state, State::Handling);
+}
+
+#[test]
+fn an_appeal_against_a_failed_check_restores_the_feedback_when_upheld() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    c.ok(&f.dept, Handler, f.feedback());
+    let check = |c: &mut TestCase<'_>| {
+        c.ok(
+            &f.district,
+            Supervisor,
+            Action::Check {
+                passed: false,
+                note: "未完成".into(),
+            },
+        );
+        c.events.last().unwrap().id.clone()
+    };
+    let failed = check(&mut c);
+    let appeal = |against| Action::Appeal {
+        unit: f.dept.clone(),
+        against,
+        reason: "已按标准完成，现场照片为证".into(),
+    };
+    c.refused(
+        &f.dept,
+        Handler,
+        appeal(c.events[1].id.clone()),
+        "appeal.appeal",
+    );
+    c.ok(&f.dept, Handler, appeal(failed.clone()));
+    assert_eq!(c.state().pending.as_ref().unwrap().kind, RequestKind::Appeal);
+    let request = c.state().pending.unwrap().id;
+    let decide = |approve| Action::Decide {
+        request: request.clone(),
+        approve,
+        note: "复核".into(),
+    };
+    c.refused(&f.district, ShiftLead, decide(true), "decide.申诉.role");
+    c.ok(&f.district, Leader, decide(true));
+    let s = c.state();
+    assert!(
+        s.acts.iter().filter(|a| a.step == Step::Feedback).all(|a| a.ok),
+        "the upheld appeal clears the rework"
+    );
+    assert_eq!(s.rework, 0);
+    assert!(s.acts.iter().any(|a| a.step == Step::Appeal && a.unit == f.dept));
+    // Appealed once: nothing left to appeal.
+    c.refused(&f.dept, Handler, appeal(failed), "appeal.appeal");
+}
+
+#[test]
+fn a_supervision_order_is_owed_a_reply_by_the_unit_it_names() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    let order = |unit: &gridloop_core::domain::unit::UnitId, due| Action::Order {
+        unit: unit.clone(),
+        note: "请加快处置".into(),
+        due,
+        auto: false,
+    };
+    let later = c.t + 4 * 3_600_000;
+    c.refused(&f.district, Leader, order(&f.dept2, later), "order.target");
+    c.refused(&f.district, Leader, order(&f.dept, c.t), "order.due");
+    // The centre orders the department handling its case (not only the holder).
+    c.ok(&f.district, Leader, order(&f.dept, later));
+    let id = c.events.last().unwrap().id.clone();
+    let s = c.state();
+    assert_eq!(s.orders.len(), 1);
+    let row = gridloop_core::store::CaseSummary::build(
+        &gridloop_core::domain::case_id::CaseId("c".into()),
+        &c.intake,
+        &c.derived(),
+    );
+    assert!(row.inbox_units().contains(&&f.dept));
+    let reply = |note: &str| Action::Reply {
+        order: id.clone(),
+        note: note.into(),
+    };
+    c.refused(&f.dept2, Handler, reply("答复"), "reply.order");
+    c.refused(&f.dept, Handler, reply(" "), "reply.note");
+    c.ok(&f.dept, Handler, reply("已安排人员，今日完成"));
+    let s = c.state();
+    assert!(s.orders[0].replied.is_some());
+    let act = s.acts.iter().find(|a| a.step == Step::Reply).unwrap();
+    assert!(act.on_time() && act.unit == f.dept);
+    c.refused(&f.dept, Handler, reply("再答"), "reply.order");
+    assert_eq!(c.state().state, State::Handling, "orders change no workflow state");
+}
+
+#[test]
+fn the_street_rates_the_departments_that_reported_in() {
+    let f = Fixture::new();
+    let mut c = f.case_at(&f.street, Intake, "grid_patrol");
+    c.ok(&f.street, Intake, Action::Accept);
+    let r = f.register(&c);
+    c.ok(&f.street, ShiftLead, r);
+    c.ok(
+        &f.street,
+        Leader,
+        Action::Whistle {
+            departments: vec![f.dept.clone(), f.dept2.clone()],
+        },
+    );
+    c.ok(&f.dept, Handler, Action::ReportIn { unit: f.dept.clone() });
+    let rate = |unit: &gridloop_core::domain::unit::UnitId, rating| Action::Rate {
+        unit: unit.clone(),
+        rating,
+        note: "到场及时".into(),
+    };
+    c.refused(&f.street, ShiftLead, rate(&f.dept2, Rating::Satisfied), "rate.summons");
+    c.refused(&f.district, Leader, rate(&f.dept, Rating::Satisfied), "rate.level");
+    c.ok(&f.street, ShiftLead, rate(&f.dept, Rating::Fair));
+    c.refused(&f.street, Leader, rate(&f.dept, Rating::Satisfied), "rate.done");
+    let s = c.state();
+    assert_eq!(s.ratings, [(f.dept.clone(), Rating::Fair)]);
+    assert!(s.acts.iter().any(|a| a.step == Step::Rated && a.unit == f.dept && a.ok));
+}
+
+#[test]
+fn a_duplicate_merged_into_a_case_closes_with_it_and_its_caller_is_called_back() {
+    let f = Fixture::new();
+    let mut dup = f.case_at(&f.district, Intake, "hotline");
+    let parent = gridloop_core::domain::case_id::CaseId("p".repeat(32));
+    let merge = Action::Merge {
+        into: parent.clone(),
+        note: "同一地点同一问题".into(),
+    };
+    c_refused_merge(&f, &mut dup, &merge);
+    dup.ok(&f.district, Intake, merge);
+    assert_eq!(dup.state().state, State::Merged);
+    dup.refused(&f.district, Intake, Action::Accept, "accept.state");
+    let closed = |p| Action::ParentClosed { parent: p };
+    dup.refused(
+        &f.district,
+        ShiftLead,
+        closed(gridloop_core::domain::case_id::CaseId("q".repeat(32))),
+        "parent_closed.merged",
+    );
+    dup.ok(&f.district, ShiftLead, closed(parent));
+    assert_eq!(dup.state().state, State::Closed);
+    dup.ok(
+        &f.district,
+        Callback,
+        Action::callback(true, Rating::Satisfied, "满意"),
+    );
+    assert_eq!(dup.state().state, State::Archived);
+}
+
+fn c_refused_merge(f: &Fixture, c: &mut TestCase<'_>, merge: &Action) {
+    c.refused(&f.district, Supervisor, merge.clone(), "merge.role");
+    c.refused(
+        &f.district,
+        Intake,
+        Action::Merge {
+            into: gridloop_core::domain::case_id::CaseId("p".repeat(32)),
+            note: " ".into(),
+        },
+        "merge.note",
+    );
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::domain::calendar::Millis;
+use crate::domain::case_id::CaseId;
 use crate::domain::catalogue::CategoryCode;
 use crate::domain::emergency::{EmergencyLimits, Lane};
 use crate::domain::hlc::Hlc;
@@ -39,6 +40,9 @@ pub enum RequestKind {
     Extension,
     /// 挂账: park as a known long-term problem.
     Park,
+    /// 申诉: the handler disputes a decision against it (a failed 核查, a 不满意 回访, a
+    /// refused 退单); asked with [`Action::Appeal`].
+    Appeal,
 }
 
 impl RequestKind {
@@ -48,6 +52,7 @@ impl RequestKind {
             RequestKind::SendBack => "回退",
             RequestKind::Extension => "延期",
             RequestKind::Park => "挂账",
+            RequestKind::Appeal => "申诉",
         }
     }
 }
@@ -129,8 +134,12 @@ pub enum Action {
     },
     /// 作废: void at registration (counts against accuracy).
     Void { reason: String },
-    /// 派遣 (一案双派 when `assists` is not empty): to a lead unit and assisting units.
+    /// 派遣: to a lead unit, with assisting units (协办) that do not feed back.
     Dispatch { lead: UnitId, assists: Vec<UnitId> },
+    /// 一案双派: to the territory (属地: a street or community under the holder) and the
+    /// owner (属主: a department), or to several departments; each signs, contacts and feeds
+    /// back on its own, and the case is checked once every one has.
+    JointDispatch { units: Vec<UnitId> },
     /// 属地派遣: hand the case down to a street or community under the holder.
     DispatchDown { unit: UnitId },
     /// 反馈: the handler reports the work done, with after-photos.
@@ -187,6 +196,38 @@ pub enum Action {
     Answer { note: String },
     /// 督办: supervision note from above; shows on the holder's screen.
     Supervise { note: String },
+    /// 督办单: a supervision order from above to the holder or a handler, with its own
+    /// deadline; the unit must reply ([`Action::Reply`]). `auto` when a node raised it for a
+    /// red light (超时自动督办).
+    Order {
+        unit: UnitId,
+        note: String,
+        due: Millis,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto: bool,
+    },
+    /// 督办回复: the ordered unit answers a 督办单.
+    Reply { order: EventId, note: String },
+    /// 申诉: a handler disputes a decision against it (`against`: a failed 核查, a 不满意
+    /// 回访 or a refused 退单), for a 领导 to decide.
+    Appeal {
+        unit: UnitId,
+        against: EventId,
+        reason: String,
+    },
+    /// 并案: this case is a duplicate of `into`, which answers for it; it leaves every count.
+    Merge { into: CaseId, note: String },
+    /// 并入: a duplicate was merged into this case; its caller is answered when this closes.
+    Absorb { child: CaseId },
+    /// 主案办结: the case this one was merged into was closed; this one closes with it and
+    /// waits for its own caller's 回访.
+    ParentClosed { parent: CaseId },
+    /// 双向考核: the street rates a department that reported in to its whistle.
+    Rate {
+        unit: UnitId,
+        rating: Rating,
+        note: String,
+    },
     /// 催办: urging note from above.
     Urge { note: String },
     /// 自处置: a community takes the case into its own hands (微循环).
@@ -228,7 +269,8 @@ impl Action {
             | Action::ReportIn { unit }
             | Action::Contact { unit, .. }
             | Action::Feedback { unit, .. }
-            | Action::Request { unit, .. } => Some(unit),
+            | Action::Request { unit, .. }
+            | Action::Appeal { unit, .. } => Some(unit),
             _ => None,
         }
     }
@@ -255,6 +297,14 @@ impl Action {
             Action::Void { .. } => "void",
             Action::Dispatch { .. } => "dispatch",
             Action::DispatchDown { .. } => "dispatch_down",
+            Action::JointDispatch { .. } => "joint_dispatch",
+            Action::Order { .. } => "order",
+            Action::Reply { .. } => "reply",
+            Action::Appeal { .. } => "appeal",
+            Action::Merge { .. } => "merge",
+            Action::Absorb { .. } => "absorb",
+            Action::ParentClosed { .. } => "parent_closed",
+            Action::Rate { .. } => "rate",
             Action::Feedback { .. } => "feedback",
             Action::Request { .. } => "request",
             Action::Decide { .. } => "decide",
@@ -291,14 +341,24 @@ impl Action {
             Action::Verify { .. } => "核实反馈",
             Action::Register { .. } => "立案",
             Action::Void { .. } => "作废",
-            Action::Dispatch { assists, .. } if !assists.is_empty() => "一案双派",
+            Action::Dispatch { assists, .. } if !assists.is_empty() => "派遣·协办",
             Action::Dispatch { .. } => "派遣",
+            Action::JointDispatch { .. } => "一案双派",
+            Action::Order { auto: true, .. } => "超时督办",
+            Action::Order { .. } => "督办单",
+            Action::Reply { .. } => "督办回复",
+            Action::Appeal { .. } => "申诉",
+            Action::Merge { .. } => "并案",
+            Action::Absorb { .. } => "并入",
+            Action::ParentClosed { .. } => "主案办结",
+            Action::Rate { .. } => "街道评价",
             Action::DispatchDown { .. } => "属地派遣",
             Action::Feedback { .. } => "处置反馈",
             Action::Request { kind, .. } => match kind {
                 RequestKind::SendBack => "申请回退",
                 RequestKind::Extension => "申请延期",
                 RequestKind::Park => "申请挂账",
+                RequestKind::Appeal => "申诉",
             },
             Action::Decide { approve: true, .. } => "批准",
             Action::Decide { .. } => "驳回",
@@ -326,11 +386,18 @@ impl Action {
         }
     }
 
-    /// Notes (督办/催办, 预案落实) change no workflow state and never conflict with moves.
+    /// Notes (督办/催办, 督办单 and replies, 预案落实, 街道评价, 并入) change no workflow state
+    /// and never conflict with moves.
     pub fn is_note(&self) -> bool {
         matches!(
             self,
-            Action::Supervise { .. } | Action::Urge { .. } | Action::Tick { .. }
+            Action::Supervise { .. }
+                | Action::Urge { .. }
+                | Action::Tick { .. }
+                | Action::Order { .. }
+                | Action::Reply { .. }
+                | Action::Rate { .. }
+                | Action::Absorb { .. }
         )
     }
 
@@ -340,7 +407,12 @@ impl Action {
             Action::Reject { reason }
             | Action::Void { reason }
             | Action::Escalate { reason }
-            | Action::Request { reason, .. } => Some(reason.as_str()),
+            | Action::Request { reason, .. }
+            | Action::Appeal { reason, .. } => Some(reason.as_str()),
+            Action::Order { note, .. }
+            | Action::Reply { note, .. }
+            | Action::Merge { note, .. }
+            | Action::Rate { note, .. } => Some(note.as_str()),
             Action::Verify { note, .. }
             | Action::Feedback { note, .. }
             | Action::Decide { note, .. }

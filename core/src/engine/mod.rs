@@ -1,7 +1,9 @@
 //! The case engine (案件引擎): reports cases and makes moves on them, each as one durable
 //! store transaction that updates document, change log, projection and indexes together.
 
+mod merge;
 pub mod rebuild;
+mod supervision;
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -393,7 +395,31 @@ impl Engine {
     ) -> Result<CaseSummary, EngineError> {
         check_person(actor)?;
         let wt = self.store.begin(true)?;
-        let mut doc = Store::doc_in(&wt, id)?;
+        let closes = matches!(action, Action::Close);
+        let (summary, derived) = self.act_in(&wt, actor, id, action, now)?;
+        // 并案: the duplicates merged into a case close with it, each to wait for its own
+        // caller's 回访 (those this node holds: one held only elsewhere stays merged until it
+        // is closed there with `merge`'s rule).
+        if closes {
+            for child in &derived.current.children {
+                self.close_child(&wt, actor, child, id, now)?;
+            }
+        }
+        wt.commit().map_err(StoreError::from)?;
+        Ok(summary)
+    }
+
+    /// [`Engine::act`] inside the write transaction `wt`, not committed: the new row and
+    /// the derived state.
+    fn act_in(
+        &self,
+        wt: &redb::WriteTransaction,
+        actor: &Actor,
+        id: &CaseId,
+        action: Action,
+        now: Millis,
+    ) -> Result<(CaseSummary, Derived), EngineError> {
+        let mut doc = Store::doc_in(wt, id)?;
         let intake = doc.intake()?;
         let mut events = doc.events()?;
         let rules = self.rules();
@@ -424,7 +450,7 @@ impl Engine {
         let mut changes = changes_of(&doc, id, &before, &actor.node.0);
         self.sign_own(&mut changes);
         Store::put_case(
-            &wt,
+            wt,
             &CaseWrite {
                 id,
                 doc: Some(&doc),
@@ -435,8 +461,7 @@ impl Engine {
                 saved: None,
             },
         )?;
-        wt.commit().map_err(StoreError::from)?;
-        Ok(summary)
+        Ok((summary, derived))
     }
 
     /// 平时/战时: the open emergency incidents covering `unit` (or summoning it).

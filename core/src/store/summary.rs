@@ -82,14 +82,28 @@ pub struct CaseSummary {
     pub lane: Option<CaseId>,
     /// 应急事件: the incident this case opened (启动预案), if it did.
     pub incident: Option<crate::domain::emergency::Incident>,
+    /// 一案双派: each unit dispatched feeds back on its own.
+    pub joint: bool,
+    /// 督办单 issued on the case (answered or not).
+    pub orders: Vec<crate::workflow::SuperviseOrder>,
+    /// 并案: the case this one was merged into (it leaves every count).
+    pub merged_into: Option<CaseId>,
+    /// 并入: the duplicates merged into this case.
+    pub children: Vec<CaseId>,
 }
 
 impl CaseSummary {
-    /// The units whose inbox lists the case (待办): its holder, and while it is being
-    /// handled (处置中 to 待结案) every unit handling it that does not hold it — a
-    /// department's own queue, or a community working a case its street holds.
+    /// The units whose inbox lists the case (待办): its holder, while it is being handled
+    /// (处置中 to 待结案) every unit handling it that does not hold it — a department's own
+    /// queue, or a community working a case its street holds — and a unit owing the reply
+    /// to a 督办单.
     pub fn inbox_units(&self) -> Vec<&UnitId> {
         let mut out = vec![&self.holder];
+        for o in self.orders.iter().filter(|o| o.replied.is_none()) {
+            if !out.contains(&&o.unit) {
+                out.push(&o.unit);
+            }
+        }
         if matches!(
             self.state,
             State::Handling | State::Parked | State::ToCheck | State::ToClose
@@ -152,6 +166,10 @@ impl CaseSummary {
             acts: c.acts.clone(),
             lane: c.lane.as_ref().map(|l| l.incident.clone()),
             incident: c.incident.clone(),
+            joint: c.joint,
+            orders: c.orders.clone(),
+            merged_into: c.merged_into.clone(),
+            children: c.children.clone(),
         }
     }
 

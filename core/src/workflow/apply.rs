@@ -10,7 +10,9 @@ use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
 use crate::domain::unit::UnitKind;
 
-use super::case_state::{Answers, CaseState, Pending, Receipt, Summons, record_acts};
+use super::case_state::{
+    Answers, CaseState, Disputable, Pending, Receipt, Summons, record_acts,
+};
 use super::deadline::Deadline;
 use super::rules::Rules;
 use super::state::{Loop, State};
@@ -63,11 +65,16 @@ impl<'a> Rules<'a> {
                 n.state = State::Voided;
                 n.stage = None;
             }
-            Action::Dispatch { lead, assists } => {
+            Action::Dispatch { .. } | Action::JointDispatch { .. } => {
                 n.state = State::Handling;
-                n.handlers = std::iter::once(lead.clone())
-                    .chain(assists.iter().cloned())
-                    .collect();
+                n.joint = matches!(e.action, Action::JointDispatch { .. });
+                n.handlers = match &e.action {
+                    Action::Dispatch { lead, assists } => std::iter::once(lead.clone())
+                        .chain(assists.iter().cloned())
+                        .collect(),
+                    Action::JointDispatch { units } => units.clone(),
+                    _ => unreachable!("matched above"),
+                };
                 n.units.extend(n.handlers.iter().cloned());
                 n.receipts = n
                     .handlers
@@ -78,6 +85,7 @@ impl<'a> Rules<'a> {
                         signed: None,
                         contact_due: self.calendar_for(u).add(at, lim.contact),
                         contacted: None,
+                        fed_back: None,
                     })
                     .collect();
                 n.milestones.dispatched.get_or_insert(at);
@@ -108,6 +116,7 @@ impl<'a> Rules<'a> {
             }
             Action::DispatchDown { unit } => {
                 n.receipts.clear();
+                n.joint = false;
                 n.down_from = Some(s.holder.clone());
                 n.holder = unit.clone();
                 n.level = Loop::of(self.kind(unit).unwrap_or(UnitKind::District));
@@ -128,11 +137,44 @@ impl<'a> Rules<'a> {
             Action::Feedback { unit, .. } => {
                 if let Some(r) = n.receipt_mut(unit) {
                     r.signed.get_or_insert(at);
+                    r.fed_back = Some(at);
                 }
-                n.state = State::ToCheck;
-                n.milestones.feedback = Some(at);
-                n.stage = Some(Deadline::new(cal, at, lim.check));
+                // 一案双派: checked once every unit has fed back.
+                if !n.joint || n.receipts.iter().all(|r| r.fed_back.is_some()) {
+                    n.state = State::ToCheck;
+                    n.milestones.feedback = Some(at);
+                    n.stage = Some(Deadline::new(cal, at, lim.check));
+                }
             }
+            Action::Appeal {
+                unit,
+                against,
+                reason,
+            } => {
+                n.pending = Some(Pending {
+                    id: e.id.clone(),
+                    kind: RequestKind::Appeal,
+                    unit: unit.clone(),
+                    reason: reason.clone(),
+                    until: None,
+                    against: Some(against.clone()),
+                });
+            }
+            Action::Merge { into, .. } => {
+                n.state = State::Merged;
+                n.merged_into = Some(into.clone());
+                n.stage = None;
+                n.overall = None;
+            }
+            Action::ParentClosed { .. } => {
+                n.state = State::Closed;
+                n.milestones.closed = Some(at);
+                n.stage = intake
+                    .source
+                    .needs_callback()
+                    .then(|| Deadline::new(cal, at, lim.callback));
+            }
+            Action::Order { .. } | Action::Reply { .. } | Action::Rate { .. } | Action::Absorb { .. } => {}
             Action::Request {
                 kind,
                 unit,
@@ -145,14 +187,57 @@ impl<'a> Rules<'a> {
                     unit: unit.clone(),
                     reason: reason.clone(),
                     until: *until,
+                    against: None,
                 });
             }
             Action::Decide { approve, .. } => {
                 let p = n.pending.take();
+                if let (false, Some(p)) = (*approve, &p)
+                    && p.kind == RequestKind::SendBack
+                {
+                    // A refused 退单 may be appealed (申诉).
+                    n.disputable.push(Disputable {
+                        decision: e.id.clone(),
+                        unit: p.unit.clone(),
+                        failed_act: None,
+                        send_back: true,
+                    });
+                }
+                // An upheld appeal against a refused 退单 sends the case back.
+                let appeal = p.as_ref().filter(|p| p.kind == RequestKind::Appeal);
+                let disputed = appeal.and_then(|p| {
+                    let d = p.against.as_ref()?;
+                    n.disputable.iter().position(|x| &x.decision == d)
+                });
+                let disputed = match (*approve, disputed) {
+                    (true, Some(i)) => Some(n.disputable.remove(i)),
+                    _ => None,
+                };
+                let p = match (p, &disputed) {
+                    (Some(p), Some(d)) if d.send_back => Some(Pending {
+                        kind: RequestKind::SendBack,
+                        ..p
+                    }),
+                    (p, _) => p,
+                };
+                if let Some(d) = &disputed
+                    && let Some(i) = d.failed_act
+                    && let Some(a) = n.acts.get_mut(i)
+                {
+                    // The feedback the decision failed counts as good work again, and a 不满意
+                    // it drew no longer counts against 满意率.
+                    a.ok = true;
+                    n.rework = n.rework.saturating_sub(1);
+                    if n.answers.is_some_and(|x| !x.satisfied) {
+                        n.answers = None;
+                    }
+                }
                 if let (true, Some(p)) = (*approve, p) {
                     match p.kind {
+                        RequestKind::Appeal => {}
                         RequestKind::SendBack => {
                             n.send_backs += 1;
+                            n.joint = false;
                             n.handlers.clear();
                             n.receipts.clear();
                             n.summons.clear();
@@ -218,6 +303,9 @@ impl<'a> Rules<'a> {
                     n.state = State::Handling;
                     n.rework += 1;
                     n.stage = n.overall;
+                    for r in &mut n.receipts {
+                        r.fed_back = None;
+                    }
                 }
             }
             Action::Close => {
@@ -245,8 +333,10 @@ impl<'a> Rules<'a> {
                     n.state = State::Archived;
                     n.stage = None;
                 } else if n.handlers.is_empty() && !n.self_handling {
-                    // A case nobody handled (a 咨询 answered on the call) is dispatched now.
+                    // A case nobody handled (a 咨询 answered on the call, a duplicate closed
+                    // with the case it was merged into) is dispatched now, as its own case.
                     n.state = State::ToDispatch;
+                    n.merged_into = None;
                     n.satisfied = None;
                     n.milestones.closed = None;
                     n.stage = Some(Deadline::new(cal, at, lim.dispatch));
@@ -254,6 +344,9 @@ impl<'a> Rules<'a> {
                     n.state = State::Handling;
                     n.satisfied = None;
                     n.rework += 1;
+                    for r in &mut n.receipts {
+                        r.fed_back = None;
+                    }
                     n.milestones.closed = None;
                     let d = self.handling_deadline(&n, at);
                     n.overall = Some(d);
@@ -271,6 +364,7 @@ impl<'a> Rules<'a> {
                 n.units.insert(up);
                 n.state = State::ToRegister;
                 n.handlers.clear();
+                n.joint = false;
                 n.receipts.clear();
                 n.summons.clear();
                 n.self_handling = false;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 use crate::domain::calendar::{Light, Millis, WorkCalendar};
+use crate::domain::case_id::CaseId;
 use crate::domain::catalogue::CategoryCode;
 use crate::domain::emergency::{Incident, Lane};
 use crate::domain::event::{Action, Event, EventId, Rating, RequestKind};
@@ -41,6 +42,42 @@ pub struct Receipt {
     pub contact_due: Millis,
     /// When it contacted the caller, if it has.
     pub contacted: Option<Millis>,
+    /// When it fed back (一案双派: each unit feeds back on its own), since the last 核查.
+    pub fed_back: Option<Millis>,
+}
+
+/// A supervision order (督办单): from above to the holder or a handler, with a deadline and a
+/// reply owed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuperviseOrder {
+    /// The order event.
+    pub id: EventId,
+    /// The unit that issued it.
+    pub from: UnitId,
+    /// The unit that must reply.
+    pub unit: UnitId,
+    /// When it was issued.
+    pub at: Millis,
+    /// When the reply is due.
+    pub due: Millis,
+    /// Raised by a node for a red light (超时自动督办).
+    pub auto: bool,
+    /// When it was answered, if it has been.
+    pub replied: Option<Millis>,
+}
+
+/// A decision a handling unit may appeal (可申诉): a failed 核查 or a 不满意 回访 against its
+/// feedback, or a refused 退单.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disputable {
+    /// The decision event.
+    pub decision: EventId,
+    /// The unit it went against.
+    pub unit: UnitId,
+    /// The feedback act it marked failed (an index into [`CaseState::acts`]), if any.
+    pub failed_act: Option<usize>,
+    /// A refused 退单: upholding the appeal sends the case back.
+    pub send_back: bool,
 }
 
 /// A request waiting for approval (待审批申请).
@@ -56,6 +93,8 @@ pub struct Pending {
     pub reason: String,
     /// New due time asked for (extensions).
     pub until: Option<Millis>,
+    /// The decision an appeal (申诉) disputes.
+    pub against: Option<EventId>,
 }
 
 /// When the case reached each milestone (节点时间), for assessment.
@@ -119,6 +158,12 @@ pub enum Step {
     Extension,
     /// An approved 挂账, counted for the asking unit.
     Park,
+    /// 督办回复: a unit answered a 督办单; `due` is the order's deadline.
+    Reply,
+    /// 申诉 upheld, counted for the appealing unit.
+    Appeal,
+    /// 街道评价 of a department (双向考核); `ok` = 满意 or 基本满意.
+    Rated,
     /// 冲突处理: a conflict resolved by keeping one branch (for the after-action report).
     Resolve,
 }
@@ -180,8 +225,11 @@ pub struct CaseState {
     pub category: CategoryCode,
     /// Grid as registered (or as reported).
     pub grid: GridCode,
-    /// Units handling it: the lead first, then assisting units (一案双派) or summoned ones.
+    /// Units handling it: the lead first, then assisting units (协办), the units of a 一案双派
+    /// or summoned ones.
     pub handlers: Vec<UnitId>,
+    /// 一案双派: every unit dispatched feeds back on its own, and 核查 waits for all.
+    pub joint: bool,
     /// The holder community handles the case itself (微循环 自处置).
     pub self_handling: bool,
     /// The unit that handed the case down (属地派遣), where a send-back returns it.
@@ -211,6 +259,16 @@ pub struct CaseState {
     pub answers: Option<Answers>,
     /// 督办/催办 notes counted.
     pub notes: u32,
+    /// 督办单 issued on the case, oldest first.
+    pub orders: Vec<SuperviseOrder>,
+    /// 双向考核: the street's rating of each department that reported in.
+    pub ratings: Vec<(UnitId, Rating)>,
+    /// 并案: the case this one was merged into, which answers for it.
+    pub merged_into: Option<CaseId>,
+    /// 并入: the duplicates merged into this case.
+    pub children: Vec<CaseId>,
+    /// Decisions against a handling unit it may still appeal (申诉).
+    pub disputable: Vec<Disputable>,
     /// Milestone times.
     pub milestones: Milestones,
     /// The assessed acts, in the order applied (考核记录).
@@ -285,7 +343,14 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
     let receipt_due = |unit: &UnitId| s.receipt(unit).map(|r| r.due);
     let mut fail_last = None;
     match &e.action {
-        Action::Report | Action::Request { .. } => {}
+        Action::Report | Action::Request { .. } | Action::Appeal { .. } => {}
+        // 并案: the duplicate leaves every count; notes are recorded where replay applies them.
+        Action::Merge { .. }
+        | Action::ParentClosed { .. }
+        | Action::Order { .. }
+        | Action::Reply { .. }
+        | Action::Rate { .. }
+        | Action::Absorb { .. } => {}
         Action::Resolve { .. } => push(Step::Resolve, &e.unit, None, true),
         Action::StandDown { .. } => push(Step::Close, &e.unit, None, true),
         Action::Activate { .. }
@@ -300,7 +365,7 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
         Action::Verify { confirmed, .. } => push(Step::Verify, &e.unit, stage_due, *confirmed),
         Action::Register { .. } => push(Step::Register, &e.unit, stage_due, true),
         Action::Void { .. } => push(Step::Void, &e.unit, stage_due, true),
-        Action::Dispatch { .. } | Action::DispatchDown { .. } => {
+        Action::Dispatch { .. } | Action::DispatchDown { .. } | Action::JointDispatch { .. } => {
             push(Step::Dispatch, &e.unit, stage_due, true)
         }
         Action::Whistle { .. } => {
@@ -358,15 +423,41 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
                     }
                     RequestKind::Extension => Step::Extension,
                     RequestKind::Park => Step::Park,
+                    RequestKind::Appeal => Step::Appeal,
                 };
                 push(step, &p.unit, None, true);
             }
         }
         Action::Decide { .. } => {}
     }
-    if let Some(step) = fail_last
-        && let Some(a) = n.acts.iter_mut().rev().skip(1).find(|a| a.step == step)
-    {
-        a.ok = false;
+    let Some(step) = fail_last else {
+        return;
+    };
+    // The acts this one shows wrong: the last of `step` before it — every unit's feedback
+    // since the last 核查 or 派遣 in a 一案双派.
+    let mine = n.acts.len().saturating_sub(1);
+    let mut failed = Vec::new();
+    for i in (0..mine).rev() {
+        let a = &n.acts[i];
+        if a.step == step {
+            failed.push(i);
+            if !(s.joint && step == Step::Feedback) {
+                break;
+            }
+        } else if s.joint && matches!(a.step, Step::Check | Step::Dispatch) {
+            break;
+        }
+    }
+    for i in failed {
+        n.acts[i].ok = false;
+        if step == Step::Feedback {
+            // 申诉: the unit may dispute the decision.
+            n.disputable.push(Disputable {
+                decision: e.id.clone(),
+                unit: n.acts[i].unit.clone(),
+                failed_act: Some(i),
+                send_back: false,
+            });
+        }
     }
 }

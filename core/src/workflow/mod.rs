@@ -15,9 +15,9 @@
 //! |---|---|
 //! | `state` | [`State`] (状态) with its named sets ([`State::OPEN`]…), [`Loop`] (循环层级) |
 //! | `deadline` | [`Deadline`] (时限) |
-//! | `case_state` | [`CaseState`] (案件状态), [`Act`]/[`Step`] (考核记录), [`Milestones`], [`Pending`], [`Summons`] |
+//! | `case_state` | [`CaseState`] (案件状态), [`Act`]/[`Step`] (考核记录), [`Milestones`], [`Pending`], [`Summons`], [`Receipt`] (签收), [`SuperviseOrder`] (督办单), [`Disputable`] (可申诉) |
 //! | `refusal` | [`Refusal`] (拒绝原因): [`RuleId`], [`Reason`], English and Chinese text |
-//! | `rules` | [`Rules`] and [`Rules::check`], by move family: intake, dispatch, handling, escalation, emergency |
+//! | `rules` | [`Rules`] and [`Rules::check`], by move family: intake, dispatch (一案双派), handling (申诉), escalation (督办单, 双向考核), merge (并案), emergency |
 //! | `apply` | [`Rules::apply`] |
 //! | `replay` | [`Rules::replay`], [`Rules::check_live`], [`Derived`], [`Branch`] |
 //! | `routing` | [`Rules::suggest_dispatch`]: 派遣建议 from the departments' duties |
@@ -31,7 +31,10 @@ mod routing;
 mod rules;
 mod state;
 
-pub use case_state::{Act, Answers, CaseState, Milestones, Pending, Receipt, Step, Summons};
+pub use case_state::{
+    Act, Answers, CaseState, Disputable, Milestones, Pending, Receipt, Step, Summons,
+    SuperviseOrder,
+};
 pub use deadline::Deadline;
 pub use refusal::{Reason, Refusal, RuleId, TextField, UnitRef};
 pub use replay::{Branch, Derived};

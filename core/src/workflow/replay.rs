@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::domain::event::{Action, Event, EventId};
+use crate::domain::calendar::Millis;
 use crate::domain::intake::Intake;
+use crate::domain::unit::UnitId;
 use crate::domain::role::Role;
 
-use super::case_state::CaseState;
+use super::case_state::{Act, CaseState, Step, SuperviseOrder};
 use super::refusal::{Reason, Refusal, TextField};
 use super::rules::Rules;
 
@@ -146,14 +148,75 @@ impl<'a> Rules<'a> {
         let primary = *tips.last().unwrap_or(&report);
         let mut current = states[&primary.id].clone();
 
-        // Notes: valid against the state of the event they were made after.
-        for note in by_id.values().filter(|e| e.action.is_note()) {
+        // Notes: valid against the state of the event they were made after, in time order
+        // (the earliest of concurrent ones wins where only one may be); 督办单 first, so that a
+        // reply finds its order whatever the move it was made after.
+        let mut notes: Vec<&Event> = by_id.values().copied().filter(|e| e.action.is_note()).collect();
+        notes.sort_by_key(|e| (!matches!(e.action, Action::Order { .. }), e.order_key()));
+        for note in notes {
             let Some(base) = note.after.first().and_then(|p| states.get(p)) else {
                 invalid.push((note.id.clone(), Refusal::new("after", Reason::AfterMissing)));
                 continue;
             };
+            let with_notes;
+            let base = if note.action.is_note() && !matches!(note.action, Action::Order { .. }) {
+                // A reply is judged with every order made; concurrent replies to one order,
+                // or ratings of one unit, are all valid and the earliest counts (as ticks).
+                with_notes = CaseState {
+                    orders: current
+                        .orders
+                        .iter()
+                        .map(|o| SuperviseOrder {
+                            replied: None,
+                            ..o.clone()
+                        })
+                        .collect(),
+                    ..base.clone()
+                };
+                &with_notes
+            } else {
+                base
+            };
             match self.check(intake, base, note) {
                 Ok(()) => match &note.action {
+                    Action::Order {
+                        unit, due, auto, ..
+                    } => {
+                        current.notes += 1;
+                        current.orders.push(SuperviseOrder {
+                            id: note.id.clone(),
+                            from: note.unit.clone(),
+                            unit: unit.clone(),
+                            at: note.millis(),
+                            due: *due,
+                            auto: *auto,
+                            replied: None,
+                        });
+                    }
+                    Action::Reply { order, .. } => {
+                        if let Some(o) = current
+                            .orders
+                            .iter_mut()
+                            .find(|o| &o.id == order && o.replied.is_none())
+                        {
+                            o.replied = Some(note.millis());
+                            let due = Some(o.due);
+                            current.acts.push(note_act(note, Step::Reply, &o.unit, due, true));
+                        }
+                    }
+                    Action::Rate { unit, rating, .. } => {
+                        if current.ratings.iter().any(|(u, _)| u == unit) {
+                            continue;
+                        }
+                        current.ratings.push((unit.clone(), *rating));
+                        let ok = rating.accepts();
+                        current.acts.push(note_act(note, Step::Rated, unit, None, ok));
+                    }
+                    Action::Absorb { child } => {
+                        if !current.children.contains(child) {
+                            current.children.push(child.clone());
+                        }
+                    }
                     // Concurrent ticks of one item keep the earliest: order-independent.
                     Action::Tick { item, .. } => {
                         if let Some(it) = current
@@ -305,5 +368,20 @@ impl<'a> Rules<'a> {
             };
         }
         self.check(intake, &d.current, e)
+    }
+}
+
+/// The assessed act a note records (督办回复, 街道评价), for `unit`.
+fn note_act(note: &Event, step: Step, unit: &UnitId, due: Option<Millis>, ok: bool) -> Act {
+    Act {
+        step,
+        unit: unit.clone(),
+        role: note.role,
+        at: note.millis(),
+        due,
+        ok,
+        offline: note.offline,
+        by: None,
+        person: note.person.clone(),
     }
 }

@@ -34,11 +34,13 @@ pub enum State {
     Rejected,
     /// 已作废: voided at registration.
     Voided,
+    /// 已并案: a duplicate merged into another case, which answers for it.
+    Merged,
 }
 
 impl State {
     /// Every state, in workflow order.
-    pub const ALL: [State; 12] = [
+    pub const ALL: [State; 13] = [
         State::Reported,
         State::Verifying,
         State::ToRegister,
@@ -51,6 +53,7 @@ impl State {
         State::Parked,
         State::Rejected,
         State::Voided,
+        State::Merged,
     ];
 
     /// The Chinese name.
@@ -68,6 +71,7 @@ impl State {
             State::Parked => "挂账",
             State::Rejected => "已注销",
             State::Voided => "已作废",
+            State::Merged => "已并案",
         }
     }
 
@@ -86,6 +90,7 @@ impl State {
             State::Parked => "parked",
             State::Rejected => "rejected",
             State::Voided => "voided",
+            State::Merged => "merged",
         }
     }
 
@@ -104,6 +109,7 @@ impl State {
             State::Parked => "parked",
             State::Rejected => "rejected",
             State::Voided => "voided",
+            State::Merged => "merged",
         }
     }
 
@@ -137,14 +143,15 @@ impl State {
         State::ToClose,
     ];
 
-    /// 已办/搁置: the states that are not open — closed, archived, parked, rejected or voided
-    /// (the complement of [`State::OPEN`] in [`State::ALL`]).
-    pub const NOT_OPEN: [State; 5] = [
+    /// 已办/搁置: the states that are not open — closed, archived, parked, rejected, voided or
+    /// merged (the complement of [`State::OPEN`] in [`State::ALL`]).
+    pub const NOT_OPEN: [State; 6] = [
         State::Closed,
         State::Archived,
         State::Parked,
         State::Rejected,
         State::Voided,
+        State::Merged,
     ];
 
     /// 处置完成前: open and not yet fed back as done (待受理 … 处置中); a case may still be

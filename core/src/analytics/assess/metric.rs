@@ -65,11 +65,16 @@ pub enum Metric {
     /// 按时联系率: units handling a 12345 or public case that contacted the caller first
     /// (先行联系) within the limit.
     OnTimeContact,
+    /// 督办按时回复率: 督办单 to this unit answered by their deadline.
+    OnTimeReply,
+    /// 街道评价满意率 (双向考核): a department's ratings by the streets it reported in to,
+    /// 满意 or 基本满意.
+    StreetRating,
 }
 
 impl Metric {
     /// Every figure, in report order.
-    pub const ALL: [Metric; 29] = [
+    pub const ALL: [Metric; 31] = [
         Metric::CloseRate,
         Metric::OnTimeCloseRate,
         Metric::OnTimeAccept,
@@ -99,10 +104,12 @@ impl Metric {
         Metric::ProxyFeedback,
         Metric::ProxyRecorded,
         Metric::OnTimeContact,
+        Metric::OnTimeReply,
+        Metric::StreetRating,
     ];
 
     /// The figures shown in a unit table, in order.
-    pub const TABLE: [Metric; 22] = [
+    pub const TABLE: [Metric; 24] = [
         Metric::Reported,
         Metric::Registered,
         Metric::Dispatched,
@@ -124,6 +131,8 @@ impl Metric {
         Metric::OnTimeReportIn,
         Metric::OnTimeSign,
         Metric::OnTimeContact,
+        Metric::OnTimeReply,
+        Metric::StreetRating,
         Metric::ProxyFeedback,
     ];
 
@@ -159,6 +168,8 @@ impl Metric {
             Metric::ProxyFeedback => "代录率",
             Metric::ProxyRecorded => "代录数",
             Metric::OnTimeContact => "按时联系率",
+            Metric::OnTimeReply => "督办按时回复率",
+            Metric::StreetRating => "街道评价满意率",
         }
     }
 
@@ -194,6 +205,8 @@ impl Metric {
             Metric::ProxyFeedback => "feedback recorded for it",
             Metric::ProxyRecorded => "feedback recorded for others",
             Metric::OnTimeContact => "on-time first contact",
+            Metric::OnTimeReply => "supervision orders answered on time",
+            Metric::StreetRating => "streets' rating",
         }
     }
 
@@ -229,6 +242,8 @@ impl Metric {
             Metric::ProxyFeedback => "proxy_feedback",
             Metric::ProxyRecorded => "proxy_recorded",
             Metric::OnTimeContact => "on_time_contact",
+            Metric::OnTimeReply => "on_time_reply",
+            Metric::StreetRating => "street_rating",
         }
     }
 

@@ -140,6 +140,9 @@ pub struct Assessment {
     pub cases: u64,
     /// Drill cases left out.
     pub drill_cases: u64,
+    /// Duplicates merged into another case (并案), left out.
+    #[serde(default)]
+    pub merged_cases: u64,
     /// Each unit's own figures.
     pub units: BTreeMap<UnitId, Figures>,
     /// Each unit with everything below it (a street with its communities; the district root
@@ -196,6 +199,7 @@ impl Assessment {
 struct Acc {
     cases: u64,
     drill: u64,
+    merged: u64,
     units: HashMap<UnitId, Figures>,
     posts: HashMap<(UnitId, Role), Figures>,
     people: HashMap<(UnitId, Role, String), Figures>,
@@ -211,6 +215,11 @@ impl Acc {
     fn fold(&mut self, s: &CaseSummary, ctx: &Ctx<'_>, cal: &WorkCalendar) {
         if s.drill || s.source == Source::Drill {
             self.drill += 1;
+            return;
+        }
+        // 并案: a duplicate leaves every count; the case it was merged into answers for it.
+        if s.merged_into.is_some() {
+            self.merged += 1;
             return;
         }
         self.cases += 1;
@@ -262,6 +271,7 @@ impl Acc {
     fn merge(&mut self, o: Acc) {
         self.cases += o.cases;
         self.drill += o.drill;
+        self.merged += o.merged;
         for (k, v) in o.units {
             self.units.entry(k).or_default().add(&v);
         }
@@ -565,6 +575,7 @@ fn finish(
         now,
         cases: acc.cases,
         drill_cases: acc.drill,
+        merged_cases: acc.merged,
         units,
         rollups,
         posts,
@@ -623,7 +634,7 @@ pub fn cases_behind(
     };
     let mut out: Vec<CaseSummary> = rows
         .iter()
-        .filter(|s| !(s.drill || s.source == Source::Drill))
+        .filter(|s| !(s.drill || s.source == Source::Drill) && s.merged_into.is_none())
         .filter(|s| {
             let mut found = false;
             tally(s, &ctx, &mut |u, _, m, hit| {

@@ -81,7 +81,9 @@ pub(super) fn tally(s: &CaseSummary, ctx: &Ctx<'_>, emit: &mut Emit<'_>) {
             Step::SendBack | Step::Extension => {
                 handled.insert(u);
             }
-            Step::Escalate | Step::Resolve => {}
+            Step::Escalate | Step::Resolve | Step::Appeal => {}
+            Step::Reply => emit(u, r, Metric::OnTimeReply, a.on_time()),
+            Step::Rated => emit(u, None, Metric::StreetRating, a.ok),
         }
     }
     for u in handled {

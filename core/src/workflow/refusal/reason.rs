@@ -274,6 +274,45 @@ pub enum Reason {
     },
     /// 非咨询: only a 12345 咨询 is answered directly.
     NotConsult,
+    /// 已反馈: the unit of a 一案双派 has fed back since the last 核查.
+    AlreadyFedBack {
+        /// The unit.
+        unit: UnitRef,
+    },
+    /// 一案双派对象无效: two or more different units, each a department or a street or
+    /// community under the holder whose territory holds the case.
+    JointUnits,
+    /// 督办对象无效: a 督办单 goes to the holder or a unit handling the case.
+    NotOrderable {
+        /// The unit named.
+        unit: UnitRef,
+    },
+    /// 督办期限无效: a 督办单's reply is due after it is issued.
+    OrderDueBefore,
+    /// 无此督办单: no unanswered 督办单 to this unit with that id.
+    NoOrder {
+        /// The order named.
+        order: EventId,
+    },
+    /// 无可申诉: the appeal names no failed 核查, 不满意 回访 or refused 退单 of this unit.
+    NothingToAppeal {
+        /// The decision named.
+        against: EventId,
+    },
+    /// 并案对象无效: a case is not merged into itself, nor into a case merged elsewhere.
+    MergeTarget,
+    /// 未并案: only a merged case closes with the case it was merged into.
+    NotMerged,
+    /// 未报到: the street rates only a department that reported in to its whistle.
+    NotReportedIn {
+        /// The unit.
+        unit: UnitRef,
+    },
+    /// 已评价.
+    AlreadyRated {
+        /// The unit.
+        unit: UnitRef,
+    },
 
     // ---- emergency (应急) ----
     /// 已启动预案: the case already opened an incident.
@@ -408,7 +447,15 @@ impl Reason {
             | AlreadyReportedIn { .. }
             | AlreadySigned { .. }
             | AlreadyContacted { .. }
+            | AlreadyFedBack { .. }
+            | AlreadyRated { .. }
             | ItemDone { .. } => "done",
+            JointUnits | NotOrderable { .. } | MergeTarget => "target",
+            OrderDueBefore => "due",
+            NoOrder { .. } => "order",
+            NothingToAppeal { .. } => "appeal",
+            NotMerged => "merged",
+            NotReportedIn { .. } => "summons",
             NoCaller { .. } => "source",
             NotConsult => "demand",
             CallbackDisagrees => "answers",

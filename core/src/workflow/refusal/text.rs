@@ -164,6 +164,18 @@ impl Reason {
                 source.label_zh()
             ),
             NotConsult => "只有12345咨询类诉求可以直接答复".into(),
+            AlreadyFedBack { unit } => format!("{}已经反馈，等待核查", unit.zh()),
+            JointUnits => "一案双派须派给两个以上不同单位：属主部门，或本级以下辖区含本案网格的街道、社区（属地）".into(),
+            NotOrderable { unit } => format!("督办单只能发给责任单位或处置单位；{}不在办本案", unit.zh()),
+            OrderDueBefore => "督办单的回复期限须晚于发出时间".into(),
+            NoOrder { order } => format!("没有发给本单位、尚未回复的督办单 {order}"),
+            NothingToAppeal { against } => format!(
+                "{against} 不是针对本单位的核查不通过、不满意回访或驳回的退单，无可申诉"
+            ),
+            MergeTarget => "不能并入本案自身，也不能并入已被并案的案件".into(),
+            NotMerged => "只有已并案的案件随主案办结".into(),
+            NotReportedIn { unit } => format!("{}未报到，不能评价", unit.zh()),
+            AlreadyRated { unit } => format!("已评价过{}", unit.zh()),
             AlreadyActivated => "本案已启动应急预案".into(),
             NotIncidentClass { category } => format!(
                 "只有突发事件（{INCIDENT_CLASS}xx）案件可以启动预案；本案类别为 {}",
@@ -364,6 +376,32 @@ impl fmt::Display for Reason {
                 source.label_zh()
             ),
             NotConsult => f.write_str("only a 12345 consultation (咨询) is answered directly"),
+            AlreadyFedBack { unit } => {
+                write!(f, "{unit} has already fed back; the case waits for 核查")
+            }
+            JointUnits => f.write_str(
+                "一案双派 goes to two or more different units: departments (属主), or a street or \
+                 community under the holder whose territory holds the case (属地)",
+            ),
+            NotOrderable { unit } => write!(
+                f,
+                "a 督办单 goes to the holder or a unit handling the case; {unit} is neither"
+            ),
+            OrderDueBefore => f.write_str("a 督办单's reply must be due after it is issued"),
+            NoOrder { order } => write!(f, "no unanswered 督办单 {order} to this unit"),
+            NothingToAppeal { against } => write!(
+                f,
+                "{against} is not a failed 核查, a 不满意 回访 or a refused 退单 of this unit: \
+                 nothing to appeal"
+            ),
+            MergeTarget => f.write_str(
+                "a case is not merged into itself, nor into a case that was merged elsewhere",
+            ),
+            NotMerged => f.write_str("only a merged case closes with the case it was merged into"),
+            NotReportedIn { unit } => {
+                write!(f, "{unit} has not reported in: there is nothing to rate")
+            }
+            AlreadyRated { unit } => write!(f, "{unit} has been rated on this case already"),
             AlreadyActivated => f.write_str("this case has already opened an emergency incident"),
             NotIncidentClass { category } => write!(
                 f,

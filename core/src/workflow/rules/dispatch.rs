@@ -40,6 +40,34 @@ impl<'a> Rules<'a> {
         Ok(())
     }
 
+    /// 一案双派: the holder's 派遣员/值班长, to two or more different units, each a department
+    /// (属主) or a street or community under the holder whose territory holds the case (属地).
+    pub(super) fn check_joint_dispatch(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        units: &[UnitId],
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::ToDispatch])?;
+        self.roles_at(r, e, &[Role::Dispatcher, Role::ShiftLead], &s.holder, false)?;
+        let distinct: BTreeSet<&UnitId> = units.iter().collect();
+        let cell = self.district.grid(&s.grid);
+        let fits = |u: &UnitId| match self.kind(u) {
+            Some(UnitKind::Department) => true,
+            Some(UnitKind::Street | UnitKind::Community) => {
+                *u != s.holder
+                    && self.above(&s.holder, u)
+                    && cell.is_none_or(|c| self.above(u, &c.community))
+            }
+            _ => false,
+        };
+        if units.len() < 2 || distinct.len() != units.len() || !units.iter().all(fits) {
+            return Err(refuse("joint_dispatch", Reason::JointUnits));
+        }
+        Ok(())
+    }
+
     /// 属地派遣: the holder's 派遣员/值班长, to a street or community under it whose
     /// territory holds the case's grid.
     pub(super) fn check_dispatch_down(

@@ -1,7 +1,9 @@
 //! Escalation rules (上报上级、吹哨报到、督办): 上报上级 one level up, a street's 吹哨 and the
-//! summoned departments' 报到, and 督办/催办 notes from above.
+//! summoned departments' 报到 and the street's rating of them (双向考核), 督办/催办 notes and
+//! 督办单 from above with their replies.
 
-use crate::domain::event::Event;
+use crate::domain::calendar::Millis;
+use crate::domain::event::{Event, EventId};
 use crate::domain::role::Role;
 use crate::domain::unit::{UnitId, UnitKind};
 
@@ -123,5 +125,91 @@ impl<'a> Rules<'a> {
                 },
             ))
         }
+    }
+
+    /// 督办单: as a 督办 (from above the holder, with a note), to the holder or a unit handling
+    /// the case, with a reply due after it is issued.
+    pub(super) fn check_order(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+        note: &str,
+        due: Millis,
+    ) -> Result<(), Refusal> {
+        self.check_supervise(r, s, e, note)?;
+        if *unit != s.holder && !s.handlers.contains(unit) {
+            return Err(refuse(
+                r,
+                Reason::NotOrderable {
+                    unit: self.unit_ref(unit),
+                },
+            ));
+        }
+        if due <= e.millis() {
+            return Err(refuse(r, Reason::OrderDueBefore));
+        }
+        Ok(())
+    }
+
+    /// 督办回复: by the ordered unit, to an order not answered yet, with a note.
+    pub(super) fn check_reply(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        order: &EventId,
+        note: &str,
+    ) -> Result<(), Refusal> {
+        self.need_text(r, TextField::Note, note)?;
+        let open = s
+            .orders
+            .iter()
+            .any(|o| &o.id == order && o.replied.is_none() && o.unit == e.unit);
+        if !open || matches!(e.role, Role::Callback | Role::Supervisor) {
+            return Err(refuse(
+                r,
+                Reason::NoOrder {
+                    order: order.clone(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// 双向考核: the street's 值班长/领导 rates, once, a department that reported in.
+    pub(super) fn check_rate(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+    ) -> Result<(), Refusal> {
+        if self.kind(&e.unit) != Some(UnitKind::Street) {
+            return Err(refuse(r, Reason::NotStreet));
+        }
+        self.roles_at(r, e, &[Role::ShiftLead, Role::Leader], &e.unit, false)?;
+        let reported = s
+            .summons
+            .iter()
+            .any(|x| &x.unit == unit && x.reported_in.is_some());
+        if !reported || !self.above(&e.unit, &s.holder) {
+            return Err(refuse(
+                r,
+                Reason::NotReportedIn {
+                    unit: self.unit_ref(unit),
+                },
+            ));
+        }
+        if s.ratings.iter().any(|(u, _)| u == unit) {
+            return Err(refuse(
+                r,
+                Reason::AlreadyRated {
+                    unit: self.unit_ref(unit),
+                },
+            ));
+        }
+        Ok(())
     }
 }

@@ -26,7 +26,28 @@ impl<'a> Rules<'a> {
         if s.self_handling {
             return Err(refuse("feedback", Reason::SelfHandledFeedback));
         }
-        if s.handlers.first() != Some(unit) {
+        if s.joint {
+            // 一案双派: each unit feeds back on its own, once until the next 核查.
+            match s.receipt(unit) {
+                None => {
+                    return Err(refuse(
+                        "feedback",
+                        Reason::NotHandling {
+                            unit: self.unit_ref(unit),
+                        },
+                    ));
+                }
+                Some(x) if x.fed_back.is_some() => {
+                    return Err(refuse(
+                        "feedback",
+                        Reason::AlreadyFedBack {
+                            unit: self.unit_ref(unit),
+                        },
+                    ));
+                }
+                Some(_) => {}
+            }
+        } else if s.handlers.first() != Some(unit) {
             return Err(refuse(
                 "feedback",
                 Reason::NotLead {
@@ -194,6 +215,7 @@ impl<'a> Rules<'a> {
             }
             RequestKind::Extension => (&[Role::Leader], "further 延期 (tiered)"),
             RequestKind::Park => (&[Role::Leader], "挂账"),
+            RequestKind::Appeal => (&[Role::Leader], "申诉"),
         };
         let approver = p.kind == RequestKind::SendBack
             && s.down_from.is_some()
@@ -204,6 +226,35 @@ impl<'a> Rules<'a> {
             h.clone()
         };
         self.roles_at(&format!("decide.{tier}"), e, roles, &place, true)
+    }
+
+    /// 申诉: for a handling unit, with a reason, against a decision that went against it
+    /// (a failed 核查 or a 不满意 回访 of its feedback, a refused 退单), while no request waits.
+    pub(super) fn check_appeal(
+        &self,
+        r: &str,
+        s: &CaseState,
+        e: &Event,
+        unit: &UnitId,
+        against: &EventId,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        self.need_state(r, s, &[State::Handling])?;
+        self.no_pending(r, s)?;
+        self.need_text(r, TextField::Reason, reason)?;
+        if !s
+            .disputable
+            .iter()
+            .any(|d| &d.decision == against && &d.unit == unit)
+        {
+            return Err(refuse(
+                "appeal",
+                Reason::NothingToAppeal {
+                    against: against.clone(),
+                },
+            ));
+        }
+        self.for_handler(r, s, e, unit)
     }
 
     /// 重启 a parked case: a 值班长/领导 at or above the holder.

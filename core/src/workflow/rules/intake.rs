@@ -70,6 +70,7 @@ impl<'a> Rules<'a> {
             category: intake.category.clone(),
             grid: intake.grid.clone(),
             handlers: Vec::new(),
+            joint: false,
             self_handling: false,
             down_from: None,
             summons: Vec::new(),
@@ -91,6 +92,11 @@ impl<'a> Rules<'a> {
             answers: None,
             receipts: Vec::new(),
             notes: 0,
+            orders: Vec::new(),
+            ratings: Vec::new(),
+            merged_into: None,
+            children: Vec::new(),
+            disputable: Vec::new(),
             milestones: Milestones {
                 reported: at,
                 ..Milestones::default()

@@ -11,6 +11,7 @@ mod emergency;
 mod escalation;
 mod handling;
 mod intake;
+mod merge;
 
 use crate::domain::calendar::Millis;
 use crate::domain::calendar::WorkCalendar;
@@ -120,6 +121,20 @@ impl<'a> Rules<'a> {
             Action::SelfClose { evidence, .. } => self.check_self_close(r, s, e, evidence),
             Action::Dispatch { lead, assists } => self.check_dispatch(r, s, e, lead, assists),
             Action::DispatchDown { unit } => self.check_dispatch_down(r, s, e, unit),
+            Action::JointDispatch { units } => self.check_joint_dispatch(r, s, e, units),
+            Action::Order {
+                unit, note, due, ..
+            } => self.check_order(r, s, e, unit, note, *due),
+            Action::Reply { order, note } => self.check_reply(r, s, e, order, note),
+            Action::Appeal {
+                unit,
+                against,
+                reason,
+            } => self.check_appeal(r, s, e, unit, against, reason),
+            Action::Merge { note, .. } => self.check_merge(r, s, e, note),
+            Action::Absorb { .. } => self.check_absorb(r, s, e),
+            Action::ParentClosed { parent } => self.check_parent_closed(r, s, e, parent),
+            Action::Rate { unit, .. } => self.check_rate(r, s, e, unit),
             Action::Feedback { unit, .. } => self.check_feedback(r, s, e, unit),
             Action::Request {
                 kind,
@@ -232,6 +247,11 @@ impl<'a> Rules<'a> {
                 Some(UnitKind::Community) => {
                     matches!(e.role, Role::GridWorker | Role::StationChief)
                 }
+                // A street (属地 in a 一案双派) works through its own command staff.
+                Some(UnitKind::Street) => matches!(
+                    e.role,
+                    Role::ShiftLead | Role::Dispatcher | Role::Leader | Role::Handler
+                ),
                 _ => e.role == Role::Handler,
             };
         let on_behalf = e.unit == s.holder && matches!(e.role, Role::ShiftLead | Role::Dispatcher);
