@@ -132,6 +132,9 @@ pub enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// 超时自动督办: raise a 督办单 on every overdue case below this node's unit (to the
+    /// holder, or to the department a case it holds was dispatched to) that has none waiting.
+    RaiseOrders,
     /// Take in 12345 work orders from the city hotline platform (工单导入): a JSON-lines
     /// file, one order per line in the fields docs/work-orders.md lists. Each becomes a
     /// hotline case numbered by its order number; an order already here is left as it is.
@@ -659,7 +662,59 @@ pub enum Move {
         #[arg(long)]
         reason: String,
     },
-    /// 派遣 to a department (一案双派 with --assist).
+    /// 一案双派: to the territory (属地: a street or community) and the owning department
+    /// (属主), or to several departments; each feeds back on its own.
+    JointDispatch {
+        /// The units (code or name), two or more.
+        #[arg(long, required = true, num_args = 1..)]
+        unit: Vec<String>,
+    },
+    /// 督办单: order the holder or a handling unit to report, with a deadline for its reply.
+    Order {
+        /// The unit ordered (code or name; default: the lead handler, else the holder).
+        #[arg(long)]
+        unit: Option<String>,
+        /// What is ordered.
+        #[arg(long)]
+        note: String,
+        /// The reply is due in this much working time (`1d`, `4h`).
+        #[arg(long, default_value = "1d")]
+        within: String,
+    },
+    /// 督办回复: answer the 督办单 sent to this unit.
+    Reply {
+        /// The answer.
+        #[arg(long)]
+        note: String,
+    },
+    /// 申诉: dispute the latest failed 核查, 不满意 回访 or refused 退单 against this unit.
+    Appeal {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 并案: merge this case, a duplicate, into another that answers for it.
+    Merge {
+        /// The case it duplicates (id or 案卷编号).
+        #[arg(long)]
+        into: String,
+        /// Why.
+        #[arg(long)]
+        note: String,
+    },
+    /// 双向考核: the street rates a department that reported in.
+    Rate {
+        /// The department (code or name).
+        #[arg(long)]
+        department: String,
+        /// `satisfied`, `fair` or `dissatisfied` (满意/基本满意/不满意).
+        #[arg(long, value_parser = parse_rating)]
+        rating: Rating,
+        /// Note.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// 派遣 to a department, with assisting departments (协办) that do not feed back.
     Dispatch {
         /// Lead department (code or name); default: the suggested one (派遣建议, from the
         /// departments' duties), when the suggestion is a department.

@@ -198,6 +198,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::List(args) => case::list(&dir, args, at),
         Command::Show { case, json } => case::show(&dir, &case, json, at),
         Command::Act { case, as_, mv } => act::act(&dir, &case, as_.as_deref(), mv, at),
+        Command::RaiseOrders => act::raise_orders(&dir, at),
         Command::Import { file } => bulk::import(&dir, &file),
         Command::ImportOrders { file, as_ } => bulk::import_orders(&dir, &file, as_.as_deref()),
         Command::Export { file } => bulk::export(&dir, &file),

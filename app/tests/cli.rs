@@ -1141,3 +1141,96 @@ fn work_orders_from_the_city_platform_are_taken_in_once() {
     fails(dir, &["import-orders", f], "is already held by case");
     assert_eq!(snapshot(dir), before);
 }
+
+#[test]
+fn joint_dispatch_supervision_orders_and_merging_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    init_district(dir);
+    let n = report(dir);
+    let dup = report(dir);
+    ok(dir, &["act", &n, "accept"]);
+    ok(
+        dir,
+        &["act", &n, "--as", "shift_lead@110101:王芳", "register"],
+    );
+    let out = ok(
+        dir,
+        &[
+            "act",
+            &n,
+            "--as",
+            "dispatcher@110101",
+            "joint-dispatch",
+            "--unit",
+            "110101001",
+            "--unit",
+            "110101D01",
+        ],
+    );
+    assert!(out.contains("一案双派"), "{out}");
+    let feedback = |who: &str| {
+        ok(
+            dir,
+            &["act", &n, "--as", who, "feedback", "--note", "已处置"],
+        )
+    };
+    assert!(feedback("handler@110101D01").contains("处置中"));
+    assert!(feedback("shift_lead@110101001").contains("待核查"));
+    ok(
+        dir,
+        &[
+            "act",
+            &n,
+            "--as",
+            "leader@110101",
+            "order",
+            "--unit",
+            "110101D01",
+            "--note",
+            "说明处置标准",
+        ],
+    );
+    let reply = [
+        "act",
+        n.as_str(),
+        "--as",
+        "handler@110101D01",
+        "reply",
+        "--note",
+        "已说明",
+    ];
+    assert!(ok(dir, &reply).contains("督办回复"));
+    fails(dir, &reply, "no 督办单");
+    let out = ok(
+        dir,
+        &[
+            "act",
+            &dup,
+            "--as",
+            "intake@110101",
+            "merge",
+            "--into",
+            &n,
+            "--note",
+            "同一问题",
+        ],
+    );
+    assert!(out.contains("merged into"), "{out}");
+    assert!(ok(dir, &["show", &dup]).contains("已并案"));
+    fails(
+        dir,
+        &[
+            "act",
+            &n,
+            "--as",
+            "intake@110101",
+            "merge",
+            "--into",
+            &dup,
+            "--note",
+            "x",
+        ],
+        "merged",
+    );
+}

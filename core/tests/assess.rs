@@ -801,7 +801,10 @@ fn the_generated_district_looks_like_one() {
         c.1 += 1;
     }
     let per = |(n, d): (usize, usize)| n as f64 / d as f64;
-    assert!(rest.1 >= 8, "30 days from 1 January hold weekends and 元旦: {rest:?}");
+    assert!(
+        rest.1 >= 8,
+        "30 days from 1 January hold weekends and 元旦: {rest:?}"
+    );
     assert!(
         per(rest) < 0.7 * per(work),
         "a rest day {:.0}, a working day {:.0}",

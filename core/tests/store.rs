@@ -879,7 +879,13 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
         .unwrap_err();
     assert!(err.to_string().contains("merged into itself"), "{err}");
     let (c, p) = engine
-        .merge(&at(&root, Role::Intake), &dup, &parent, "同一问题", now + 1_000)
+        .merge(
+            &at(&root, Role::Intake),
+            &dup,
+            &parent,
+            "同一问题",
+            now + 1_000,
+        )
         .unwrap();
     assert_eq!(c.state, State::Merged);
     assert_eq!(c.merged_into.as_ref(), Some(&parent));
@@ -892,11 +898,20 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
     assert!(err.to_string().contains("merged"), "{err}");
     // The duplicate leaves every count.
     let period = Period::parse("2026-02").unwrap();
-    let a = assess(&engine, period.clone(), now + 2_000, &AssessConfig::default()).unwrap();
+    let a = assess(
+        &engine,
+        period.clone(),
+        now + 2_000,
+        &AssessConfig::default(),
+    )
+    .unwrap();
     assert_eq!((a.cases, a.merged_cases), (2, 1));
     // Carry the 主案 to 结案: the duplicate closes with it, named by the same person.
     mv(&parent, Role::Intake, Action::Accept, 2_000);
-    let cur = engine.derive(&engine.record(parent.as_str()).unwrap()).unwrap().current;
+    let cur = engine
+        .derive(&engine.record(parent.as_str()).unwrap())
+        .unwrap()
+        .current;
     mv(
         &parent,
         Role::ShiftLead,
@@ -937,9 +952,22 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
     assert!(matches!(e.action, Action::ParentClosed { .. }));
     assert_eq!(e.person.as_deref(), Some("王芳"));
     // Its own caller is called back.
-    mv(&dup, Role::Callback, Action::callback(true, gridloop_core::domain::event::Rating::Satisfied, "满意"), 8_000);
+    mv(
+        &dup,
+        Role::Callback,
+        Action::callback(
+            true,
+            gridloop_core::domain::event::Rating::Satisfied,
+            "满意",
+        ),
+        8_000,
+    );
     let a = assess(&engine, period, now + 9_000, &AssessConfig::default()).unwrap();
-    assert_eq!((a.cases, a.merged_cases), (2, 1), "still out of every count");
+    assert_eq!(
+        (a.cases, a.merged_cases),
+        (2, 1),
+        "still out of every count"
+    );
 }
 
 #[test]
@@ -974,7 +1002,10 @@ fn a_red_light_raises_one_supervision_order_from_the_holders_superior() {
         .unwrap()
         .id;
     act(&root, Role::Intake, &id, Action::Accept, 1_000);
-    let cur = engine.derive(&engine.record(id.as_str()).unwrap()).unwrap().current;
+    let cur = engine
+        .derive(&engine.record(id.as_str()).unwrap())
+        .unwrap()
+        .current;
     let register = Action::Register {
         category: cur.category,
         grid: cur.grid,
@@ -986,7 +1017,12 @@ fn a_red_light_raises_one_supervision_order_from_the_holders_superior() {
     };
     let row = act(&root, Role::Dispatcher, &id, dispatch, 3_000);
     // Before the due time: nothing.
-    assert!(engine.raise_overdue_orders("n", &root, now + 4_000).unwrap().is_empty());
+    assert!(
+        engine
+            .raise_overdue_orders("n", &root, now + 4_000)
+            .unwrap()
+            .is_empty()
+    );
     let late = row.due.unwrap() + 60_000;
     let raised = engine.raise_overdue_orders("n", &root, late).unwrap();
     assert_eq!(raised.len(), 1);
@@ -994,12 +1030,19 @@ fn a_red_light_raises_one_supervision_order_from_the_holders_superior() {
     assert!(o.auto && o.unit == dept && o.due > late && o.replied.is_none());
     assert!(raised[0].inbox_units().contains(&&dept));
     // One order until it is answered.
-    assert!(engine.raise_overdue_orders("n", &root, late + 60_000).unwrap().is_empty());
+    assert!(
+        engine
+            .raise_overdue_orders("n", &root, late + 60_000)
+            .unwrap()
+            .is_empty()
+    );
     let reply = Action::Reply {
         order: o.id.clone(),
         note: "已加派人手".into(),
     };
     act(&dept, Role::Handler, &id, reply, late - now + 120_000);
-    let again = engine.raise_overdue_orders("n", &root, late + 180_000).unwrap();
+    let again = engine
+        .raise_overdue_orders("n", &root, late + 180_000)
+        .unwrap();
     assert_eq!(again.len(), 1, "still red after the reply: a new order");
 }

@@ -1196,7 +1196,12 @@ fn a_joint_dispatch_waits_for_each_units_own_feedback() {
         note: "已处置".into(),
         photos: vec![],
     };
-    c.refused(&f.district, Dispatcher, joint(vec![f.dept.clone()]), "joint_dispatch.target");
+    c.refused(
+        &f.district,
+        Dispatcher,
+        joint(vec![f.dept.clone()]),
+        "joint_dispatch.target",
+    );
     c.refused(
         &f.district,
         Dispatcher,
@@ -1204,11 +1209,19 @@ fn a_joint_dispatch_waits_for_each_units_own_feedback() {
         "joint_dispatch.target",
     );
     // 属地 (the street) and 属主 (the department).
-    c.ok(&f.district, Dispatcher, joint(vec![f.street.clone(), f.dept.clone()]));
+    c.ok(
+        &f.district,
+        Dispatcher,
+        joint(vec![f.street.clone(), f.dept.clone()]),
+    );
     assert!(c.state().joint);
     assert_eq!(c.state().receipts.len(), 2);
     c.ok(&f.dept, Handler, fb(&f.dept));
-    assert_eq!(c.state().state, State::Handling, "the street has not fed back");
+    assert_eq!(
+        c.state().state,
+        State::Handling,
+        "the street has not fed back"
+    );
     c.refused(&f.dept, Handler, fb(&f.dept), "feedback.done");
     c.ok(&f.street, ShiftLead, fb(&f.street));
     assert_eq!(c.state().state, State::ToCheck);
@@ -1262,7 +1275,10 @@ fn an_appeal_against_a_failed_check_restores_the_feedback_when_upheld() {
         "appeal.appeal",
     );
     c.ok(&f.dept, Handler, appeal(failed.clone()));
-    assert_eq!(c.state().pending.as_ref().unwrap().kind, RequestKind::Appeal);
+    assert_eq!(
+        c.state().pending.as_ref().unwrap().kind,
+        RequestKind::Appeal
+    );
     let request = c.state().pending.unwrap().id;
     let decide = |approve| Action::Decide {
         request: request.clone(),
@@ -1273,11 +1289,18 @@ fn an_appeal_against_a_failed_check_restores_the_feedback_when_upheld() {
     c.ok(&f.district, Leader, decide(true));
     let s = c.state();
     assert!(
-        s.acts.iter().filter(|a| a.step == Step::Feedback).all(|a| a.ok),
+        s.acts
+            .iter()
+            .filter(|a| a.step == Step::Feedback)
+            .all(|a| a.ok),
         "the upheld appeal clears the rework"
     );
     assert_eq!(s.rework, 0);
-    assert!(s.acts.iter().any(|a| a.step == Step::Appeal && a.unit == f.dept));
+    assert!(
+        s.acts
+            .iter()
+            .any(|a| a.step == Step::Appeal && a.unit == f.dept)
+    );
     // Appealed once: nothing left to appeal.
     c.refused(&f.dept, Handler, appeal(failed), "appeal.appeal");
 }
@@ -1318,7 +1341,11 @@ fn a_supervision_order_is_owed_a_reply_by_the_unit_it_names() {
     let act = s.acts.iter().find(|a| a.step == Step::Reply).unwrap();
     assert!(act.on_time() && act.unit == f.dept);
     c.refused(&f.dept, Handler, reply("再答"), "reply.order");
-    assert_eq!(c.state().state, State::Handling, "orders change no workflow state");
+    assert_eq!(
+        c.state().state,
+        State::Handling,
+        "orders change no workflow state"
+    );
 }
 
 #[test]
@@ -1335,19 +1362,44 @@ fn the_street_rates_the_departments_that_reported_in() {
             departments: vec![f.dept.clone(), f.dept2.clone()],
         },
     );
-    c.ok(&f.dept, Handler, Action::ReportIn { unit: f.dept.clone() });
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::ReportIn {
+            unit: f.dept.clone(),
+        },
+    );
     let rate = |unit: &gridloop_core::domain::unit::UnitId, rating| Action::Rate {
         unit: unit.clone(),
         rating,
         note: "到场及时".into(),
     };
-    c.refused(&f.street, ShiftLead, rate(&f.dept2, Rating::Satisfied), "rate.summons");
-    c.refused(&f.district, Leader, rate(&f.dept, Rating::Satisfied), "rate.level");
+    c.refused(
+        &f.street,
+        ShiftLead,
+        rate(&f.dept2, Rating::Satisfied),
+        "rate.summons",
+    );
+    c.refused(
+        &f.district,
+        Leader,
+        rate(&f.dept, Rating::Satisfied),
+        "rate.level",
+    );
     c.ok(&f.street, ShiftLead, rate(&f.dept, Rating::Fair));
-    c.refused(&f.street, Leader, rate(&f.dept, Rating::Satisfied), "rate.done");
+    c.refused(
+        &f.street,
+        Leader,
+        rate(&f.dept, Rating::Satisfied),
+        "rate.done",
+    );
     let s = c.state();
     assert_eq!(s.ratings, [(f.dept.clone(), Rating::Fair)]);
-    assert!(s.acts.iter().any(|a| a.step == Step::Rated && a.unit == f.dept && a.ok));
+    assert!(
+        s.acts
+            .iter()
+            .any(|a| a.step == Step::Rated && a.unit == f.dept && a.ok)
+    );
 }
 
 #[test]

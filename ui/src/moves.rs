@@ -146,6 +146,43 @@ pub fn offered_in(
         for u in &downs {
             cands.push(Action::DispatchDown { unit: u.clone() });
         }
+        // 一案双派: the territory (属地) with the suggested or first department (属主).
+        if let (Some(t), Some(dept)) = (downs.first(), &first_dept) {
+            cands.push(Action::JointDispatch {
+                units: vec![t.clone(), dept.clone()],
+            });
+        }
+        // 督办单 to the holder or the lead handler, a reply due in one working day.
+        for to in s.handlers.first().into_iter().chain([&s.holder]) {
+            cands.push(Action::Order {
+                unit: to.clone(),
+                note: TEXT.into(),
+                due: rules.calendar.add(now, ONE_WORKING_DAY),
+                auto: false,
+            });
+        }
+        for o in s.orders.iter().filter(|o| o.replied.is_none()) {
+            cands.push(Action::Reply {
+                order: o.id.clone(),
+                note: TEXT.into(),
+            });
+        }
+        for x in &s.disputable {
+            cands.push(Action::Appeal {
+                unit: x.unit.clone(),
+                against: x.decision.clone(),
+                reason: TEXT.into(),
+            });
+        }
+        for sm in s.summons.iter().filter(|x| x.reported_in.is_some()) {
+            for rating in Rating::ALL {
+                cands.push(Action::Rate {
+                    unit: sm.unit.clone(),
+                    rating,
+                    note: TEXT.into(),
+                });
+            }
+        }
         let handler_units: Vec<UnitId> =
             if a.role == Role::Handler || matches!(a.role, Role::GridWorker | Role::StationChief) {
                 vec![own.clone()]
@@ -161,7 +198,9 @@ pub fn offered_in(
             });
         }
         cands.push(Action::Answer { note: TEXT.into() });
-        for u in handler_units.iter().take(1) {
+        // A unit of a 一案双派 feeds back for itself; else the lead handler.
+        let feedback_units = if s.joint { handler_units.len() } else { 1 };
+        for u in handler_units.iter().take(feedback_units) {
             cands.push(Action::Feedback {
                 unit: u.clone(),
                 note: TEXT.into(),

@@ -45,15 +45,84 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
                 .map(|a| resolve_unit(&engine, a))
                 .collect::<Result<_>>()?,
         },
+        Move::JointDispatch { unit } => Action::JointDispatch {
+            units: unit
+                .iter()
+                .map(|u| resolve_unit(&engine, u))
+                .collect::<Result<_>>()?,
+        },
+        Move::Order { unit, note, within } => {
+            let more =
+                TimeLimit::parse(&within).map_err(|why| anyhow!("--within `{within}`: {why}"))?;
+            Action::Order {
+                unit: match unit {
+                    Some(u) => resolve_unit(&engine, &u)?,
+                    None => cur.handlers.first().unwrap_or(&cur.holder).clone(),
+                },
+                note,
+                due: engine.calendar.add(at, more),
+                auto: false,
+            }
+        }
+        Move::Reply { note } => Action::Reply {
+            order: cur
+                .orders
+                .iter()
+                .rev()
+                .find(|o| o.unit == actor.unit && o.replied.is_none())
+                .map(|o| o.id.clone())
+                .ok_or_else(|| anyhow!("no 督办单 to {} waits for a reply", actor.unit))?,
+            note,
+        },
+        Move::Appeal { reason } => {
+            let d = cur
+                .disputable
+                .iter()
+                .rev()
+                .find(|d| d.unit == actor.unit || cur.handlers.first() == Some(&d.unit))
+                .ok_or_else(|| {
+                    anyhow!("nothing to appeal: no failed 核查, 不满意 回访 or refused 退单 against a unit handling this case")
+                })?;
+            Action::Appeal {
+                unit: d.unit.clone(),
+                against: d.decision.clone(),
+                reason,
+            }
+        }
+        Move::Merge { into, note } => {
+            let parent = engine.record(&into)?.id;
+            let (c, p) = engine.merge(&actor, &rec.id, &parent, &note, at)?;
+            say!(
+                "并案: {} merged into {} ({} now {})",
+                c.number,
+                p.number,
+                c.number,
+                c.state.label_zh()
+            );
+            return Ok(());
+        }
+        Move::Rate {
+            department,
+            rating,
+            note,
+        } => Action::Rate {
+            unit: resolve_unit(&engine, &department)?,
+            rating,
+            note,
+        },
         Move::DispatchDown { unit } => Action::DispatchDown {
             unit: resolve_unit(&engine, &unit)?,
         },
         Move::Feedback { note, photo } => Action::Feedback {
-            unit: cur
-                .handlers
-                .first()
-                .cloned()
-                .ok_or_else(|| anyhow!("the case has no handler to feed back for"))?,
+            // A unit of a 一案双派 feeds back for itself; else the lead handler.
+            unit: if cur.joint && cur.handlers.contains(&actor.unit) {
+                actor.unit.clone()
+            } else {
+                cur.handlers
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| anyhow!("the case has no handler to feed back for"))?
+            },
             note,
             photos: photo,
         },
@@ -172,6 +241,25 @@ pub fn act(dir: &Path, key: &str, as_: Option<&str>, mv: Move, at: Millis) -> Re
             ""
         }
     );
+    Ok(())
+}
+
+/// `gridloop raise-orders` (超时自动督办): raises the automatic 督办单 this node's unit owes
+/// and says how many.
+pub fn raise_orders(dir: &Path, at: Millis) -> Result<()> {
+    let engine = open_engine(dir)?;
+    let node = engine.node()?;
+    let rows = engine.raise_overdue_orders(&node.node.0, &node.unit, at)?;
+    for s in &rows {
+        if let Some(o) = s.orders.last() {
+            say!(
+                "超时督办: {} → {}",
+                s.number,
+                crate::output::unit_name(&engine, &o.unit)
+            );
+        }
+    }
+    say!("{} 督办单 raised", rows.len());
     Ok(())
 }
 

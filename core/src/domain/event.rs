@@ -351,7 +351,11 @@ impl Action {
             Action::Merge { .. } => "并案",
             Action::Absorb { .. } => "并入",
             Action::ParentClosed { .. } => "主案办结",
-            Action::Rate { .. } => "街道评价",
+            Action::Rate { rating, .. } => match rating {
+                Rating::Satisfied => "评价·满意",
+                Rating::Fair => "评价·基本满意",
+                Rating::Dissatisfied => "评价·不满意",
+            },
             Action::DispatchDown { .. } => "属地派遣",
             Action::Feedback { .. } => "处置反馈",
             Action::Request { kind, .. } => match kind {

@@ -49,7 +49,9 @@ impl Engine {
         };
         let (p, _) = self.act_in(&wt, actor, parent, absorb, now)?;
         if matches!(p.state, State::Closed | State::Archived) {
-            c = self.close_child(&wt, actor, child, parent, now)?.unwrap_or(c);
+            c = self
+                .close_child(&wt, actor, child, parent, now)?
+                .unwrap_or(c);
         }
         wt.commit().map_err(StoreError::from)?;
         Ok((c, p))

@@ -10,9 +10,7 @@ use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
 use crate::domain::unit::UnitKind;
 
-use super::case_state::{
-    Answers, CaseState, Disputable, Pending, Receipt, Summons, record_acts,
-};
+use super::case_state::{Answers, CaseState, Disputable, Pending, Receipt, Summons, record_acts};
 use super::deadline::Deadline;
 use super::rules::Rules;
 use super::state::{Loop, State};
@@ -174,7 +172,10 @@ impl<'a> Rules<'a> {
                     .needs_callback()
                     .then(|| Deadline::new(cal, at, lim.callback));
             }
-            Action::Order { .. } | Action::Reply { .. } | Action::Rate { .. } | Action::Absorb { .. } => {}
+            Action::Order { .. }
+            | Action::Reply { .. }
+            | Action::Rate { .. }
+            | Action::Absorb { .. } => {}
             Action::Request {
                 kind,
                 unit,

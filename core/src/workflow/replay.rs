@@ -6,11 +6,11 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::domain::event::{Action, Event, EventId};
 use crate::domain::calendar::Millis;
+use crate::domain::event::{Action, Event, EventId};
 use crate::domain::intake::Intake;
-use crate::domain::unit::UnitId;
 use crate::domain::role::Role;
+use crate::domain::unit::UnitId;
 
 use super::case_state::{Act, CaseState, Step, SuperviseOrder};
 use super::refusal::{Reason, Refusal, TextField};
@@ -151,7 +151,11 @@ impl<'a> Rules<'a> {
         // Notes: valid against the state of the event they were made after, in time order
         // (the earliest of concurrent ones wins where only one may be); 督办单 first, so that a
         // reply finds its order whatever the move it was made after.
-        let mut notes: Vec<&Event> = by_id.values().copied().filter(|e| e.action.is_note()).collect();
+        let mut notes: Vec<&Event> = by_id
+            .values()
+            .copied()
+            .filter(|e| e.action.is_note())
+            .collect();
         notes.sort_by_key(|e| (!matches!(e.action, Action::Order { .. }), e.order_key()));
         for note in notes {
             let Some(base) = note.after.first().and_then(|p| states.get(p)) else {
@@ -201,7 +205,9 @@ impl<'a> Rules<'a> {
                         {
                             o.replied = Some(note.millis());
                             let due = Some(o.due);
-                            current.acts.push(note_act(note, Step::Reply, &o.unit, due, true));
+                            current
+                                .acts
+                                .push(note_act(note, Step::Reply, &o.unit, due, true));
                         }
                     }
                     Action::Rate { unit, rating, .. } => {
@@ -210,7 +216,9 @@ impl<'a> Rules<'a> {
                         }
                         current.ratings.push((unit.clone(), *rating));
                         let ok = rating.accepts();
-                        current.acts.push(note_act(note, Step::Rated, unit, None, ok));
+                        current
+                            .acts
+                            .push(note_act(note, Step::Rated, unit, None, ok));
                     }
                     Action::Absorb { child } => {
                         if !current.children.contains(child) {

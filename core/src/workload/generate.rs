@@ -921,4 +921,3 @@ fn person_of(unit: &UnitId, role: Role, t: Millis) -> String {
         GIVEN[((h >> 8) % 12) as usize]
     )
 }
-

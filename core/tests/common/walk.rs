@@ -127,6 +127,65 @@ pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
                     note: "直接答复".into(),
                 },
             ));
+            m.push((
+                u.clone(),
+                r,
+                Action::JointDispatch {
+                    units: vec![f.street.clone(), f.dept.clone()],
+                },
+            ));
+            for to in s.handlers.iter().chain([&s.holder]) {
+                m.push((
+                    u.clone(),
+                    r,
+                    Action::Order {
+                        unit: to.clone(),
+                        note: "督办单".into(),
+                        due: s.updated + 86_400_000,
+                        auto: false,
+                    },
+                ));
+            }
+            for d in [&f.dept, &f.dept2] {
+                m.push((
+                    u.clone(),
+                    r,
+                    Action::Rate {
+                        unit: d.clone(),
+                        rating: Rating::Satisfied,
+                        note: "评价".into(),
+                    },
+                ));
+            }
+            m.push((
+                u.clone(),
+                r,
+                Action::Merge {
+                    into: CaseId("f".repeat(32)),
+                    note: "重复".into(),
+                },
+            ));
+            for o in s
+                .orders
+                .iter()
+                .filter(|o| o.replied.is_none() && &o.unit == u)
+            {
+                m.push((
+                    u.clone(),
+                    r,
+                    Action::Reply {
+                        order: o.id.clone(),
+                        note: "回复".into(),
+                    },
+                ));
+            }
+            m.push((
+                u.clone(),
+                r,
+                Action::ParentClosed {
+                    parent: CaseId("f".repeat(32)),
+                },
+            ));
             if let Some(p) = &s.pending {
                 m.push((
                     u.clone(),
@@ -156,6 +215,31 @@ pub fn menu(f: &Fixture, d: &Derived) -> Vec<(UnitId, Role, Action)> {
             },
         ));
         m.push((h.clone(), role, Action::ReportIn { unit: h.clone() }));
+        for o in s
+            .orders
+            .iter()
+            .filter(|o| o.replied.is_none() && &o.unit == h)
+        {
+            m.push((
+                h.clone(),
+                role,
+                Action::Reply {
+                    order: o.id.clone(),
+                    note: "回复".into(),
+                },
+            ));
+        }
+        for x in s.disputable.iter().filter(|x| &x.unit == h) {
+            m.push((
+                h.clone(),
+                role,
+                Action::Appeal {
+                    unit: h.clone(),
+                    against: x.decision.clone(),
+                    reason: "申诉".into(),
+                },
+            ));
+        }
         m.push((h.clone(), role, Action::SignFor { unit: h.clone() }));
         m.push((
             h.clone(),

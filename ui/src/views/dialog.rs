@@ -85,6 +85,7 @@ impl MoveDialog {
                 Action::Reject { .. }
                 | Action::Void { .. }
                 | Action::Escalate { .. }
+                | Action::Appeal { .. }
                 | Action::Request { .. } => Some(lang.t("理由", "Reason")),
                 Action::Register { .. }
                 | Action::Dispatch { .. }
@@ -326,6 +327,25 @@ impl MoveDialog {
                         note: text,
                     },
                     Action::Resolve { keep, .. } => Action::Resolve { keep, note: text },
+                    Action::Order {
+                        unit, due, auto, ..
+                    } => Action::Order {
+                        unit,
+                        note: text,
+                        due,
+                        auto,
+                    },
+                    Action::Reply { order, .. } => Action::Reply { order, note: text },
+                    Action::Appeal { unit, against, .. } => Action::Appeal {
+                        unit,
+                        against,
+                        reason: text,
+                    },
+                    Action::Rate { unit, rating, .. } => Action::Rate {
+                        unit,
+                        rating,
+                        note: text,
+                    },
                     other => other,
                 };
                 Some(Closing::Confirm(dlg.offer.actor.clone(), action))
