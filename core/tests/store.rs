@@ -889,7 +889,7 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
         .unwrap();
     assert_eq!(c.state, State::Merged);
     assert_eq!(c.merged_into.as_ref(), Some(&parent));
-    assert_eq!(p.children, [dup.clone()]);
+    assert_eq!(p.children, std::slice::from_ref(&dup));
     // A case merged elsewhere answers for nobody.
     let third = report("第三位");
     let err = engine
@@ -900,7 +900,7 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
     let period = Period::parse("2026-02").unwrap();
     let a = assess(
         &engine,
-        period.clone(),
+        period,
         now + 2_000,
         &AssessConfig::default(),
     )

@@ -248,7 +248,7 @@ fn body(cx: &ViewCx, ui: &mut egui::Ui, detail: &mut Detail, out: &mut Vec<Inten
         let current = detail.loaded.as_ref().map(|l| &l.derived.current);
         match dlg.ui(ui, cx, current) {
             Some(Closing::Cancel) => detail.dialog = None,
-            Some(Closing::Confirm(actor, action)) => out.push(make(detail, actor, action)),
+            Some(Closing::Confirm(actor, action)) => out.push(make(detail, actor, *action)),
             None => {}
         }
     }

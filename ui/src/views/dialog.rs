@@ -33,7 +33,7 @@ pub enum Closing {
     /// 取消.
     Cancel,
     /// 确定: make this move as this actor.
-    Confirm(Actor, Action),
+    Confirm(Actor, Box<Action>),
 }
 
 impl MoveDialog {
@@ -348,7 +348,7 @@ impl MoveDialog {
                     },
                     other => other,
                 };
-                Some(Closing::Confirm(dlg.offer.actor.clone(), action))
+                Some(Closing::Confirm(dlg.offer.actor.clone(), Box::new(action)))
             }
             None => None,
         }
