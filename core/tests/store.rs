@@ -898,13 +898,7 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
     assert!(err.to_string().contains("merged"), "{err}");
     // The duplicate leaves every count.
     let period = Period::parse("2026-02").unwrap();
-    let a = assess(
-        &engine,
-        period,
-        now + 2_000,
-        &AssessConfig::default(),
-    )
-    .unwrap();
+    let a = assess(&engine, period, now + 2_000, &AssessConfig::default()).unwrap();
     assert_eq!((a.cases, a.merged_cases), (2, 1));
     // Carry the 主案 to 结案: the duplicate closes with it, named by the same person.
     mv(&parent, Role::Intake, Action::Accept, 2_000);
