@@ -39,6 +39,7 @@ impl Command {
                 | Command::Act { .. }
                 | Command::Import { .. }
                 | Command::ImportOrders { .. }
+                | Command::RaiseOrders
                 | Command::Export { .. }
                 | Command::Generate { .. }
                 | Command::Status

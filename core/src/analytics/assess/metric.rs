@@ -67,7 +67,7 @@ pub enum Metric {
     OnTimeContact,
     /// 督办按时回复率: 督办单 to this unit answered by their deadline.
     OnTimeReply,
-    /// 街道评价满意率 (双向考核): a department's ratings by the streets it reported in to,
+    /// 属地评价满意率 (双向考核): a department's ratings by the streets (towns) it reported in to,
     /// 满意 or 基本满意.
     StreetRating,
 }
@@ -169,7 +169,7 @@ impl Metric {
             Metric::ProxyRecorded => "代录数",
             Metric::OnTimeContact => "按时联系率",
             Metric::OnTimeReply => "督办按时回复率",
-            Metric::StreetRating => "街道评价满意率",
+            Metric::StreetRating => "属地评价满意率",
         }
     }
 
