@@ -849,25 +849,11 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
     let d = &engine.district;
     let root = d.root().id.clone();
     let dept = d.departments()[0].id.clone();
-    let grid = d.grids().next().unwrap().code.to_string();
     let at = |unit: &gridloop_core::domain::unit::UnitId, role| {
         Actor::new("n", unit.clone(), role).by(Some("王芳"))
     };
     let now = YEAR_2026 + 40 * 86_400_000;
-    let new = |desc: &str| gridloop_core::engine::NewCase {
-        source: "hotline".into(),
-        category: "E0102".into(),
-        grid: grid.clone(),
-        address: "东四北大街1号".into(),
-        description: desc.into(),
-        ..Default::default()
-    };
-    let report = |desc: &str| {
-        engine
-            .report(&at(&root, Role::Intake), &new(desc), now)
-            .unwrap()
-            .id
-    };
+    let report = |desc: &str| hotline_case(&engine, &at(&root, Role::Intake), desc, None, now);
     let parent = report("垃圾");
     let dup = report("垃圾，又一位市民来电");
     let mv = |id: &gridloop_core::domain::case_id::CaseId, role, action: Action, t: i64| {
@@ -901,25 +887,7 @@ fn a_merged_duplicate_leaves_the_counts_and_closes_with_its_case_on_a_real_store
     let a = assess(&engine, period, now + 2_000, &AssessConfig::default()).unwrap();
     assert_eq!((a.cases, a.merged_cases), (2, 1));
     // Carry the 主案 to 结案: the duplicate closes with it, named by the same person.
-    mv(&parent, Role::Intake, Action::Accept, 2_000);
-    let cur = engine
-        .derive(&engine.record(parent.as_str()).unwrap())
-        .unwrap()
-        .current;
-    mv(
-        &parent,
-        Role::ShiftLead,
-        Action::Register {
-            category: cur.category,
-            grid: cur.grid,
-        },
-        3_000,
-    );
-    let dispatch = Action::Dispatch {
-        lead: dept.clone(),
-        assists: vec![],
-    };
-    mv(&parent, Role::Dispatcher, dispatch, 4_000);
+    to_department(&engine, &parent, &dept, now + 2_000);
     engine
         .act(
             &Actor::new("n", dept.clone(), Role::Handler),
@@ -973,43 +941,15 @@ fn a_red_light_raises_one_supervision_order_from_the_holders_superior() {
     let d = &engine.district;
     let root = d.root().id.clone();
     let dept = d.departments()[0].id.clone();
-    let grid = d.grids().next().unwrap().code.to_string();
     let now = YEAR_2026 + 40 * 86_400_000;
     let act = |unit: &gridloop_core::domain::unit::UnitId, role, id, action, t| {
         engine
             .act(&Actor::new("n", unit.clone(), role), id, action, now + t)
             .unwrap()
     };
-    let id = engine
-        .report(
-            &Actor::new("n", root.clone(), Role::Intake),
-            &gridloop_core::engine::NewCase {
-                source: "hotline".into(),
-                category: "E0102".into(),
-                grid,
-                address: "东四北大街1号".into(),
-                description: "垃圾".into(),
-                ..Default::default()
-            },
-            now,
-        )
-        .unwrap()
-        .id;
-    act(&root, Role::Intake, &id, Action::Accept, 1_000);
-    let cur = engine
-        .derive(&engine.record(id.as_str()).unwrap())
-        .unwrap()
-        .current;
-    let register = Action::Register {
-        category: cur.category,
-        grid: cur.grid,
-    };
-    act(&root, Role::ShiftLead, &id, register, 2_000);
-    let dispatch = Action::Dispatch {
-        lead: dept.clone(),
-        assists: vec![],
-    };
-    let row = act(&root, Role::Dispatcher, &id, dispatch, 3_000);
+    let intake = Actor::new("n", root.clone(), Role::Intake);
+    let id = hotline_case(&engine, &intake, "垃圾", None, now);
+    let row = to_department(&engine, &id, &dept, now + 1_000);
     // Before the due time: nothing.
     assert!(
         engine
@@ -1039,4 +979,88 @@ fn a_red_light_raises_one_supervision_order_from_the_holders_superior() {
         .raise_overdue_orders("n", &root, late + 180_000)
         .unwrap();
     assert_eq!(again.len(), 1, "still red after the reply: a new order");
+}
+
+#[test]
+fn a_duplicate_closes_with_its_case_however_that_case_closes() {
+    use gridloop_core::domain::event::Action;
+    use gridloop_core::domain::role::{Actor, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::demo(Store::open(&dir.path().join("d.redb")).unwrap());
+    let root = engine.district.root().id.clone();
+    let intake = Actor::new("n", root.clone(), Role::Intake);
+    let now = YEAR_2026 + 40 * 86_400_000;
+    let consult = |desc: &str| hotline_case(&engine, &intake, desc, Some("consult"), now);
+    let parent = consult("垃圾清运时间");
+    let dup = consult("垃圾清运时间，又一位市民");
+    engine
+        .merge(&intake, &dup, &parent, "同一咨询", now + 1_000)
+        .unwrap();
+    // The 主案 is answered on the call (直接答复), not closed by 结案.
+    let answer = Action::Answer {
+        note: "每日7时、19时清运".into(),
+    };
+    engine.act(&intake, &parent, answer, now + 2_000).unwrap();
+    let row = engine.store.read().unwrap().summary(&dup).unwrap().unwrap();
+    assert_eq!(
+        row.state,
+        State::Closed,
+        "the duplicate closed with its 主案"
+    );
+    assert!(row.due.is_some(), "its caller's 回访 clock runs");
+}
+
+/// A 12345 case on the demo district's first grid (东四北大街1号), reported by `actor` at `now`.
+fn hotline_case(
+    engine: &Engine,
+    actor: &gridloop_core::domain::role::Actor,
+    description: &str,
+    demand: Option<&str>,
+    now: i64,
+) -> gridloop_core::domain::case_id::CaseId {
+    let new = gridloop_core::engine::NewCase {
+        source: "hotline".into(),
+        category: "E0102".into(),
+        grid: engine.district.grids().next().unwrap().code.to_string(),
+        address: "东四北大街1号".into(),
+        description: description.into(),
+        demand: demand.map(str::to_string),
+        ..Default::default()
+    };
+    engine.report(actor, &new, now).unwrap().id
+}
+
+/// 受理, 立案 as reported and 派遣 to `dept` at the district root, a second apart from `now`;
+/// the row after the dispatch.
+fn to_department(
+    engine: &Engine,
+    id: &gridloop_core::domain::case_id::CaseId,
+    dept: &gridloop_core::domain::unit::UnitId,
+    now: i64,
+) -> gridloop_core::store::CaseSummary {
+    use gridloop_core::domain::event::Action;
+    use gridloop_core::domain::role::{Actor, Role};
+    let root = engine.district.root().id.clone();
+    let at = |role| Actor::new("n", root.clone(), role);
+    engine
+        .act(&at(Role::Intake), id, Action::Accept, now)
+        .unwrap();
+    let cur = engine
+        .derive(&engine.record(id.as_str()).unwrap())
+        .unwrap()
+        .current;
+    let register = Action::Register {
+        category: cur.category,
+        grid: cur.grid,
+    };
+    engine
+        .act(&at(Role::ShiftLead), id, register, now + 1_000)
+        .unwrap();
+    let dispatch = Action::Dispatch {
+        lead: dept.clone(),
+        assists: vec![],
+    };
+    engine
+        .act(&at(Role::Dispatcher), id, dispatch, now + 2_000)
+        .unwrap()
 }

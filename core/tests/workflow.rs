@@ -1444,3 +1444,113 @@ fn c_refused_merge(f: &Fixture, c: &mut TestCase<'_>, merge: &Action) {
         "merge.note",
     );
 }
+
+#[test]
+fn an_upheld_appeal_against_a_refused_send_back_sends_the_case_back() {
+    let f = Fixture::new();
+    let mut c = f.handling_district_case();
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Request {
+            kind: RequestKind::SendBack,
+            unit: f.dept.clone(),
+            reason: "非本部门职责".into(),
+            until: None,
+        },
+    );
+    let decide = |c: &TestCase<'_>, approve| Action::Decide {
+        request: c.state().pending.unwrap().id,
+        approve,
+        note: "复核".into(),
+    };
+    let deny = decide(&c, false);
+    c.ok(&f.district, ShiftLead, deny);
+    let refused = c.events.last().unwrap().id.clone();
+    assert_eq!(c.state().state, State::Handling);
+    c.ok(
+        &f.dept,
+        Handler,
+        Action::Appeal {
+            unit: f.dept.clone(),
+            against: refused,
+            reason: "权责清单写明属街道".into(),
+        },
+    );
+    let uphold = decide(&c, true);
+    c.ok(&f.district, Leader, uphold);
+    let s = c.state();
+    assert_eq!(s.state, State::ToDispatch);
+    assert_eq!(s.send_backs, 1);
+    // Counted as the send-back it is: for the department, and the dispatch was wrong.
+    assert!(
+        s.acts
+            .iter()
+            .any(|a| a.step == Step::SendBack && a.unit == f.dept)
+    );
+    assert!(s.acts.iter().any(|a| a.step == Step::Dispatch && !a.ok));
+    assert!(
+        s.acts
+            .iter()
+            .any(|a| a.step == Step::Appeal && a.unit == f.dept)
+    );
+}
+
+#[test]
+fn an_upheld_appeal_clears_only_the_dissatisfaction_it_disputes() {
+    let f = Fixture::new();
+    let fail = Action::Check {
+        passed: false,
+        note: "未完成".into(),
+    };
+    let appeal_last = |c: &mut TestCase<'_>| {
+        let against = c.events.last().unwrap().id.clone();
+        c.ok(
+            &f.dept,
+            Handler,
+            Action::Appeal {
+                unit: f.dept.clone(),
+                against,
+                reason: "已完成".into(),
+            },
+        );
+        let request = c.state().pending.unwrap().id;
+        c.ok(
+            &f.district,
+            Leader,
+            Action::Decide {
+                request,
+                approve: true,
+                note: "成立".into(),
+            },
+        );
+    };
+    // A 不满意 appealed and upheld leaves 满意率.
+    let mut c = f.closed_hotline_case();
+    c.ok(
+        &f.district,
+        Callback,
+        Action::callback(false, Rating::Dissatisfied, "没修好"),
+    );
+    assert!(c.state().answers.is_some());
+    appeal_last(&mut c);
+    assert!(c.state().answers.is_none());
+    assert_eq!(c.state().rework, 0);
+    // A failed 核查 appealed after an earlier 不满意 keeps the citizen's answer.
+    let mut c = f.closed_hotline_case();
+    c.ok(
+        &f.district,
+        Callback,
+        Action::callback(false, Rating::Dissatisfied, "没修好"),
+    );
+    c.ok(&f.dept, Handler, f.feedback());
+    c.ok(&f.district, Supervisor, fail);
+    appeal_last(&mut c);
+    let a = c.state().answers.expect("the 不满意 stays");
+    assert_eq!(a.rating, Some(Rating::Dissatisfied));
+    assert_eq!(
+        c.state().rework,
+        1,
+        "only the failed 核查's rework is undone"
+    );
+}

@@ -153,7 +153,11 @@ pub fn offered_in(
             });
         }
         // 督办单 to the holder or the lead handler, a reply due in one working day.
-        for to in s.handlers.first().into_iter().chain([&s.holder]) {
+        let mut ordered: Vec<&UnitId> = s.handlers.first().into_iter().collect();
+        if !ordered.contains(&&s.holder) {
+            ordered.push(&s.holder);
+        }
+        for to in ordered {
             cands.push(Action::Order {
                 unit: to.clone(),
                 note: TEXT.into(),

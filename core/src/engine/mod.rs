@@ -395,14 +395,22 @@ impl Engine {
     ) -> Result<CaseSummary, EngineError> {
         check_person(actor)?;
         let wt = self.store.begin(true)?;
-        let closes = matches!(action, Action::Close);
         let (summary, derived) = self.act_in(&wt, actor, id, action, now)?;
-        // 并案: the duplicates merged into a case close with it, each to wait for its own
-        // caller's 回访 (those this node holds: one held only elsewhere stays merged until it
-        // is closed there with `merge`'s rule).
-        if closes {
+        // 并案: the duplicates merged into a case close with it, however it closed (结案,
+        // 直接答复, 自结案), each to wait for its own caller's 回访 — those this node holds;
+        // `close_child` leaves one already closed.
+        if derived.current.state == crate::workflow::State::Closed {
             for child in &derived.current.children {
-                self.close_child(&wt, actor, child, id, now)?;
+                // A duplicate that cannot close now (in conflict, say) does not keep its 主案
+                // open: it stays merged, and says why.
+                match self.close_child(&wt, actor, child, id, now) {
+                    Err(EngineError::Refused(why)) => {
+                        tracing::warn!(case = %child, %why, "duplicate not closed with its case");
+                    }
+                    other => {
+                        other?;
+                    }
+                }
             }
         }
         wt.commit().map_err(StoreError::from)?;

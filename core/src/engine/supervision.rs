@@ -2,7 +2,7 @@
 //! on a case the unit holds itself, to the lead handler (a department it dispatched to) —
 //! with a reply due in one working day. A node raises them for the cases below its own unit.
 
-use crate::domain::calendar::{Millis, TimeLimit};
+use crate::domain::calendar::{Millis, TimeLimit, beijing};
 use crate::domain::event::Action;
 use crate::domain::role::{Actor, Role};
 use crate::domain::unit::UnitId;
@@ -27,6 +27,7 @@ impl Engine {
         let within = |h: &UnitId| district.is_same_or_above(unit, h);
         let rows = self.store.read()?.overdue(now, &within, 10_000)?;
         let actor = Actor::new(node, unit.clone(), Role::Leader);
+        let due = self.calendar.add(now, AUTO_ORDER_REPLY);
         let mut out = Vec::new();
         for row in rows.iter().filter(|r| r.state.is_open() && !r.conflict) {
             // The superior supervises the holder; a unit supervises the department it
@@ -49,11 +50,8 @@ impl Engine {
                 continue;
             }
             let action = Action::Order {
-                note: format!(
-                    "超时自动督办：已超过处置时限，请于{}前回复",
-                    crate::domain::calendar::beijing(self.calendar.add(now, AUTO_ORDER_REPLY))
-                ),
-                due: self.calendar.add(now, AUTO_ORDER_REPLY),
+                note: format!("超时自动督办：已超过处置时限，请于{}前回复", beijing(due)),
+                due,
                 unit: to,
                 auto: true,
             };

@@ -10,7 +10,9 @@ use crate::domain::intake::Intake;
 use crate::domain::limits::StageLimits;
 use crate::domain::unit::UnitKind;
 
-use super::case_state::{Answers, CaseState, Disputable, Pending, Receipt, Summons, record_acts};
+use super::case_state::{
+    Answers, CaseState, Disputable, Dispute, Pending, Receipt, Summons, record_acts,
+};
 use super::deadline::Deadline;
 use super::rules::Rules;
 use super::state::{Loop, State};
@@ -27,6 +29,16 @@ impl<'a> Rules<'a> {
         let lim = &self.stage_limits(s);
         n.last = e.id.clone();
         n.updated = at;
+        // 结案 (by 结案, 直接答复, 自结案, or with the case it was merged into): a caller's
+        // 回访 clock starts.
+        let close = |n: &mut CaseState| {
+            n.state = State::Closed;
+            n.milestones.closed = Some(at);
+            n.stage = intake
+                .source
+                .needs_callback()
+                .then(|| Deadline::new(cal, at, lim.callback));
+        };
         match &e.action {
             Action::Report | Action::Resolve { .. } => {}
             Action::Accept => {
@@ -104,13 +116,8 @@ impl<'a> Rules<'a> {
                 }
             }
             Action::Answer { .. } => {
-                n.state = State::Closed;
                 n.milestones.accepted = Some(at);
-                n.milestones.closed = Some(at);
-                n.stage = intake
-                    .source
-                    .needs_callback()
-                    .then(|| Deadline::new(cal, at, lim.callback));
+                close(&mut n);
             }
             Action::DispatchDown { unit } => {
                 n.receipts.clear();
@@ -165,12 +172,7 @@ impl<'a> Rules<'a> {
                 n.overall = None;
             }
             Action::ParentClosed { .. } => {
-                n.state = State::Closed;
-                n.milestones.closed = Some(at);
-                n.stage = intake
-                    .source
-                    .needs_callback()
-                    .then(|| Deadline::new(cal, at, lim.callback));
+                close(&mut n);
             }
             Action::Order { .. }
             | Action::Reply { .. }
@@ -200,39 +202,21 @@ impl<'a> Rules<'a> {
                     n.disputable.push(Disputable {
                         decision: e.id.clone(),
                         unit: p.unit.clone(),
+                        kind: Dispute::RefusedSendBack,
                         failed_act: None,
-                        send_back: true,
                     });
                 }
-                // An upheld appeal against a refused 退单 sends the case back.
-                let appeal = p.as_ref().filter(|p| p.kind == RequestKind::Appeal);
-                let disputed = appeal.and_then(|p| {
-                    let d = p.against.as_ref()?;
-                    n.disputable.iter().position(|x| &x.decision == d)
+                // 申诉成立: the disputed decision is undone; a refused 退单 is sent back.
+                let p = p.map(|p| match (*approve, p.kind, &p.against) {
+                    (true, RequestKind::Appeal, Some(d)) => match n.uphold(d) {
+                        Some(Dispute::RefusedSendBack) => Pending {
+                            kind: RequestKind::SendBack,
+                            ..p
+                        },
+                        _ => p,
+                    },
+                    _ => p,
                 });
-                let disputed = match (*approve, disputed) {
-                    (true, Some(i)) => Some(n.disputable.remove(i)),
-                    _ => None,
-                };
-                let p = match (p, &disputed) {
-                    (Some(p), Some(d)) if d.send_back => Some(Pending {
-                        kind: RequestKind::SendBack,
-                        ..p
-                    }),
-                    (p, _) => p,
-                };
-                if let Some(d) = &disputed
-                    && let Some(i) = d.failed_act
-                    && let Some(a) = n.acts.get_mut(i)
-                {
-                    // The feedback the decision failed counts as good work again, and a 不满意
-                    // it drew no longer counts against 满意率.
-                    a.ok = true;
-                    n.rework = n.rework.saturating_sub(1);
-                    if n.answers.is_some_and(|x| !x.satisfied) {
-                        n.answers = None;
-                    }
-                }
                 if let (true, Some(p)) = (*approve, p) {
                     match p.kind {
                         RequestKind::Appeal => {}
@@ -310,12 +294,7 @@ impl<'a> Rules<'a> {
                 }
             }
             Action::Close => {
-                n.state = State::Closed;
-                n.milestones.closed = Some(at);
-                n.stage = intake
-                    .source
-                    .needs_callback()
-                    .then(|| Deadline::new(cal, at, lim.callback));
+                close(&mut n);
             }
             Action::Callback {
                 satisfied,
@@ -415,13 +394,8 @@ impl<'a> Rules<'a> {
                 n.stage = Some(d);
             }
             Action::SelfClose { .. } => {
-                n.state = State::Closed;
                 n.milestones.feedback = Some(at);
-                n.milestones.closed = Some(at);
-                n.stage = intake
-                    .source
-                    .needs_callback()
-                    .then(|| Deadline::new(cal, at, lim.callback));
+                close(&mut n);
             }
             Action::Activate {
                 plan,

@@ -66,18 +66,28 @@ pub struct SuperviseOrder {
     pub replied: Option<Millis>,
 }
 
-/// A decision a handling unit may appeal (可申诉): a failed 核查 or a 不满意 回访 against its
-/// feedback, or a refused 退单.
+/// What a decision a handling unit may appeal did (申诉的对象).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dispute {
+    /// 核查不通过: its feedback failed the check (返工).
+    FailedCheck,
+    /// 回访不满意: the citizen was not satisfied with its work (返工, against 满意率).
+    Dissatisfied,
+    /// 退单被驳回: its request to send the case back was refused.
+    RefusedSendBack,
+}
+
+/// A decision a handling unit may appeal (可申诉).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Disputable {
     /// The decision event.
     pub decision: EventId,
     /// The unit it went against.
     pub unit: UnitId,
+    /// What it did.
+    pub kind: Dispute,
     /// The feedback act it marked failed (an index into [`CaseState::acts`]), if any.
     pub failed_act: Option<usize>,
-    /// A refused 退单: upholding the appeal sends the case back.
-    pub send_back: bool,
 }
 
 /// A request waiting for approval (待审批申请).
@@ -286,6 +296,30 @@ pub struct CaseState {
 }
 
 impl CaseState {
+    /// The disputable decision `decision`, if the case has it.
+    pub fn disputed(&self, decision: &EventId) -> Option<&Disputable> {
+        self.disputable.iter().find(|d| &d.decision == decision)
+    }
+
+    /// 申诉成立: undoes what `decision` did to the unit's record — its failed feedback counts
+    /// as good work again, a 不满意 it drew leaves 满意率 — and returns what it was (the
+    /// caller sends a refused 退单 back). `None` if the case has no such decision.
+    pub fn uphold(&mut self, decision: &EventId) -> Option<Dispute> {
+        let i = self
+            .disputable
+            .iter()
+            .position(|d| &d.decision == decision)?;
+        let d = self.disputable.remove(i);
+        if let Some(a) = d.failed_act.and_then(|i| self.acts.get_mut(i)) {
+            a.ok = true;
+            self.rework = self.rework.saturating_sub(1);
+        }
+        if d.kind == Dispute::Dissatisfied {
+            self.answers = None;
+        }
+        Some(d.kind)
+    }
+
     /// The receipt of `unit` (签收, 先行联系), if the case was last dispatched to it.
     pub fn receipt(&self, unit: &UnitId) -> Option<&Receipt> {
         self.receipts.iter().find(|r| &r.unit == unit)
@@ -416,16 +450,28 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
         Action::Escalate { .. } => push(Step::Escalate, &e.unit, None, true),
         Action::Decide { approve: true, .. } => {
             if let Some(p) = &s.pending {
-                let step = match p.kind {
-                    RequestKind::SendBack => {
-                        fail_last = Some(Step::Dispatch);
-                        Step::SendBack
+                // An upheld appeal against a refused 退单 is, besides, the send-back itself.
+                let kind = match p.kind {
+                    RequestKind::Appeal => {
+                        push(Step::Appeal, &p.unit, None, true);
+                        let d = p.against.as_ref().and_then(|d| s.disputed(d));
+                        d.filter(|d| d.kind == Dispute::RefusedSendBack)
+                            .map(|_| RequestKind::SendBack)
                     }
-                    RequestKind::Extension => Step::Extension,
-                    RequestKind::Park => Step::Park,
-                    RequestKind::Appeal => Step::Appeal,
+                    k => Some(k),
                 };
-                push(step, &p.unit, None, true);
+                let step = match kind {
+                    Some(RequestKind::SendBack) => {
+                        fail_last = Some(Step::Dispatch);
+                        Some(Step::SendBack)
+                    }
+                    Some(RequestKind::Extension) => Some(Step::Extension),
+                    Some(RequestKind::Park) => Some(Step::Park),
+                    Some(RequestKind::Appeal) | None => None,
+                };
+                if let Some(step) = step {
+                    push(step, &p.unit, None, true);
+                }
             }
         }
         Action::Decide { .. } => {}
@@ -448,6 +494,10 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             break;
         }
     }
+    let kind = match e.action {
+        Action::Callback { .. } => Dispute::Dissatisfied,
+        _ => Dispute::FailedCheck,
+    };
     for i in failed {
         n.acts[i].ok = false;
         if step == Step::Feedback {
@@ -455,8 +505,8 @@ pub(super) fn record_acts(s: &CaseState, n: &mut CaseState, e: &Event) {
             n.disputable.push(Disputable {
                 decision: e.id.clone(),
                 unit: n.acts[i].unit.clone(),
+                kind,
                 failed_act: Some(i),
-                send_back: false,
             });
         }
     }

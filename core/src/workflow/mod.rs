@@ -32,7 +32,7 @@ mod rules;
 mod state;
 
 pub use case_state::{
-    Act, Answers, CaseState, Disputable, Milestones, Pending, Receipt, Step, Summons,
+    Act, Answers, CaseState, Disputable, Dispute, Milestones, Pending, Receipt, Step, Summons,
     SuperviseOrder,
 };
 pub use deadline::Deadline;

@@ -163,9 +163,10 @@ impl<'a> Rules<'a> {
                 continue;
             };
             let with_notes;
-            let base = if note.action.is_note() && !matches!(note.action, Action::Order { .. }) {
-                // A reply is judged with every order made; concurrent replies to one order,
-                // or ratings of one unit, are all valid and the earliest counts (as ticks).
+            let base = if matches!(note.action, Action::Reply { .. }) {
+                // A reply is judged with every order made (orders are notes: the move it was
+                // made after knows none); concurrent replies to one order are all valid and
+                // the earliest counts, as concurrent ratings of one unit and ticks do.
                 with_notes = CaseState {
                     orders: current
                         .orders

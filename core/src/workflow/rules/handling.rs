@@ -28,26 +28,18 @@ impl<'a> Rules<'a> {
         }
         if s.joint {
             // 一案双派: each unit feeds back on its own, once until the next 核查.
-            match s.receipt(unit) {
-                None => {
-                    return Err(refuse(
-                        "feedback",
-                        Reason::NotHandling {
-                            unit: self.unit_ref(unit),
-                        },
-                    ));
-                }
-                Some(x) if x.fed_back.is_some() => {
-                    return Err(refuse(
-                        "feedback",
-                        Reason::AlreadyFedBack {
-                            unit: self.unit_ref(unit),
-                        },
-                    ));
-                }
-                Some(_) => {}
-            }
-        } else if s.handlers.first() != Some(unit) {
+            let u = self.unit_ref(unit);
+            return self.once_for(
+                r,
+                s,
+                e,
+                unit,
+                s.receipt(unit).map(|x| x.fed_back.is_some()),
+                Reason::AlreadyFedBack { unit: u.clone() },
+                Reason::NotHandling { unit: u },
+            );
+        }
+        if s.handlers.first() != Some(unit) {
             return Err(refuse(
                 "feedback",
                 Reason::NotLead {

@@ -46,8 +46,9 @@ impl<'a> Rules<'a> {
         self.roles_at(r, e, self.command_roles(&s.holder), &s.holder, true)
     }
 
-    /// 主案办结: on a merged case, naming the case it was merged into, by a 值班长 or 领导
-    /// (the one who closed that case).
+    /// 主案办结: on a merged case, naming the case it was merged into, by one who closes
+    /// cases (结案 by a 值班长/领导, 直接答复 by a 受理员, 自结案 by a 网格员/站长): the one who
+    /// closed that case.
     pub(super) fn check_parent_closed(
         &self,
         r: &str,
@@ -58,9 +59,14 @@ impl<'a> Rules<'a> {
         if s.state != State::Merged || s.merged_into.as_ref() != Some(parent) {
             return Err(refuse(r, Reason::NotMerged));
         }
-        if !matches!(e.role, Role::ShiftLead | Role::Leader) {
-            return self.roles_at(r, e, &[Role::ShiftLead, Role::Leader], &e.unit, false);
-        }
-        Ok(())
+        // At the author's own unit: only the role is checked.
+        let closers = [
+            Role::ShiftLead,
+            Role::Leader,
+            Role::Intake,
+            Role::GridWorker,
+            Role::StationChief,
+        ];
+        self.roles_at(r, e, &closers, &e.unit, false)
     }
 }
